@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+import { registerTour } from './commands/tour.js';
+import { version } from './version.js';
+
+/**
+ * Builds the `p2pkit` command. Each protocol registers its own subcommands from
+ * src/commands/<protocol>.ts, so adding a protocol touches one line here.
+ */
+export function createProgram(): Command {
+  const program = new Command('p2pkit')
+    .description('The classic peer-to-peer protocols, done properly: run, simulate, compare.')
+    .version(version, '-v, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  registerTour(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}

@@ -1,0 +1,4 @@
+import type { TourStep } from './run.js';
+
+/** The tour's steps, in order. Each landed protocol adds its step here. */
+export const tourSteps: readonly TourStep[] = [];

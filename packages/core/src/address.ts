@@ -1,0 +1,45 @@
+import { P2PError } from './errors.js';
+import type { Address } from './runtime.js';
+
+/** `host:port`, with IPv6 hosts in brackets (`[::1]:6881`). */
+export function formatAddress(address: Address): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+/**
+ * Parses `host:port` or `[v6]:port`. Throws P2PError `ERR_INVALID_ADDRESS` on anything else,
+ * including ports outside 0..65535.
+ */
+export function parseAddress(text: string): Address {
+  let host: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close === -1 || text[close + 1] !== ':') throw invalid(text);
+    host = text.slice(1, close);
+    portText = text.slice(close + 2);
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon <= 0 || text.indexOf(':') !== colon) throw invalid(text);
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+  }
+  if (!/^\d{1,5}$/.test(portText) || host.length === 0) throw invalid(text);
+  const port = Number(portText);
+  if (port > 65535) throw invalid(text);
+  return { host, port };
+}
+
+/** True when two addresses name the same endpoint. */
+export function sameAddress(a: Address, b: Address): boolean {
+  return a.port === b.port && a.host === b.host;
+}
+
+function invalid(text: string): P2PError {
+  return new P2PError(
+    `invalid address ${JSON.stringify(text)}: expected host:port`,
+    'ERR_INVALID_ADDRESS',
+  );
+}

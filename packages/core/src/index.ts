@@ -1,0 +1,37 @@
+/**
+ * @p2pkit/core: what every p2pkit protocol stands on. This entry is portable (no Node
+ * built-ins); real sockets live at `@p2pkit/core/node`, test suites at `@p2pkit/core/testing`.
+ */
+export { formatAddress, parseAddress, sameAddress } from './address.js';
+export { Emitter, type EventMap } from './emitter.js';
+export {
+  AbortError,
+  abortErrorFrom,
+  DecodeError,
+  isP2PError,
+  NetworkError,
+  type NetworkErrorCode,
+  P2PError,
+  ProtocolError,
+  TimeoutError,
+  throwIfAborted,
+} from './errors.js';
+export type {
+  Address,
+  BindOptions,
+  Clock,
+  Connection,
+  ConnectionEvents,
+  DatagramHandler,
+  DatagramSocket,
+  DialOptions,
+  Events,
+  Hasher,
+  Listener,
+  ListenOptions,
+  Logger,
+  Network,
+  Random,
+  Runtime,
+  TimerHandle,
+} from './runtime.js';
