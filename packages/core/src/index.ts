@@ -3,6 +3,14 @@
  * built-ins); real sockets live at `@p2pkit/core/node`, test suites at `@p2pkit/core/testing`.
  */
 export { formatAddress, parseAddress, sameAddress } from './address.js';
+export {
+  encodeFrame,
+  FrameDecoder,
+  type FrameDecoderOptions,
+  type FramePrefix,
+} from './codec/framing.js';
+export { Reader } from './codec/reader.js';
+export { utf8Length, Writer } from './codec/writer.js';
 export { Emitter, type EventMap } from './emitter.js';
 export {
   AbortError,
@@ -16,6 +24,15 @@ export {
   TimeoutError,
   throwIfAborted,
 } from './errors.js';
+export { idFromBytes, idToBytes } from './ids.js';
+export {
+  createLogger,
+  isNamespaceEnabled,
+  type LoggerOptions,
+  type LogRecord,
+  type LogSink,
+} from './log.js';
+export { createRandom, type Seed } from './random.js';
 export type {
   Address,
   BindOptions,
