@@ -24,7 +24,7 @@ export {
   TimeoutError,
   throwIfAborted,
 } from './errors.js';
-export { idFromBytes, idToBytes } from './ids.js';
+export { idFromBytes, idToBytes, keyId, nodeId, truncateId } from './ids.js';
 export {
   createLogger,
   isNamespaceEnabled,
@@ -52,3 +52,4 @@ export type {
   Runtime,
   TimerHandle,
 } from './runtime.js';
+export { sha1 } from './sha1.js';
