@@ -3,6 +3,8 @@
  * built-ins); real sockets live at `@p2pkit/core/node`, test suites at `@p2pkit/core/testing`.
  */
 export { formatAddress, parseAddress, sameAddress } from './address.js';
+export { createManualClock, type ManualClock } from './clock-manual.js';
+export { sleepOn } from './clock-sleep.js';
 export {
   encodeFrame,
   FrameDecoder,
@@ -32,7 +34,30 @@ export {
   type LogRecord,
   type LogSink,
 } from './log.js';
+export {
+  createMemoryNetwork,
+  type MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryRuntimeOptions,
+} from './memory/network.js';
 export { createRandom, type Seed } from './random.js';
+export {
+  addPow2,
+  assertId,
+  bitLength,
+  digitAt,
+  digitCount,
+  digits,
+  inClosedOpen,
+  inHalfOpen,
+  inOpen,
+  modK,
+  ringAdd,
+  ringDistance,
+  ringSize,
+  sharedPrefixLength,
+  xorDistance,
+} from './ring.js';
 export type {
   Address,
   BindOptions,
