@@ -26,6 +26,7 @@ export {
   TimeoutError,
   throwIfAborted,
 } from './errors.js';
+export { HashRing, type HashRingOptions } from './hash-ring.js';
 export { idFromBytes, idToBytes, keyId, nodeId, truncateId } from './ids.js';
 export {
   createLogger,
