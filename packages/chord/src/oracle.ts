@@ -1,0 +1,96 @@
+/**
+ * Global knowledge of a ring, for what no node can know alone: the true owner of a key (the
+ * oracle tests and experiments judge lookups against) and routing state built directly from the
+ * sorted ring (the throughput benchmark's "fingers built by oracle", as PeerSim's Chord does).
+ */
+import { type Id, idAt } from './id.js';
+import type { Peer } from './peer.js';
+import type { RoutingTable } from './routing.js';
+
+/** A sorted view of live peers answering "who owns key" in O(log N). */
+export class RingOracle {
+  readonly peers: Peer[];
+
+  constructor(peers: Iterable<Peer>) {
+    this.peers = [...peers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.peers.length;
+  }
+
+  /** Index of successor(key): the first peer at or after key, wrapping. */
+  successorIndex(key: Id): number {
+    const p = this.peers;
+    let lo = 0;
+    let hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (p[mid]!.id < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === p.length ? 0 : lo;
+  }
+
+  /** The live node responsible for key. */
+  owner(key: Id): Peer {
+    const p = this.peers[this.successorIndex(key)];
+    if (p === undefined) throw new RangeError('empty ring');
+    return p;
+  }
+
+  /**
+   * Sets every table's successor list, predecessor and fingers to their ideal values. `tables`
+   * are matched to peers by address key.
+   */
+  build(tables: Iterable<RoutingTable>, options: { fingers?: boolean } = {}): void {
+    const fingers = options.fingers ?? true;
+    const p = this.peers;
+    const n = p.length;
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) index.set(p[i]!.key, i);
+    for (const t of tables) {
+      const i = index.get(t.self.key);
+      if (i === undefined) throw new RangeError(`${t.self.key} is not in the oracle's ring`);
+      const succ: Peer[] = [];
+      for (let k = 1; k <= Math.min(t.r, n - 1); k++) succ.push(p[(i + k) % n]!);
+      t.setSuccessors(succ);
+      t.predecessor = n > 1 ? p[(i - 1 + n) % n] : undefined;
+      t.fingers = [];
+      if (!fingers || n < 2) continue;
+      // Slots below the first non-trivial one equal the successor; above, look each start up.
+      const list: Peer[] = [];
+      let last = -1;
+      for (let slot = t.firstNontrivialFinger(); slot < t.m; slot++) {
+        const j = this.successorIndex(addPow2Id(t.self.id, slot, t.m));
+        if (j === i || j === last) continue;
+        last = j;
+        list.push(p[j]!);
+      }
+      // Starts grow with the slot, so the list is already in clockwise order from self.
+      t.fingers = list;
+    }
+  }
+}
+
+const scratch = new Uint8Array(20);
+
+/** (id + 2^i) mod 2^m on the binary-string form, without bigints (oracle construction). */
+export function addPow2Id(id: Id, i: number, m: number): Id {
+  const n = id.length;
+  const out = n <= 20 ? scratch : new Uint8Array(n);
+  for (let k = 0; k < n; k++) out[k] = id.charCodeAt(k);
+  // Bit i counted from the least significant bit of the last byte.
+  let pos = n - 1 - (i >>> 3);
+  let carry = 1 << (i & 7);
+  while (carry !== 0 && pos >= 0) {
+    const v = out[pos]! + carry;
+    out[pos] = v & 0xff;
+    carry = v >>> 8;
+    pos--;
+  }
+  // Wrap modulo 2^m: clear the bits above m in the first byte.
+  const spare = m & 7;
+  if (spare !== 0) out[0] = out[0]! & ((1 << spare) - 1);
+  return idAt(out, 0, n);
+}

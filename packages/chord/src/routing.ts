@@ -1,0 +1,237 @@
+/**
+ * A node's routing state: successor list, predecessor, finger table. Pure data structure, no I/O:
+ * the node (node.ts) decides when to change it, this file decides how.
+ *
+ * Fingers are stored deduplicated. finger[i] = successor(n + 2^(i-1)) has m slots in the paper,
+ * but only O(log N) distinct values (ToN §IV): we keep the distinct peers, sorted by clockwise
+ * distance from this node. A slot's value is implied: finger[i] is the first stored peer at or
+ * after n + 2^(i-1). Fixing finger i to s therefore inserts s and evicts any stored peer in
+ * [n + 2^(i-1), s): the lookup just proved no live node sits there.
+ */
+import { fingerStart, type Id, idFromBigint, idToBigint, inHalfOpen, inOpen } from './id.js';
+import type { Peer } from './peer.js';
+
+export class RoutingTable {
+  readonly self: Peer;
+  readonly selfId: bigint;
+  readonly m: number;
+  /** Successor list length r. */
+  readonly r: number;
+  /** Nearest first; never contains self; at most r entries. */
+  successors: Peer[] = [];
+  predecessor: Peer | undefined;
+  /** Distinct finger peers, by clockwise distance from self; never self. */
+  fingers: Peer[] = [];
+  /** Index (0-based: start = n + 2^i) of the next finger fix_fingers refreshes. */
+  nextFinger = 0;
+
+  constructor(self: Peer, m: number, r: number) {
+    this.self = self;
+    this.selfId = idToBigint(self.id);
+    this.m = m;
+    this.r = r;
+  }
+
+  /** The successor, or self when the node is alone. */
+  successor(): Peer {
+    return this.successors[0] ?? this.self;
+  }
+
+  /** True when `key` belongs to this node: key ∈ (predecessor, self]. Unknown predecessor: yes. */
+  owns(key: Id): boolean {
+    const p = this.predecessor;
+    return p === undefined || inHalfOpen(key, p.id, this.self.id);
+  }
+
+  /**
+   * The successor-list entries that may own `key`, first the owner if alive: the entries from
+   * the first one at or after key. Undefined when the list does not reach key (route onward).
+   * A node alone owns everything and answers [self].
+   */
+  ownerCandidates(key: Id): Peer[] | undefined {
+    const list = this.successors;
+    if (list.length === 0) return [this.self];
+    let prev = this.self.id;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (inHalfOpen(key, prev, s.id)) return i === 0 ? list : list.slice(i);
+      prev = s.id;
+    }
+    return undefined;
+  }
+
+  /**
+   * closest_preceding_node (ToN Fig. 5) over the fingers and the successor list: the known peer
+   * strictly inside (self, key) that is closest to key; undefined when there is none.
+   */
+  closestPreceding(key: Id): Peer | undefined {
+    const self = this.self.id;
+    let best: Peer | undefined;
+    const f = this.fingers;
+    for (let i = f.length - 1; i >= 0; i--) {
+      const p = f[i]!;
+      if (inOpen(p.id, self, key)) {
+        best = p;
+        break;
+      }
+    }
+    const s = this.successors;
+    for (let i = s.length - 1; i >= 0; i--) {
+      const p = s[i]!;
+      if (inOpen(p.id, self, key)) {
+        if (best === undefined || inOpen(best.id, self, p.id)) best = p;
+        break;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Up to `k` peers strictly inside (self, key), closest to key first, from the fingers and the
+   * successor list, skipping keys in `exclude`: the next hop and its alternates for a lookup
+   * that meets a dead node (ToN §IV-E.3).
+   */
+  closestPrecedingList(key: Id, k: number, exclude?: ReadonlySet<string>): Peer[] {
+    const self = this.self.id;
+    const out: Peer[] = [];
+    const f = this.fingers;
+    const s = this.successors;
+    let i = f.length - 1;
+    let j = s.length - 1;
+    // Skip entries at or beyond key: both lists are sorted by distance from self.
+    while (i >= 0 && !inOpen(f[i]!.id, self, key)) i--;
+    while (j >= 0 && !inOpen(s[j]!.id, self, key)) j--;
+    // Merge the two descending runs.
+    while (out.length < k && (i >= 0 || j >= 0)) {
+      let p: Peer;
+      if (j < 0 || (i >= 0 && inOpen(s[j]!.id, self, f[i]!.id))) p = f[i--]!;
+      else p = s[j--]!;
+      if (exclude?.has(p.key)) continue;
+      const last = out[out.length - 1];
+      if (last !== undefined && last.key === p.key) continue;
+      out.push(p);
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the successor list: drops self and duplicates, stops where the list comes back
+   * around to self (small rings), keeps at most r entries.
+   */
+  setSuccessors(list: readonly Peer[]): void {
+    const out: Peer[] = [];
+    const seen = new Set<string>();
+    for (const p of list) {
+      if (out.length >= this.r) break;
+      if (p.key === this.self.key || p.id === this.self.id) break;
+      if (seen.has(p.key)) continue;
+      seen.add(p.key);
+      out.push(p);
+    }
+    this.successors = out;
+  }
+
+  /**
+   * Records that successor(start) = s (a finger fix): inserts s and evicts fingers in
+   * [start, s), which the lookup showed are not live nodes.
+   */
+  fixFinger(start: Id, s: Peer): void {
+    const evict = start !== s.id;
+    this.fingers = this.fingers.filter(
+      (p) => p.key !== s.key && !(evict && (p.id === start || inOpen(p.id, start, s.id))),
+    );
+    if (s.id !== this.self.id) this.addFinger(s);
+  }
+
+  /** Inserts a peer into the fingers if absent (oracle-built rings, tests). */
+  addFinger(p: Peer): void {
+    if (p.id === this.self.id || this.fingers.some((f) => f.key === p.key)) return;
+    const self = this.self.id;
+    const i = this.fingers.findIndex((f) => inOpen(p.id, self, f.id));
+    if (i === -1) this.fingers.push(p);
+    else this.fingers.splice(i, 0, p);
+    if (this.fingers.length > this.m) this.fingers.length = this.m;
+  }
+
+  /** Forgets a peer everywhere (it failed or left). Returns whether it was known. */
+  remove(key: string): boolean {
+    let known = false;
+    if (this.predecessor?.key === key) {
+      this.predecessor = undefined;
+      known = true;
+    }
+    const s = this.successors.findIndex((p) => p.key === key);
+    if (s !== -1) {
+      this.successors = this.successors.filter((p) => p.key !== key);
+      known = true;
+    }
+    const f = this.fingers.findIndex((p) => p.key === key);
+    if (f !== -1) {
+      this.fingers = this.fingers.filter((p) => p.key !== key);
+      known = true;
+    }
+    return known;
+  }
+
+  /** Whether `key` names a peer in the successor list, fingers or predecessor. */
+  knows(key: string): boolean {
+    return (
+      this.predecessor?.key === key ||
+      this.successors.some((p) => p.key === key) ||
+      this.fingers.some((p) => p.key === key)
+    );
+  }
+
+  /**
+   * The first finger index (0-based) whose start lies beyond the successor: lower slots all
+   * equal the successor and need no lookup. Returns m when every slot is the successor.
+   */
+  firstNontrivialFinger(): number {
+    const succ = this.successors[0];
+    if (succ === undefined) return 0;
+    return bitLength(this.distanceTo(succ.id));
+  }
+
+  /**
+   * The finger index fix_fingers should refresh next (ToN's cycling `next`), skipping the slots
+   * known to equal the successor, and the id it must look up. Undefined when all slots are the
+   * successor (tiny rings).
+   */
+  nextFingerToFix(): { index: number; start: Id } | undefined {
+    const low = this.firstNontrivialFinger();
+    if (low >= this.m) return undefined;
+    if (this.nextFinger < low || this.nextFinger >= this.m) this.nextFinger = low;
+    const index = this.nextFinger;
+    return { index, start: idFromBigint(fingerStart(this.selfId, index, this.m), this.m) };
+  }
+
+  /**
+   * After finger `index` resolved to s: every later slot whose start lies in (self, s] is s too,
+   * so the cycle continues at the first slot beyond s (wrapping to the first non-trivial slot).
+   */
+  advanceFinger(index: number, s: Peer): void {
+    let next = index + 1;
+    if (s.id !== this.self.id) next = Math.max(next, bitLength(this.distanceTo(s.id)));
+    this.nextFinger = next >= this.m ? 0 : next;
+  }
+
+  /** Clockwise distance from self to `id` (bigint; fix_fingers only). */
+  distanceTo(id: Id): bigint {
+    const d = idToBigint(id) - this.selfId;
+    return d >= 0n ? d : d + (1n << BigInt(this.m));
+  }
+
+  /** Every distinct peer this node knows, in no particular order (tests, introspection). */
+  allPeers(): Peer[] {
+    const map = new Map<string, Peer>();
+    for (const p of this.successors) map.set(p.key, p);
+    for (const p of this.fingers) map.set(p.key, p);
+    if (this.predecessor) map.set(this.predecessor.key, this.predecessor);
+    return [...map.values()];
+  }
+}
+
+/** Number of bits of a non-negative bigint (0n → 0). */
+export function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
