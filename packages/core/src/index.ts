@@ -15,6 +15,17 @@ export { Reader } from './codec/reader.js';
 export { utf8Length, Writer } from './codec/writer.js';
 export { Emitter, type EventMap } from './emitter.js';
 export {
+  type Contact,
+  type DecodeEnvelopeOptions,
+  decodeEnvelope,
+  ENVELOPE_VERSION,
+  type Envelope,
+  type EnvelopeKind,
+  encodeEnvelope,
+  envelopeOverhead,
+  MAX_CONTACT_ID_LENGTH,
+} from './envelope.js';
+export {
   AbortError,
   abortErrorFrom,
   DecodeError,

@@ -284,7 +284,8 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
-function encodeUtf8Short(text: string, b: Uint8Array, p: number): number {
+/** Writes the UTF-8 of a short string at `b[p..]` (room checked by the caller); returns the end. */
+export function encodeUtf8Short(text: string, b: Uint8Array, p: number): number {
   const n = text.length;
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);

@@ -1,0 +1,211 @@
+/**
+ * The RPC message envelope shared by the overlays that have no standard wire format (Chord,
+ * Pastry, Kelips, FastTrack): who sent it, what it is, which request it answers, and an opaque
+ * body. Byte layout, with a worked example: packages/core/ENVELOPE.md.
+ *
+ * Cheap on purpose (it is on the simulator's hot path): encoding makes exactly one allocation,
+ * decoding makes none for bytes — `sender.id` and `body` are views into the input.
+ */
+
+import { encodeUtf8Short, utf8Length } from './codec/writer.js';
+import { DecodeError, P2PError } from './errors.js';
+import type { Address } from './runtime.js';
+
+/** A node as peers know it: its overlay id and where to reach it. */
+export interface Contact {
+  readonly id: Uint8Array;
+  readonly address: Address;
+}
+
+export type EnvelopeKind = 'request' | 'response' | 'error' | 'oneway';
+
+export interface Envelope {
+  readonly kind: EnvelopeKind;
+  /** Message type, 0..65535; each protocol documents its own in PROTOCOL.md. */
+  readonly type: number;
+  /** Correlates a response or error with its request, 0..2^32-1 (0 for oneway by convention). */
+  readonly requestId: number;
+  readonly sender: Contact;
+  readonly body: Uint8Array;
+}
+
+export interface DecodeEnvelopeOptions {
+  /** Largest body accepted; DecodeError above it. Default: no limit beyond the input. */
+  maxBodySize?: number;
+}
+
+/** Version byte of the layout in ENVELOPE.md. */
+export const ENVELOPE_VERSION = 1;
+
+/** Largest sender id, in bytes (the length is one byte). */
+export const MAX_CONTACT_ID_LENGTH = 255;
+
+const KINDS: readonly EnvelopeKind[] = ['request', 'response', 'error', 'oneway'];
+const FAMILY_NAME = 0;
+const FAMILY_IPV4 = 4;
+
+/** Bytes an envelope from `sender` takes besides its body. */
+export function envelopeOverhead(sender: Contact): number {
+  const host = sender.address.host;
+  const hostBytes = parseIpv4(host) >= 0 ? 4 : 1 + utf8Length(host);
+  return 8 + 1 + sender.id.length + 1 + hostBytes + 2;
+}
+
+/**
+ * The envelope's bytes, in one new array. Throws P2PError `ERR_INVALID_ARGUMENT` for fields out
+ * of range (type, requestId, port, id longer than 255 bytes, host name longer than 255 bytes).
+ */
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  const { kind, type, requestId, sender, body } = envelope;
+  const kindCode = KINDS.indexOf(kind);
+  if (kindCode < 0) throw invalid(`envelope kind ${String(kind)}`);
+  if (!(type >= 0 && type <= 0xffff && type === (type | 0))) throw invalid(`envelope type ${type}`);
+  if (!(requestId >= 0 && requestId <= 0xffff_ffff && requestId === requestId >>> 0)) {
+    throw invalid(`requestId ${requestId}`);
+  }
+  const id = sender.id;
+  if (id.length > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${id.length} bytes`);
+  const { host, port } = sender.address;
+  if (!(port >= 0 && port <= 0xffff && port === (port | 0))) throw invalid(`port ${port}`);
+  const ipv4 = parseIpv4(host);
+  const hostLength = ipv4 >= 0 ? 4 : utf8Length(host);
+  if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
+
+  const addressSize = ipv4 >= 0 ? 4 : 1 + hostLength;
+  const out = new Uint8Array(8 + 1 + id.length + 1 + addressSize + 2 + body.length);
+  out[0] = ENVELOPE_VERSION;
+  out[1] = kindCode;
+  out[2] = type >>> 8;
+  out[3] = type;
+  out[4] = requestId >>> 24;
+  out[5] = requestId >>> 16;
+  out[6] = requestId >>> 8;
+  out[7] = requestId;
+  out[8] = id.length;
+  let p = 9;
+  for (let i = 0; i < id.length; i++) out[p++] = id[i]!;
+  if (ipv4 >= 0) {
+    out[p++] = FAMILY_IPV4;
+    out[p++] = ipv4 >>> 24;
+    out[p++] = ipv4 >>> 16;
+    out[p++] = ipv4 >>> 8;
+    out[p++] = ipv4;
+  } else {
+    out[p++] = FAMILY_NAME;
+    out[p++] = hostLength;
+    p = encodeUtf8Short(host, out, p);
+  }
+  out[p++] = port >>> 8;
+  out[p++] = port;
+  out.set(body, p);
+  return out;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses an envelope. Throws DecodeError for anything malformed: truncated, unknown version,
+ * kind or address family, a body above `maxBodySize`, invalid UTF-8 in a host name, or an IPv4
+ * address sent as a name (each envelope has exactly one encoding). `sender.id` and `body` are
+ * views into `bytes`: copy them to keep them past the input's lifetime.
+ */
+export function decodeEnvelope(bytes: Uint8Array, options?: DecodeEnvelopeOptions): Envelope {
+  const n = bytes.length;
+  if (n < 9) throw truncated(n);
+  if (bytes[0] !== ENVELOPE_VERSION) throw new DecodeError(`unknown envelope version ${bytes[0]}`);
+  const kind = KINDS[bytes[1]!];
+  if (kind === undefined) throw new DecodeError(`unknown envelope kind ${bytes[1]}`);
+  const type = (bytes[2]! << 8) | bytes[3]!;
+  const requestId = ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0;
+  const idLength = bytes[8]!;
+  let p = 9 + idLength;
+  if (p + 1 > n) throw truncated(n);
+  const id = bytes.subarray(9, p);
+  const family = bytes[p++]!;
+  let host: string;
+  if (family === FAMILY_IPV4) {
+    if (p + 4 > n) throw truncated(n);
+    host = `${bytes[p]}.${bytes[p + 1]}.${bytes[p + 2]}.${bytes[p + 3]}`;
+    p += 4;
+  } else if (family === FAMILY_NAME) {
+    if (p + 1 > n) throw truncated(n);
+    const hostLength = bytes[p++]!;
+    if (p + hostLength > n) throw truncated(n);
+    host = decodeHost(bytes, p, p + hostLength);
+    if (parseIpv4(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a host name`);
+    p += hostLength;
+  } else {
+    throw new DecodeError(`unknown address family ${family}`);
+  }
+  if (p + 2 > n) throw truncated(n);
+  const port = (bytes[p]! << 8) | bytes[p + 1]!;
+  p += 2;
+  const bodyLength = n - p;
+  const max = options?.maxBodySize;
+  if (max !== undefined && bodyLength > max) {
+    throw new DecodeError(`envelope body of ${bodyLength} bytes exceeds maxBodySize ${max}`);
+  }
+  return {
+    kind,
+    type,
+    requestId,
+    sender: { id, address: { host, port } },
+    body: bytes.subarray(p),
+  };
+}
+
+function decodeHost(bytes: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii)
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  try {
+    return textDecoder.decode(bytes.subarray(start, end));
+  } catch (error) {
+    throw new DecodeError('invalid UTF-8 in envelope host name', { cause: error });
+  }
+}
+
+/**
+ * The 32-bit value of a canonical dotted-quad IPv4 address (four decimal parts 0..255, no
+ * leading zeros), or -1 for anything else (names, IPv6, non-canonical forms like 01.2.3.4).
+ */
+function parseIpv4(host: string): number {
+  const n = host.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? host.charCodeAt(i) : 0x2e; // a virtual '.' ends the last part
+    if (c === 0x2e) {
+      if (digits === 0) return -1;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 0x30);
+      digits++;
+      if (part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
+function truncated(length: number): DecodeError {
+  return new DecodeError(`truncated envelope (${length} bytes)`);
+}
+
+function invalid(what: string): P2PError {
+  return new P2PError(`${what} out of range`, 'ERR_INVALID_ARGUMENT');
+}
