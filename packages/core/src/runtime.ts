@@ -140,13 +140,19 @@ export interface Events<E extends { [K in keyof E]: unknown[] }> {
 /**
  * A reliable, ordered, duplex byte stream (TCP-like) with explicit backpressure, close to what
  * node:net gives and event-based (no async iterators on the hot path).
+ *
+ * Reading starts with the first `data` listener (or resume()), as with node:net: until then the
+ * bytes wait and the peer is pushed back on, so nothing is lost between dial() resolving (or the
+ * accept callback running) and the caller subscribing. `end` and a peer's reset are noticed by
+ * reading: a connection nobody reads from may never emit them. Every implementation (node:net,
+ * memory, simulator) behaves this way; the transport compliance suite checks it.
  */
 export interface Connection extends Events<ConnectionEvents> {
   readonly localAddress: Address;
   readonly remoteAddress: Address;
   /** Bytes written but not yet handed to the network. */
   readonly writableLength: number;
-  /** True once `close` has been emitted or destroy() called. */
+  /** True once the connection is unusable: destroy() was called, or it closed or was reset. */
   readonly destroyed: boolean;
   /**
    * Queues `data` for sending and returns false once the queue is at or above the high-water
@@ -160,6 +166,7 @@ export interface Connection extends Events<ConnectionEvents> {
   destroy(error?: Error): void;
   /** Stops emitting `data` (backpressure towards the peer) until resume(). */
   pause(): void;
+  /** Emits `data` again; also starts reading when no `data` listener was added yet. */
   resume(): void;
 }
 

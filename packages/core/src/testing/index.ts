@@ -1,1 +1,9 @@
-export {};
+/**
+ * @p2pkit/core/testing: suites every implementation of a core interface runs (vitest is a peer
+ * dependency of this entry only).
+ */
+export {
+  type TransportHarness,
+  type TransportSuiteOptions,
+  transportComplianceSuite,
+} from './transport.js';
