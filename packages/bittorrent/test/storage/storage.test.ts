@@ -1,0 +1,136 @@
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileStorage, UnsafePathError } from '../../src/node/fs-storage.js';
+import { createMemoryStorage } from '../../src/storage/memory.js';
+import { type Storage, type StorageLayout, segmentsOf } from '../../src/storage/storage.js';
+
+/** name/a (10 B), name/pad (6 B padding), name/sub/b (0 B), name/sub/c (20 B): 36 bytes, pieces of 16. */
+function layout(): StorageLayout {
+  const files = [
+    { path: ['name', 'a'], length: 10, padding: false },
+    { path: ['name', '.pad', '6'], length: 6, padding: true },
+    { path: ['name', 'sub', 'b'], length: 0, padding: false },
+    { path: ['name', 'sub', 'c'], length: 20, padding: false },
+  ];
+  let offset = 0;
+  return {
+    name: 'name',
+    pieceLength: 16,
+    pieceCount: 3,
+    length: 36,
+    files: files.map((f) => {
+      const out = { ...f, offset };
+      offset += f.length;
+      return out;
+    }),
+  };
+}
+
+const content = () => {
+  const data = new Uint8Array(36).map((_, i) => i + 1);
+  data.fill(0, 10, 16); // the padding file is zeros
+  return data;
+};
+
+describe('segmentsOf', () => {
+  it('maps a range across file boundaries, skipping empty files', () => {
+    expect(segmentsOf(layout(), 8, 12)).toEqual([
+      { file: 0, fileOffset: 8, length: 2, dataOffset: 0 },
+      { file: 1, fileOffset: 0, length: 6, dataOffset: 2 },
+      { file: 3, fileOffset: 0, length: 4, dataOffset: 8 },
+    ]);
+  });
+});
+
+async function roundTrip(storage: Storage) {
+  const data = content();
+  await storage.write(1, 0, data.slice(16, 32));
+  await storage.write(0, 0, data.slice(0, 16));
+  await storage.write(2, 0, data.slice(32, 36));
+  const back = new Uint8Array(36);
+  back.set(await storage.read(0, 0, 16), 0);
+  back.set(await storage.read(1, 0, 16), 16);
+  back.set(await storage.read(2, 0, 4), 32);
+  expect([...back]).toEqual([...data]);
+  expect([...(await storage.read(1, 3, 5))]).toEqual([...data.slice(19, 24)]);
+  await expect(storage.read(2, 0, 5)).rejects.toThrow(RangeError);
+}
+
+describe('memory storage', () => {
+  it('round-trips pieces and blocks', async () => {
+    const storage = createMemoryStorage(layout());
+    expect(storage.mayHave(0)).toBe(false);
+    await roundTrip(storage);
+    expect([...storage.contents()]).toEqual([...content()]);
+  });
+});
+
+describe('file storage', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'p2pkit-bt-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes files across piece boundaries, never the padding file, and finishes sparse files', async () => {
+    const storage = await fileStorage({ folder: dir, maxOpenFiles: 1 })(layout());
+    expect(storage.mayHave(0)).toBe(false);
+    await roundTrip(storage);
+    await storage.finish();
+    await storage.close();
+    const data = content();
+    expect([...(await readFile(path.join(dir, 'name', 'a')))]).toEqual([...data.slice(0, 10)]);
+    expect([...(await readFile(path.join(dir, 'name', 'sub', 'c')))]).toEqual([
+      ...data.slice(16, 36),
+    ]);
+    expect((await stat(path.join(dir, 'name', 'sub', 'b'))).size).toBe(0);
+    await expect(stat(path.join(dir, 'name', '.pad', '6'))).rejects.toThrow();
+    // Reopened: everything is there, so every piece may be had.
+    const again = await fileStorage({ folder: dir })(layout());
+    expect([0, 1, 2].map((i) => again.mayHave(i))).toEqual([true, true, true]);
+    await again.close();
+  });
+
+  it('reads never-written ranges as zeros, and finish() extends files sparsely', async () => {
+    const storage = await fileStorage({ folder: dir })(layout());
+    await storage.write(2, 0, Uint8Array.of(9, 9, 9, 9));
+    expect([...(await storage.read(1, 0, 16))]).toEqual(new Array(16).fill(0));
+    await storage.finish();
+    await storage.close();
+    expect((await stat(path.join(dir, 'name', 'a'))).size).toBe(10);
+    const c = await readFile(path.join(dir, 'name', 'sub', 'c'));
+    expect([...c.subarray(16)]).toEqual([9, 9, 9, 9]);
+    const again = await fileStorage({ folder: dir })(layout());
+    expect(again.mayHave(2)).toBe(true);
+    await again.close();
+  });
+
+  it('refuses paths that leave the folder', async () => {
+    for (const bad of [['..', 'x'], ['/etc', 'passwd'], ['a', '..', '..', 'x'], [''], ['a/b']]) {
+      const l = { ...layout(), files: [{ path: bad, length: 36, offset: 0, padding: false }] };
+      await expect(fileStorage({ folder: dir })(l)).rejects.toBeInstanceOf(UnsafePathError);
+    }
+  });
+
+  it('refuses a symlinked directory or file that leads out of the folder', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'p2pkit-out-'));
+    try {
+      await symlink(outside, path.join(dir, 'name'));
+      const storage = await fileStorage({ folder: dir })(layout());
+      await expect(storage.write(0, 0, new Uint8Array(16))).rejects.toBeInstanceOf(UnsafePathError);
+      await storage.close();
+      await rm(path.join(dir, 'name'));
+      await mkdir(path.join(dir, 'name'));
+      await writeFile(path.join(outside, 'target'), 'x');
+      await symlink(path.join(outside, 'target'), path.join(dir, 'name', 'a'));
+      await expect(fileStorage({ folder: dir })(layout())).rejects.toBeInstanceOf(UnsafePathError);
+      expect(await readFile(path.join(outside, 'target'), 'utf8')).toBe('x');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});
