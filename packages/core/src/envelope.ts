@@ -3,10 +3,12 @@
  * Pastry, Kelips, FastTrack): who sent it, what it is, which request it answers, and an opaque
  * body. Byte layout, with a worked example: packages/core/ENVELOPE.md.
  *
- * Cheap on purpose (it is on the simulator's hot path): encoding makes exactly one allocation,
- * decoding makes none for bytes — `sender.id` and `body` are views into the input.
+ * Cheap on purpose (it is on the simulator's hot path): encoding makes exactly one allocation
+ * (from core's slab pool, see `allocBytes`), decoding makes none for bytes — `sender.id` and
+ * `body` are views into the input.
  */
 
+import { allocBytes } from './codec/alloc.js';
 import { encodeUtf8Short, utf8Length } from './codec/writer.js';
 import { DecodeError, P2PError } from './errors.js';
 import type { Address } from './runtime.js';
@@ -52,7 +54,8 @@ export function envelopeOverhead(sender: Contact): number {
 }
 
 /**
- * The envelope's bytes, in one new array. Throws P2PError `ERR_INVALID_ARGUMENT` for fields out
+ * The envelope's bytes, in one new array (possibly a view into a shared slab: see `allocBytes`).
+ * Throws P2PError `ERR_INVALID_ARGUMENT` for fields out
  * of range (type, requestId, port, id longer than 255 bytes, host name longer than 255 bytes).
  */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
@@ -72,7 +75,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
 
   const addressSize = ipv4 >= 0 ? 4 : 1 + hostLength;
-  const out = new Uint8Array(8 + 1 + id.length + 1 + addressSize + 2 + body.length);
+  const out = allocBytes(8 + 1 + id.length + 1 + addressSize + 2 + body.length);
   out[0] = ENVELOPE_VERSION;
   out[1] = kindCode;
   out[2] = type >>> 8;

@@ -1,5 +1,5 @@
 import { readIdBytes } from './codec/reader.js';
-import { idByteLength, writeIdBytes } from './codec/writer.js';
+import { idByteLength, idLimit, writeIdBytes } from './codec/writer.js';
 import { P2PError } from './errors.js';
 import { sha1 } from './sha1.js';
 
@@ -9,7 +9,7 @@ import { sha1 } from './sha1.js';
  */
 export function idToBytes(id: bigint, m: number): Uint8Array {
   const n = idByteLength(m);
-  if (!(id >= 0n && id >> BigInt(m) === 0n)) {
+  if (!(id >= 0n && id < idLimit(m))) {
     throw new P2PError(`id ${id} does not fit in ${m} bits`, 'ERR_INVALID_ARGUMENT');
   }
   const out = new Uint8Array(n);

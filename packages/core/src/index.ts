@@ -5,6 +5,7 @@
 export { formatAddress, parseAddress, sameAddress } from './address.js';
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
+export { allocBytes } from './codec/alloc.js';
 export {
   encodeFrame,
   FrameDecoder,

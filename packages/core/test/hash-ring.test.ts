@@ -167,3 +167,25 @@ describe('HashRing', () => {
     expect(new HashRing<string>({ m: 7 }).position('abc')).toBe(Number(keyId('abc', 7)));
   });
 });
+
+describe('HashRing.ownerAt', () => {
+  it('agrees with owner() at bucket edges and refuses positions off the ring', () => {
+    const ring = new HashRing<string>({ virtualNodes: 50, m: 10 });
+    for (let i = 0; i < 30; i++) ring.add(`n${i}`);
+    const model = new NaiveRing(50, 10);
+    for (let i = 0; i < 30; i++) model.add(`n${i}`);
+    for (let position = 0; position < 1024; position++) {
+      const i = model.points.findIndex((p) => p.position >= position);
+      expect(ring.ownerAt(position)).toBe(model.points[i === -1 ? 0 : i]!.member);
+    }
+    for (const bad of [-1, 1024, Number.NaN]) {
+      let caught: unknown;
+      try {
+        ring.ownerAt(bad);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isP2PError(caught, 'ERR_INVALID_ARGUMENT')).toBe(true);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { DecodeError, P2PError } from '../errors.js';
+import { allocBytes } from './alloc.js';
 
 /** How a frame's length is written before it: 4 or 2 bytes big-endian, or an unsigned LEB128. */
 export type FramePrefix = 'u32' | 'u16' | 'varint';
@@ -17,14 +18,14 @@ export interface FrameDecoderOptions {
 /** Most bytes an unsigned LEB128 prefix may take (2^53 - 1 needs 8). */
 const MAX_VARINT_BYTES = 8;
 
-/** `payload` with its length prefix, in one new array. */
+/** `payload` with its length prefix, in one new array (possibly a view into a shared slab: see `allocBytes`). */
 export function encodeFrame(payload: Uint8Array, prefix: FramePrefix = 'u32'): Uint8Array {
   const n = payload.length;
   let out: Uint8Array;
   let p: number;
   if (prefix === 'u32') {
     if (n > 0xffff_ffff) throw tooLong(n, prefix);
-    out = new Uint8Array(4 + n);
+    out = allocBytes(4 + n);
     out[0] = n >>> 24;
     out[1] = n >>> 16;
     out[2] = n >>> 8;
@@ -32,14 +33,14 @@ export function encodeFrame(payload: Uint8Array, prefix: FramePrefix = 'u32'): U
     p = 4;
   } else if (prefix === 'u16') {
     if (n > 0xffff) throw tooLong(n, prefix);
-    out = new Uint8Array(2 + n);
+    out = allocBytes(2 + n);
     out[0] = n >>> 8;
     out[1] = n;
     p = 2;
   } else if (prefix === 'varint') {
     let size = 1;
     for (let v = n; v >= 0x80; v = Math.floor(v / 128)) size++;
-    out = new Uint8Array(size + n);
+    out = allocBytes(size + n);
     p = 0;
     let v = n;
     while (v >= 0x80) {
@@ -246,7 +247,7 @@ export class FrameDecoder {
       if (this.headOffset === first.length) this.dropHead();
       return view;
     }
-    const out = new Uint8Array(n);
+    const out = allocBytes(n);
     let written = 0;
     while (written < n) {
       const chunk = this.chunks[this.head]!;

@@ -212,7 +212,7 @@ export class Writer {
   /** An m-bit id as ceil(m/8) big-endian bytes (the format of `idToBytes`). */
   id(id: bigint, m: number): this {
     const n = idByteLength(m);
-    if (!(id >= 0n && id >> BigInt(m) === 0n)) throw range(`${m}-bit id`, id);
+    if (!(id >= 0n && id < idLimit(m))) throw range(`${m}-bit id`, id);
     if (this.pos + n > this.buf.length) this.grow(n);
     writeIdBytes(id, this.buf, this.pos, n);
     this.pos += n;
@@ -238,6 +238,18 @@ export function idByteLength(m: number): number {
     );
   }
   return (m + 7) >>> 3;
+}
+
+const idLimits: bigint[] = [];
+
+/** 2^m, cached: the exclusive upper bound of an m-bit id (m already validated). */
+export function idLimit(m: number): bigint {
+  let limit = idLimits[m];
+  if (limit === undefined) {
+    limit = 1n << BigInt(m);
+    idLimits[m] = limit;
+  }
+  return limit;
 }
 
 /** Writes `id` (already checked to fit) as `n` big-endian bytes at `out[at..at+n)`. */
