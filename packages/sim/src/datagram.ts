@@ -1,0 +1,59 @@
+import {
+  type Address,
+  type DatagramHandler,
+  type DatagramSocket,
+  NetworkError,
+} from '@p2pkit/core';
+import { HostCrashedError } from './errors.js';
+import type { SimHost } from './host.js';
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * A bound datagram socket on a simulated host. send() hands a copy of the bytes to the
+ * simulated network (latency, loss, duplication, partitions: see Simulation); the receiver gets
+ * its own copy, as over UDP. Fire and forget: a lost datagram is counted in sim.metrics.drops,
+ * never reported to the sender.
+ */
+export class SimDatagramSocket implements DatagramSocket {
+  /** Shared with every receiver as their `from`: one object per socket, not per datagram. */
+  readonly address: Address;
+  /** @internal */ closed = false;
+  /** @internal */ readonly owner: SimHost;
+  /** @internal */ readonly handler: DatagramHandler;
+
+  /** @internal */
+  constructor(owner: SimHost, port: number, handler: DatagramHandler) {
+    this.owner = owner;
+    this.handler = handler;
+    this.address = Object.freeze({ host: owner.host, port });
+  }
+
+  send(data: Uint8Array, to: Address): void {
+    const owner = this.owner;
+    if (this.closed) {
+      if (!owner.alive_) throw new HostCrashedError(owner.host, owner.crashedAt, 'send');
+      throw new NetworkError(
+        `send on closed socket ${owner.host}:${this.address.port}`,
+        'ERR_SOCKET_CLOSED',
+      );
+    }
+    const sim = owner.sim;
+    if (data.length > sim.maxDatagramSize) {
+      throw new NetworkError(
+        `datagram of ${data.length} bytes exceeds maxDatagramSize ${sim.maxDatagramSize}`,
+        'ERR_DATAGRAM_TOO_LARGE',
+      );
+    }
+    sim.sendDatagram(this, data, to);
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      const sockets = this.owner.udp;
+      if (sockets?.get(this.address.port) === this) sockets.delete(this.address.port);
+    }
+    return RESOLVED;
+  }
+}

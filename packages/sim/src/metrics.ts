@@ -1,0 +1,413 @@
+import { invalidOption } from './errors.js';
+
+/** A message type as a protocol's classifier names it (e.g. its first byte, or 'FIND_SUCCESSOR'). */
+export type MessageType = string | number;
+
+/**
+ * Names the type of a message from its bytes; `undefined` for "not classified". Runs once per
+ * datagram sent and once per stream write(), so keep it cheap (read a byte or two).
+ */
+export type Classifier = (
+  data: Uint8Array,
+  transport: 'datagram' | 'stream',
+) => MessageType | undefined;
+
+export interface Traffic {
+  messages: number;
+  bytes: number;
+}
+
+export interface Flow {
+  sent: Traffic;
+  received: Traffic;
+}
+
+/**
+ * What one host sent and received. Datagrams: one message per datagram, counted when sent and
+ * when delivered to a bound socket. Streams: one message per write() when sent (bytes at
+ * write), and per `data` event when received (bytes handed to the application). By type:
+ * datagrams both ways, streams on the sending side only (stream chunks have no boundaries).
+ */
+export interface HostTraffic {
+  datagrams: Flow;
+  streams: Flow;
+  byType: Map<MessageType, Flow>;
+}
+
+/** Why datagrams were lost. */
+export interface Drops {
+  /** Random loss (the loss probability). */
+  loss: number;
+  /** Sender and receiver in different partition sets. */
+  partition: number;
+  /** No host at the destination address. */
+  unreachable: number;
+  /** The destination host is crashed. */
+  crashed: number;
+  /** Nothing bound at the destination port. */
+  noSocket: number;
+  /** Extra copies created by the duplicate probability (not a loss; counted here). */
+  duplicated: number;
+}
+
+/** Four counters per host, as Float64Arrays indexed by host index (they never overflow 2^53). */
+class Counters {
+  sentMessages = new Float64Array(0);
+  sentBytes = new Float64Array(0);
+  receivedMessages = new Float64Array(0);
+  receivedBytes = new Float64Array(0);
+
+  ensure(hosts: number): void {
+    if (hosts <= this.sentMessages.length) return;
+    const capacity = Math.max(hosts, this.sentMessages.length * 2, 64);
+    const grow = (from: Float64Array) => {
+      const to = new Float64Array(capacity);
+      to.set(from);
+      return to;
+    };
+    this.sentMessages = grow(this.sentMessages);
+    this.sentBytes = grow(this.sentBytes);
+    this.receivedMessages = grow(this.receivedMessages);
+    this.receivedBytes = grow(this.receivedBytes);
+  }
+
+  flow(host: number): Flow {
+    return {
+      sent: { messages: this.sentMessages[host] ?? 0, bytes: this.sentBytes[host] ?? 0 },
+      received: {
+        messages: this.receivedMessages[host] ?? 0,
+        bytes: this.receivedBytes[host] ?? 0,
+      },
+    };
+  }
+
+  total(): Flow {
+    return {
+      sent: { messages: sum(this.sentMessages), bytes: sum(this.sentBytes) },
+      received: { messages: sum(this.receivedMessages), bytes: sum(this.receivedBytes) },
+    };
+  }
+}
+
+/** Values recorded over a run (hops of a lookup, a latency), with percentiles. */
+export class Distribution {
+  readonly name: string;
+  private values = new Float64Array(64);
+  private sorted: Float64Array | undefined;
+  count = 0;
+  private total = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  record(value: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count++] = value;
+    this.total += value;
+    this.sorted = undefined;
+  }
+
+  get mean(): number {
+    return this.count === 0 ? Number.NaN : this.total / this.count;
+  }
+
+  get min(): number {
+    return this.percentile(0);
+  }
+
+  get max(): number {
+    return this.percentile(100);
+  }
+
+  /** The p-th percentile (0..100), nearest-rank; NaN when empty. */
+  percentile(p: number): number {
+    if (!(p >= 0 && p <= 100)) throw invalidOption(`percentile must be in [0, 100], got ${p}`);
+    if (this.count === 0) return Number.NaN;
+    if (!this.sorted) this.sorted = this.values.slice(0, this.count).sort();
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    return this.sorted[rank - 1]!;
+  }
+
+  /** Counts per distinct value (for small integer values such as hop counts). */
+  histogram(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < this.count; i++) {
+      const v = this.values[i]!;
+      out.set(v, (out.get(v) ?? 0) + 1);
+    }
+    return new Map([...out.entries()].sort((x, y) => x[0] - y[0]));
+  }
+
+  summary(): {
+    count: number;
+    mean: number;
+    min: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+  } {
+    return {
+      count: this.count,
+      mean: this.mean,
+      min: this.min,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      max: this.max,
+    };
+  }
+}
+
+/** One traced operation (a lookup): count its hops, then end() or fail() it. */
+export class TraceSpan {
+  hops = 0;
+  private done = false;
+
+  constructor(
+    private readonly trace: Trace,
+    readonly startedAt: number,
+  ) {}
+
+  hop(n = 1): this {
+    this.hops += n;
+    return this;
+  }
+
+  /** Completed: records hops and latency (virtual ms since start). */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.trace.hops.record(this.hops);
+    this.trace.latency.record(this.trace.now() - this.startedAt);
+  }
+
+  /** Failed: counted, not recorded in the distributions. */
+  fail(): void {
+    if (this.done) return;
+    this.done = true;
+    this.trace.failures++;
+  }
+}
+
+/** Protocol traces: hops and latency of operations, with percentiles. */
+export class Trace {
+  readonly hops: Distribution;
+  readonly latency: Distribution;
+  failures = 0;
+
+  constructor(
+    readonly name: string,
+    /** @internal */ readonly now: () => number,
+  ) {
+    this.hops = new Distribution(`${name}.hops`);
+    this.latency = new Distribution(`${name}.latency`);
+  }
+
+  start(): TraceSpan {
+    return new TraceSpan(this, this.now());
+  }
+
+  summary(): {
+    completed: number;
+    failures: number;
+    hops: ReturnType<Distribution['summary']>;
+    latency: ReturnType<Distribution['summary']>;
+  } {
+    return {
+      completed: this.hops.count,
+      failures: this.failures,
+      hops: this.hops.summary(),
+      latency: this.latency.summary(),
+    };
+  }
+}
+
+/** A value sampled every `everyMs` of virtual time. */
+export class TimeSeries {
+  readonly times: number[] = [];
+  readonly values: number[] = [];
+  /** @internal */ active = true;
+
+  constructor(
+    readonly name: string,
+    readonly everyMs: number,
+    /** @internal */ readonly read: () => number,
+  ) {}
+
+  stop(): void {
+    this.active = false;
+  }
+
+  /** [time, value] pairs. */
+  points(): [number, number][] {
+    return this.times.map((t, i) => [t, this.values[i]!]);
+  }
+}
+
+/** What Metrics needs from the simulation. */
+export interface MetricsClock {
+  now(): number;
+  /** Schedules a sampler tick (a background event: it does not keep run() going). */
+  scheduleSample(time: number, series: TimeSeries): void;
+}
+
+/**
+ * Traffic counters per host and per message type, drop counters, time series and traces.
+ * Counting costs two typed-array increments per message; classification only runs once a
+ * classifier is registered; series and traces cost nothing until created.
+ */
+export class Metrics {
+  /** @internal */ readonly datagram = new Counters();
+  /** @internal */ readonly stream = new Counters();
+  readonly drops: Drops = {
+    loss: 0,
+    partition: 0,
+    unreachable: 0,
+    crashed: 0,
+    noSocket: 0,
+    duplicated: 0,
+  };
+  /** @internal */ classifier: Classifier | undefined;
+  private readonly typeIds = new Map<MessageType, number>();
+  private readonly types: MessageType[] = [];
+  private readonly typed: Counters[] = [];
+  private hostCount = 0;
+  private readonly series = new Map<string, TimeSeries>();
+  private readonly distributions = new Map<string, Distribution>();
+  private readonly traces = new Map<string, Trace>();
+
+  constructor(private readonly clock: MetricsClock) {}
+
+  /** Registers the protocol's message classifier (replaces any previous one). */
+  classify(classifier: Classifier | undefined): void {
+    this.classifier = classifier;
+  }
+
+  /** @internal Grows per-host arrays for `hosts` hosts. */
+  ensureHosts(hosts: number): void {
+    this.hostCount = Math.max(this.hostCount, hosts);
+    this.datagram.ensure(hosts);
+    this.stream.ensure(hosts);
+    for (const c of this.typed) c.ensure(hosts);
+  }
+
+  /** @internal Type id of a message, or -1. */
+  typeOf(data: Uint8Array, transport: 'datagram' | 'stream'): number {
+    const type = this.classifier!(data, transport);
+    if (type === undefined) return -1;
+    let id = this.typeIds.get(type);
+    if (id === undefined) {
+      id = this.types.length;
+      this.types.push(type);
+      this.typeIds.set(type, id);
+      const c = new Counters();
+      c.ensure(this.hostCount);
+      this.typed.push(c);
+    }
+    return id;
+  }
+
+  /** @internal */
+  typedSent(type: number, host: number, bytes: number): void {
+    const c = this.typed[type]!;
+    c.sentMessages[host]!++;
+    c.sentBytes[host]! += bytes;
+  }
+
+  /** @internal */
+  typedReceived(type: number, host: number, bytes: number): void {
+    const c = this.typed[type]!;
+    c.receivedMessages[host]!++;
+    c.receivedBytes[host]! += bytes;
+  }
+
+  /** Traffic of one host (by index; SimHost.index). */
+  host(index: number): HostTraffic {
+    const byType = new Map<MessageType, Flow>();
+    this.typed.forEach((c, i) => {
+      const flow = c.flow(index);
+      if (flow.sent.messages + flow.received.messages > 0) byType.set(this.types[i]!, flow);
+    });
+    return { datagrams: this.datagram.flow(index), streams: this.stream.flow(index), byType };
+  }
+
+  /** Traffic summed over all hosts. */
+  totals(): { datagrams: Flow; streams: Flow } {
+    return { datagrams: this.datagram.total(), streams: this.stream.total() };
+  }
+
+  /** Traffic per message type, summed over hosts. */
+  byType(): Map<MessageType, Flow> {
+    const out = new Map<MessageType, Flow>();
+    this.typed.forEach((c, i) => {
+      out.set(this.types[i]!, c.total());
+    });
+    return out;
+  }
+
+  /**
+   * Samples `read()` now and then every `everyMs` of virtual time until stop(). Sampling is a
+   * background activity: it neither keeps run() alive nor enters the trace hash.
+   */
+  sample(name: string, everyMs: number, read: () => number): TimeSeries {
+    if (!(everyMs > 0)) throw invalidOption(`sample interval must be > 0 ms, got ${everyMs}`);
+    if (this.series.has(name)) throw invalidOption(`time series ${name} exists already`);
+    const series = new TimeSeries(name, everyMs, read);
+    this.series.set(name, series);
+    this.tick(series);
+    return series;
+  }
+
+  /** @internal Records one sample and schedules the next. */
+  tick(series: TimeSeries): void {
+    if (!series.active) return;
+    const now = this.clock.now();
+    series.times.push(now);
+    series.values.push(series.read());
+    this.clock.scheduleSample(now + series.everyMs, series);
+  }
+
+  /** A named distribution (created on first use). */
+  distribution(name: string): Distribution {
+    let d = this.distributions.get(name);
+    if (!d) {
+      d = new Distribution(name);
+      this.distributions.set(name, d);
+    }
+    return d;
+  }
+
+  /** A named trace (created on first use): `trace('lookup').start()` → span.hop(); span.end(). */
+  trace(name: string): Trace {
+    let t = this.traces.get(name);
+    if (!t) {
+      t = new Trace(name, () => this.clock.now());
+      this.traces.set(name, t);
+    }
+    return t;
+  }
+
+  /** Everything, as plain data (for a report file). */
+  report(): Record<string, unknown> {
+    return {
+      totals: this.totals(),
+      byType: Object.fromEntries(this.byType()),
+      drops: { ...this.drops },
+      distributions: Object.fromEntries([...this.distributions].map(([k, d]) => [k, d.summary()])),
+      traces: Object.fromEntries([...this.traces].map(([k, t]) => [k, t.summary()])),
+      series: Object.fromEntries([...this.series].map(([k, s]) => [k, s.points()])),
+    };
+  }
+}
+
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
+}

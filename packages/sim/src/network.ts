@@ -1,0 +1,129 @@
+import {
+  type Address,
+  abortErrorFrom,
+  type BindOptions,
+  type Connection,
+  type DatagramHandler,
+  type DatagramSocket,
+  type DialOptions,
+  type Listener,
+  type ListenOptions,
+  type Network,
+  NetworkError,
+} from '@p2pkit/core';
+import { SimDatagramSocket } from './datagram.js';
+import { HostCrashedError } from './errors.js';
+import type { SimHost } from './host.js';
+import { dial } from './stream.js';
+
+const RESOLVED = Promise.resolve();
+const ANY_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** A listening stream endpoint on a simulated host. */
+export class SimListener implements Listener {
+  readonly address: Address;
+  /** @internal */ closed = false;
+  /** @internal */ readonly owner: SimHost;
+  /** @internal */ readonly onConnection: (connection: Connection) => void;
+
+  /** @internal */
+  constructor(owner: SimHost, port: number, onConnection: (connection: Connection) => void) {
+    this.owner = owner;
+    this.onConnection = onConnection;
+    this.address = Object.freeze({ host: owner.host, port });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      const listeners = this.owner.listeners;
+      if (listeners?.get(this.address.port) === this) listeners.delete(this.address.port);
+    }
+    return RESOLVED;
+  }
+}
+
+/**
+ * The Network of one simulated host. listen() and bind() complete at once (their promises are
+ * already resolved), so setup code can await them before the simulation runs; dial() takes a
+ * round trip of virtual time.
+ */
+export class SimNetwork implements Network {
+  constructor(private readonly owner: SimHost) {}
+
+  get maxDatagramSize(): number {
+    return this.owner.sim.maxDatagramSize;
+  }
+
+  listen(
+    options: ListenOptions,
+    onConnection: (connection: Connection) => void,
+  ): Promise<Listener> {
+    const owner = this.owner;
+    if (!owner.alive_)
+      return Promise.reject(new HostCrashedError(owner.host, owner.crashedAt, 'listen'));
+    const bad = this.checkLocal(options.host);
+    if (bad) return Promise.reject(bad);
+    const listeners = (owner.listeners ??= new Map());
+    const tcp = owner.tcpPorts;
+    const taken = (port: number) => listeners.has(port) || (tcp?.has(port) ?? false);
+    const port = this.pickPort(options.port, taken);
+    if (typeof port !== 'number') return Promise.reject(port);
+    const listener = new SimListener(owner, port, onConnection);
+    listeners.set(port, listener);
+    return Promise.resolve(listener);
+  }
+
+  dial(address: Address, options: DialOptions = {}): Promise<Connection> {
+    const owner = this.owner;
+    if (!owner.alive_)
+      return Promise.reject(new HostCrashedError(owner.host, owner.crashedAt, 'dial'));
+    if (options.signal?.aborted) return Promise.reject(abortErrorFrom(options.signal));
+    const bad = this.checkLocal(options.localHost);
+    if (bad) return Promise.reject(bad);
+    return dial(owner, address, options);
+  }
+
+  bind(options: BindOptions, onDatagram: DatagramHandler): Promise<DatagramSocket> {
+    const owner = this.owner;
+    if (!owner.alive_)
+      return Promise.reject(new HostCrashedError(owner.host, owner.crashedAt, 'bind'));
+    const bad = this.checkLocal(options.host);
+    if (bad) return Promise.reject(bad);
+    const sockets = (owner.udp ??= new Map());
+    const port = this.pickPort(options.port, (p) => sockets.has(p));
+    if (typeof port !== 'number') return Promise.reject(port);
+    const socket = new SimDatagramSocket(owner, port, onDatagram);
+    sockets.set(port, socket);
+    return Promise.resolve(socket);
+  }
+
+  private checkLocal(host: string | undefined): NetworkError | undefined {
+    if (host === undefined || host === this.owner.host || ANY_HOSTS.has(host)) return undefined;
+    return new NetworkError(
+      `cannot use local address ${host} on simulated host ${this.owner.host}`,
+      'ERR_NETWORK',
+    );
+  }
+
+  private pickPort(
+    requested: number | undefined,
+    taken: (port: number) => boolean,
+  ): number | NetworkError {
+    if (requested === undefined || requested === 0) {
+      const port = this.owner.ephemeralPort(taken);
+      if (port !== 0) return port;
+      return new NetworkError(`no free ephemeral port on ${this.owner.host}`, 'ERR_ADDRESS_IN_USE');
+    }
+    if (!(Number.isInteger(requested) && requested > 0 && requested <= 65535)) {
+      return new NetworkError(`invalid port ${requested}`, 'ERR_NETWORK');
+    }
+    if (taken(requested)) {
+      return new NetworkError(
+        `address in use: ${this.owner.host}:${requested}`,
+        'ERR_ADDRESS_IN_USE',
+      );
+    }
+    return requested;
+  }
+}
