@@ -71,6 +71,21 @@ export {
   sharedPrefixLength,
   xorDistance,
 } from './ring.js';
+export { createDatagramRpc, type DatagramRpcOptions } from './rpc/datagram.js';
+export { createStreamRpc, type StreamRpcOptions } from './rpc/stream.js';
+export {
+  type DatagramRpc,
+  RemoteError,
+  type RequestOptions,
+  type RpcEndpoint,
+  type RpcHandler,
+  type RpcOptions,
+  type RpcRequest,
+  type RpcResponse,
+  type RpcStats,
+  type StreamRpc,
+  type StreamRpcEvents,
+} from './rpc/types.js';
 export type {
   Address,
   BindOptions,

@@ -1,0 +1,455 @@
+import { formatAddress, sameAddress } from '../address.js';
+import { type Contact, decodeEnvelope, type Envelope, encodeEnvelope } from '../envelope.js';
+import { AbortError, abortErrorFrom, NetworkError, P2PError, TimeoutError } from '../errors.js';
+import type { Address, Clock, Logger, Runtime, TimerHandle } from '../runtime.js';
+import { type Deadline, DeadlineQueue } from './deadlines.js';
+import { decodeErrorBody, encodeErrorBody } from './error-body.js';
+import {
+  RemoteError,
+  type RequestOptions,
+  type RpcHandler,
+  type RpcRequest,
+  type RpcResponse,
+  type RpcStats,
+} from './types.js';
+
+/** How an endpoint puts bytes on the wire (a datagram socket, or a framed stream). */
+export interface RpcTransport {
+  /** Sends one encoded envelope; throws (NetworkError, P2PError) when it cannot. */
+  send(bytes: Uint8Array, to: Address): void;
+}
+
+export interface EndpointSettings {
+  timeoutMs: number;
+  retries: number;
+  maxMessageSize: number;
+  maxPending: number;
+  maxConcurrentHandlers: number;
+  /** Accept a response only from the address the request went to (datagrams). */
+  checkSource: boolean;
+}
+
+/** One request in flight. Also its own abort listener (handleEvent), so no closure per request. */
+class PendingRequest implements Deadline {
+  deadline = 0;
+  settled = false;
+  attempts = 1;
+  resolve!: (response: RpcResponse) => void;
+  reject!: (error: Error) => void;
+
+  constructor(
+    readonly endpoint: RpcCore,
+    readonly id: number,
+    readonly type: number,
+    readonly to: Address,
+    readonly bytes: Uint8Array,
+    readonly timeoutMs: number,
+    public retriesLeft: number,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  handleEvent(): void {
+    this.endpoint.abort(this);
+  }
+}
+
+/**
+ * The transport-independent half of an RPC endpoint: request ids, the pending table, timeouts
+ * and retries, the handler registry, and inbound dispatch.
+ *
+ * Built for the simulator's hot path (about a million RPCs a second): one timer per endpoint,
+ * armed to the earliest deadline of a FIFO deadline queue, instead of one per request; the
+ * pending entry doubles as the abort listener; synchronous handlers are answered without a
+ * promise. The only allocation per request beyond the bytes is its entry and its promise.
+ */
+export class RpcCore {
+  readonly contact: Contact;
+  readonly stats: RpcStats = newStats();
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #transport: RpcTransport;
+  readonly #settings: EndpointSettings;
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #deadlines = new DeadlineQueue<PendingRequest>();
+  readonly #handlers = new Map<number, RpcHandler>();
+  #nextId: number;
+  #timer: TimerHandle | undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  #running = 0;
+  #closed = false;
+  readonly #onTimer = () => this.#expire();
+
+  constructor(
+    runtime: Runtime,
+    contact: Contact,
+    transport: RpcTransport,
+    settings: EndpointSettings,
+  ) {
+    this.contact = contact;
+    this.#clock = runtime.clock;
+    this.#log = runtime.log.extend('rpc');
+    this.#transport = transport;
+    this.#settings = settings;
+    // Random start: a restarted node does not reuse the ids its predecessor had in flight.
+    this.#nextId = runtime.random.u32();
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  handle(type: number, handler: RpcHandler): void {
+    checkType(type);
+    this.#handlers.set(type, handler);
+  }
+
+  unhandle(type: number): void {
+    this.#handlers.delete(type);
+  }
+
+  request(
+    to: Address,
+    type: number,
+    body: Uint8Array,
+    options: RequestOptions | undefined,
+  ): Promise<RpcResponse> {
+    if (this.#closed) return Promise.reject(closedError());
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      this.stats.aborts++;
+      return Promise.reject(abortErrorFrom(signal));
+    }
+    const settings = this.#settings;
+    if (this.#pending.size >= settings.maxPending) {
+      this.stats.overloaded++;
+      return Promise.reject(
+        new P2PError(`${settings.maxPending} requests already in flight`, 'ERR_OVERLOADED'),
+      );
+    }
+    const id = this.#allocateId();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encode('request', type, id, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const timeoutMs = options?.timeoutMs ?? settings.timeoutMs;
+    const entry = new PendingRequest(
+      this,
+      id,
+      type,
+      to,
+      bytes,
+      timeoutMs,
+      options?.retries ?? settings.retries,
+      signal,
+    );
+    const promise = new Promise<RpcResponse>((resolve, reject) => {
+      entry.resolve = resolve;
+      entry.reject = reject;
+    });
+    this.#pending.set(id, entry);
+    signal?.addEventListener('abort', entry);
+    entry.deadline = this.#clock.now() + timeoutMs;
+    this.#deadlines.push(entry);
+    this.#arm(entry.deadline);
+    this.stats.requestsSent++;
+    try {
+      this.#transport.send(bytes, to);
+    } catch (error) {
+      this.#fail(entry, asError(error));
+    }
+    return promise;
+  }
+
+  notify(to: Address, type: number, body: Uint8Array): void {
+    if (this.#closed) throw closedError();
+    const bytes = this.#encode('oneway', type, 0, body);
+    this.stats.notificationsSent++;
+    this.#transport.send(bytes, to);
+  }
+
+  /** Feeds one received message (a datagram, or one frame) to the endpoint. */
+  receive(bytes: Uint8Array, from: Address): void {
+    if (this.#closed) return;
+    let envelope: Envelope;
+    try {
+      if (bytes.length > this.#settings.maxMessageSize) {
+        throw new P2PError(`message of ${bytes.length} bytes`, 'ERR_MESSAGE_TOO_LARGE');
+      }
+      envelope = decodeEnvelope(bytes);
+    } catch (error) {
+      this.stats.malformed++;
+      if (this.#log.enabled) this.#log('dropped a bad message from %o: %s', from, String(error));
+      return;
+    }
+    switch (envelope.kind) {
+      case 'request':
+        this.stats.requestsReceived++;
+        this.#serve(envelope, from, false);
+        break;
+      case 'oneway':
+        this.stats.notificationsReceived++;
+        this.#serve(envelope, from, true);
+        break;
+      default:
+        this.#settle(envelope, from);
+    }
+  }
+
+  /** Rejects every pending request with `error` (the transport went away). */
+  failAll(error: Error): void {
+    for (const entry of [...this.#pending.values()]) this.#fail(entry, error);
+  }
+
+  /** Stops the endpoint: pending requests reject with AbortError, the timer is cancelled. */
+  close(): void {
+    if (this.#closed) return;
+    this.failAll(new AbortError('rpc endpoint closed'));
+    this.#closed = true;
+    this.#deadlines.clear();
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Called by a pending entry when its signal aborts. */
+  abort(entry: PendingRequest): void {
+    if (entry.settled) return;
+    this.stats.aborts++;
+    this.#fail(entry, abortErrorFrom(entry.signal!));
+  }
+
+  #encode(kind: Envelope['kind'], type: number, requestId: number, body: Uint8Array): Uint8Array {
+    const bytes = encodeEnvelope({ kind, type, requestId, sender: this.contact, body });
+    const max = this.#settings.maxMessageSize;
+    if (bytes.length > max) {
+      throw new P2PError(
+        `message of ${bytes.length} bytes exceeds maxMessageSize ${max}`,
+        'ERR_MESSAGE_TOO_LARGE',
+      );
+    }
+    return bytes;
+  }
+
+  #allocateId(): number {
+    let id = this.#nextId;
+    // 0 is reserved for oneway messages; skip ids still in flight (after 2^32 requests).
+    while (id === 0 || this.#pending.has(id)) id = (id + 1) >>> 0;
+    this.#nextId = (id + 1) >>> 0;
+    return id;
+  }
+
+  #serve(envelope: Envelope, from: Address, oneway: boolean): void {
+    const { type, requestId } = envelope;
+    const handler = this.#handlers.get(type);
+    if (handler === undefined) {
+      this.stats.unknownType++;
+      if (!oneway) {
+        this.#replyError(requestId, type, from, 'ERR_UNKNOWN_TYPE', `no handler for type ${type}`);
+      }
+      return;
+    }
+    if (this.#running >= this.#settings.maxConcurrentHandlers) {
+      // A flood: dropping costs the sender a timeout; buffering would cost us unbounded memory.
+      this.stats.droppedRequests++;
+      return;
+    }
+    const request: RpcRequest = {
+      type,
+      body: envelope.body,
+      sender: envelope.sender,
+      from,
+      oneway,
+    };
+    let result: Uint8Array | Promise<Uint8Array>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      if (!oneway) this.#replyFailure(requestId, type, from, error);
+      return;
+    }
+    if (result instanceof Uint8Array) {
+      if (!oneway) this.#reply(requestId, type, from, result);
+      return;
+    }
+    this.#running++;
+    Promise.resolve(result).then(
+      (body) => {
+        this.#running--;
+        if (!oneway) this.#reply(requestId, type, from, body);
+      },
+      (error: unknown) => {
+        this.#running--;
+        if (!oneway) this.#replyFailure(requestId, type, from, error);
+      },
+    );
+  }
+
+  #reply(requestId: number, type: number, to: Address, body: unknown): void {
+    if (this.#closed) return;
+    if (!(body instanceof Uint8Array)) {
+      this.#replyError(requestId, type, to, 'ERR_INTERNAL', 'handler returned no Uint8Array');
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encode('response', type, requestId, body);
+    } catch (error) {
+      this.stats.unsent++;
+      const code = error instanceof P2PError ? error.code : 'ERR_INTERNAL';
+      this.#replyError(requestId, type, to, code, 'response too large');
+      return;
+    }
+    this.#sendReply(bytes, to, false);
+  }
+
+  #replyFailure(requestId: number, type: number, to: Address, error: unknown): void {
+    // A P2PError is part of the handler's contract with its peers; anything else is a bug
+    // whose message may reveal internals, so only its existence is reported.
+    if (error instanceof P2PError) this.#replyError(requestId, type, to, error.code, error.message);
+    else {
+      if (this.#log.enabled) this.#log('handler of type %d threw: %s', type, String(error));
+      this.#replyError(requestId, type, to, 'ERR_INTERNAL', 'internal error');
+    }
+  }
+
+  #replyError(requestId: number, type: number, to: Address, code: string, message: string): void {
+    if (this.#closed) return;
+    const body = encodeErrorBody(code, message);
+    const bytes = encodeEnvelope({ kind: 'error', type, requestId, sender: this.contact, body });
+    this.#sendReply(bytes, to, true);
+  }
+
+  #sendReply(bytes: Uint8Array, to: Address, isError: boolean): void {
+    try {
+      this.#transport.send(bytes, to);
+    } catch {
+      this.stats.unsent++;
+      return;
+    }
+    if (isError) this.stats.errorsSent++;
+    else this.stats.responsesSent++;
+  }
+
+  #settle(envelope: Envelope, from: Address): void {
+    const entry = this.#pending.get(envelope.requestId);
+    if (
+      entry === undefined ||
+      entry.type !== envelope.type ||
+      (this.#settings.checkSource && !sameAddress(from, entry.to))
+    ) {
+      this.stats.unmatched++;
+      return;
+    }
+    this.#finish(entry);
+    if (envelope.kind === 'response') {
+      this.stats.responsesReceived++;
+      entry.resolve({ body: envelope.body, sender: envelope.sender, from });
+      return;
+    }
+    this.stats.errorsReceived++;
+    const { code, message } = decodeErrorBody(envelope.body);
+    entry.reject(
+      code === 'ERR_UNKNOWN_TYPE'
+        ? new P2PError(`remote has no handler for type ${entry.type}`, 'ERR_UNKNOWN_TYPE')
+        : new RemoteError(code, message),
+    );
+  }
+
+  #fail(entry: PendingRequest, error: Error): void {
+    if (entry.settled) return;
+    this.#finish(entry);
+    entry.reject(error);
+  }
+
+  /** Takes `entry` out of every table and unhooks its abort listener. */
+  #finish(entry: PendingRequest): void {
+    entry.settled = true;
+    this.#pending.delete(entry.id);
+    entry.signal?.removeEventListener('abort', entry);
+    this.#deadlines.trim();
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) {
+      if (this.#timerDue <= deadline) return;
+      this.#clock.clearTimeout(this.#timer);
+    }
+    this.#timerDue = deadline;
+    this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(0, deadline - this.#clock.now()));
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+    const now = this.#clock.now();
+    for (
+      let entry = this.#deadlines.popExpired(now);
+      entry;
+      entry = this.#deadlines.popExpired(now)
+    ) {
+      if (entry.retriesLeft > 0) {
+        entry.retriesLeft--;
+        entry.attempts++;
+        this.stats.retransmissions++;
+        entry.deadline = now + entry.timeoutMs;
+        this.#deadlines.push(entry);
+        try {
+          this.#transport.send(entry.bytes, entry.to);
+        } catch (error) {
+          this.#fail(entry, asError(error));
+        }
+      } else {
+        this.stats.timeouts++;
+        this.#fail(
+          entry,
+          new TimeoutError(
+            `request of type ${entry.type} to ${formatAddress(entry.to)}: no answer to ${entry.attempts} attempt(s) of ${entry.timeoutMs} ms`,
+          ),
+        );
+      }
+    }
+    const next = this.#deadlines.peek();
+    if (next !== undefined) this.#arm(next.deadline);
+  }
+}
+
+function newStats(): RpcStats {
+  return {
+    requestsSent: 0,
+    retransmissions: 0,
+    responsesReceived: 0,
+    errorsReceived: 0,
+    timeouts: 0,
+    aborts: 0,
+    overloaded: 0,
+    requestsReceived: 0,
+    notificationsSent: 0,
+    notificationsReceived: 0,
+    responsesSent: 0,
+    errorsSent: 0,
+    droppedRequests: 0,
+    unknownType: 0,
+    malformed: 0,
+    unmatched: 0,
+    unsent: 0,
+  };
+}
+
+function checkType(type: number): void {
+  if (!(Number.isInteger(type) && type >= 0 && type <= 0xffff)) {
+    throw new P2PError(`message type ${type} out of range 0..65535`, 'ERR_INVALID_ARGUMENT');
+  }
+}
+
+function closedError(): NetworkError {
+  return new NetworkError('rpc endpoint is closed', 'ERR_SOCKET_CLOSED');
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new P2PError(String(error));
+}
