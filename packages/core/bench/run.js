@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from './lib.js';
 
-const BENCHES = ['./sha1.js', './ids.js', './hash-ring.js', './codec.js'];
+const BENCHES = [
+  './sha1.js',
+  './ids.js',
+  './hash-ring.js',
+  './codec.js',
+  './random.js',
+  './rpc.js',
+];
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
