@@ -1,4 +1,5 @@
 import { createManualClock, type ManualClock } from '../clock-manual.js';
+import { allocBytes } from '../codec/alloc.js';
 import { abortErrorFrom, NetworkError, TimeoutError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createRandom, type Seed } from '../random.js';
@@ -339,7 +340,8 @@ class MemoryDatagramSocket implements DatagramSocket {
     }
     if (hub.isBlackhole(to.host)) return;
     // A copy: the receiver owns its bytes, and a sender may send one buffer to many peers.
-    const copy = data.slice();
+    const copy = allocBytes(data.length);
+    copy.set(data);
     const from = this.address;
     queueMicrotask(() => {
       const target = hub.host(to.host).datagrams.get(to.port);
