@@ -4,4 +4,6 @@
  */
 // Formats and trackers (bt-formats).
 export * from './bencode/index.js';
+export * from './magnet.js';
 export * from './metainfo/index.js';
+export * from './tracker/index.js';
