@@ -12,6 +12,7 @@ const W = new Int32Array(80);
 /** Padding area for the last one or two blocks. */
 const TAIL = new Uint8Array(128);
 let scratch = new Uint8Array(1024);
+const MAX_SCRATCH = 64 * 1024;
 const textEncoder = new TextEncoder();
 
 let h0 = 0;
@@ -74,8 +75,12 @@ let utf8Length = 0;
 /** UTF-8 of `text` in the scratch buffer (length in `utf8Length`); ASCII is copied by hand. */
 function utf8(text: string): Uint8Array {
   const n = text.length;
-  if (scratch.length < n * 3) scratch = new Uint8Array(Math.max(n * 3, scratch.length * 2));
-  const out = scratch;
+  let out = scratch;
+  if (out.length < n * 3) {
+    // Keep the reused buffer for id-sized strings; hash huge strings in a one-off buffer.
+    out = new Uint8Array(n * 3);
+    if (n * 3 <= MAX_SCRATCH) scratch = out;
+  }
   let i = 0;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
