@@ -1,4 +1,5 @@
+import { coreSteps } from './core.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
-export const tourSteps: readonly TourStep[] = [];
+export const tourSteps: readonly TourStep[] = [...coreSteps];
