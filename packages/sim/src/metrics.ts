@@ -327,8 +327,9 @@ export class Metrics {
     c.receivedBytes[host]! += bytes;
   }
 
-  /** Traffic of one host (by index; SimHost.index). */
-  host(index: number): HostTraffic {
+  /** Traffic of one host (a SimHost, or its index). Restarts of an address add up. */
+  host(host: number | { readonly index: number }): HostTraffic {
+    const index = typeof host === 'number' ? host : host.index;
     const byType = new Map<MessageType, Flow>();
     this.typed.forEach((c, i) => {
       const flow = c.flow(index);

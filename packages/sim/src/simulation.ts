@@ -317,11 +317,7 @@ export class Simulation {
       let executed = 0;
       for (;;) {
         const t = q.peekTime();
-        if (
-          executed >= maxEvents ||
-          t > until ||
-          (until === Number.POSITIVE_INFINITY && q.live === this.background)
-        ) {
+        if (executed >= maxEvents || t > until || this.onlyBackgroundLeft(t, until)) {
           break;
         }
         this.now_ = t;
@@ -804,10 +800,7 @@ export class Simulation {
     this.dirty = true;
     for (;;) {
       const t = q.peekTime();
-      const stop =
-        executed >= maxEvents ||
-        t > until ||
-        (until === Number.POSITIVE_INFINITY && q.live === this.background);
+      const stop = executed >= maxEvents || t > until || this.onlyBackgroundLeft(t, until);
       if (stop || t > this.now_ || perEvent) {
         if (this.dirty) {
           // Let every promise continuation of this instant run before time moves on.
@@ -827,6 +820,13 @@ export class Simulation {
     }
     if (until !== Number.POSITIVE_INFINITY && until > this.now_) this.now_ = until;
     return false;
+  }
+
+  /** An unbounded run ends when only samplers are left (after finishing the current instant). */
+  private onlyBackgroundLeft(next: number, until: number): boolean {
+    return (
+      until === Number.POSITIVE_INFINITY && this.queue.live === this.background && next > this.now_
+    );
   }
 
   private dispatchGuarded(slot: number): void {
