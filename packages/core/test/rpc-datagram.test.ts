@@ -361,3 +361,17 @@ describe('createDatagramRpc', () => {
     await client.close();
   });
 });
+
+describe('createDatagramRpc self.id', () => {
+  it('is read on every send, so a node may set it after binding port 0', async () => {
+    const hub = createMemoryNetwork();
+    const self = { id: new Uint8Array(0) };
+    const server = await createDatagramRpc({ runtime: hub.runtime('s'), self });
+    self.id = utf8(`node@${server.address.port}`);
+    server.handle(1, () => new Uint8Array(0));
+    const client = await createDatagramRpc({ runtime: hub.runtime('c'), self: { id: utf8('c') } });
+    const response = await client.request(server.address, 1, new Uint8Array(0));
+    expect(text(response.sender.id)).toBe(`node@${server.address.port}`);
+    expect(text(server.contact.id)).toBe(`node@${server.address.port}`);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Address } from '../runtime.js';
-import { RpcCore } from './endpoint.js';
+import { liveContact, RpcCore } from './endpoint.js';
 import type {
   DatagramRpc,
   RequestOptions,
@@ -32,7 +32,7 @@ export async function createDatagramRpc(options: DatagramRpcOptions): Promise<Da
   );
   core = new RpcCore(
     runtime,
-    { id: options.self.id, address: options.advertise ?? socket.address },
+    liveContact(options.self, options.advertise ?? socket.address),
     { send: (bytes, to) => socket.send(bytes, to) },
     {
       timeoutMs: options.timeoutMs ?? 2_000,

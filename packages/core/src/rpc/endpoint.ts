@@ -418,6 +418,16 @@ export class RpcCore {
   }
 }
 
+/** A Contact whose id is read from `self` at each use (see RpcOptions.self). */
+export function liveContact(self: { readonly id: Uint8Array }, address: Address): Contact {
+  return {
+    get id() {
+      return self.id;
+    },
+    address,
+  };
+}
+
 function newStats(): RpcStats {
   return {
     requestsSent: 0,

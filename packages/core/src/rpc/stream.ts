@@ -2,7 +2,7 @@ import { encodeFrame, FrameDecoder } from '../codec/framing.js';
 import { Emitter } from '../emitter.js';
 import { NetworkError, P2PError, ProtocolError } from '../errors.js';
 import type { Address, Connection, TimerHandle } from '../runtime.js';
-import { RpcCore } from './endpoint.js';
+import { liveContact, RpcCore } from './endpoint.js';
 import type {
   RequestOptions,
   RpcHandler,
@@ -62,7 +62,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
     this.#decoder = new FrameDecoder({ maxFrameSize: maxMessageSize, prefix: 'u32' });
     this.#core = new RpcCore(
       runtime,
-      { id: options.self.id, address: options.advertise ?? connection.localAddress },
+      liveContact(options.self, options.advertise ?? connection.localAddress),
       { send: (bytes) => this.#send(bytes) },
       {
         timeoutMs: options.timeoutMs ?? 10_000,

@@ -70,7 +70,10 @@ export interface RpcStats {
 
 export interface RpcOptions {
   runtime: Runtime;
-  /** Our id, sent in every envelope. */
+  /**
+   * Our id, sent in every envelope. Read on every send, not copied: a node that binds port 0
+   * and derives its id from the port (Chord: SHA-1 of host:port) may set `self.id` afterwards.
+   */
   self: { readonly id: Uint8Array };
   /** Per-attempt timeout in ms: default 2,000 for datagrams, 10,000 for streams. */
   timeoutMs?: number;
