@@ -193,6 +193,11 @@ export class PiecePicker {
     this.#progress.delete(index);
   }
 
+  /** True when piece `index` is started (some block requested or received) and not verified. */
+  started(index: number): boolean {
+    return this.#progress.has(index);
+  }
+
   /** Pieces in progress (started, not yet verified). */
   get inProgress(): number {
     return this.#progress.size;
