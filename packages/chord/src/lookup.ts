@@ -39,6 +39,8 @@ export interface IterativeOptions {
   signal?: AbortSignal | undefined;
   /** Contact the owner before answering (default true): a dead owner is then never returned. */
   confirm?: boolean | undefined;
+  /** Start from these peers instead of this node's own table (a join through a bootstrap). */
+  via?: Peer[] | undefined;
 }
 
 export interface RouteResult {
@@ -82,8 +84,9 @@ export async function iterativeLookup(
   const confirm = options.confirm ?? true;
   const self = table.self;
   throwIfAborted(signal);
-  if (table.predecessor !== undefined && table.owns(key))
+  if (options.via === undefined && table.predecessor !== undefined && table.owns(key)) {
     return { owner: self, hops: 0, timeouts: 0 };
+  }
 
   let hops = 0;
   let timeouts = 0;
@@ -91,11 +94,14 @@ export async function iterativeLookup(
   const dead = new Set<string>();
   // The initiator's own level holds every preceding peer it knows: the last resort of a lookup
   // whose remote alternates all failed.
-  const owners = table.ownerCandidates(key);
+  const owners = options.via === undefined ? table.ownerCandidates(key) : undefined;
   const first =
     owners !== undefined
       ? { done: true, peers: owners }
-      : { done: false, peers: table.closestPrecedingList(key, Number.POSITIVE_INFINITY) };
+      : {
+          done: false,
+          peers: options.via ?? table.closestPrecedingList(key, Number.POSITIVE_INFINITY),
+        };
   if (first.peers.length === 0) first.peers.push(table.successor());
   const stack: Level[] = [{ done: first.done, from: self.id, peers: first.peers, next: 0 }];
 

@@ -1,0 +1,1079 @@
+/**
+ * A Chord node (ToN 2003): join, stabilize, notify, fix_fingers, check_predecessor, iterative
+ * and recursive lookups, graceful leave, and the replicated key-value store on top.
+ *
+ * Everything from the outside world comes from the Runtime, so the same node runs on UDP and in
+ * the simulator. Messages are core RPC envelopes over one datagram socket (PROTOCOL.md).
+ *
+ * Performance notes (the simulator runs 10^5 of these): routing state is small (deduplicated
+ * fingers, see routing.ts); a recursive lookup is forwarded synchronously inside the datagram
+ * handler by editing the hop byte in place; no timer per lookup or per message (recursive
+ * lookups share one sweep timer per node, iterative ones check their deadline between steps and
+ * rely on the RPC layer's timeouts).
+ */
+import {
+  AbortError,
+  type Address,
+  abortErrorFrom,
+  Emitter,
+  keyId,
+  type Logger,
+  nodeId,
+  P2PError,
+  type Runtime,
+  sameAddress,
+  TimeoutError,
+  type TimerHandle,
+  throwIfAborted,
+} from '@p2pkit/core';
+import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen } from './id.js';
+import { iterativeLookup, localStep, type RouteResult, type StepIo } from './lookup.js';
+import * as msg from './messages.js';
+import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Peer } from './peer.js';
+import { RoutingTable } from './routing.js';
+import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
+import { Store } from './store.js';
+
+/** A node as the public API shows it. */
+export interface ChordContact {
+  id: bigint;
+  address: Address;
+}
+
+export interface LookupOptions {
+  signal?: AbortSignal;
+  /** Overrides the node's lookup mode for this call. */
+  mode?: 'iterative' | 'recursive';
+  /** Deadline for this call (default: the node's lookupTimeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface LookupAnswer {
+  /** The live node responsible for the key (its successor on the ring). */
+  owner: ChordContact;
+  /**
+   * Finger forwardings from this node to the node that named the owner (spec §5.1: neither
+   * this node nor the final step to the owner counts).
+   */
+  hops: number;
+  /** Contacts that timed out on the way (dead nodes). */
+  timeouts: number;
+}
+
+export interface ChordEvents {
+  /** The first successor changed. */
+  successor: [successor: ChordContact];
+  /** The predecessor changed (undefined: it failed or left). */
+  predecessor: [predecessor: ChordContact | undefined];
+  /** A recoverable problem: a bad message, a failed maintenance round. Never fatal. */
+  warning: [error: Error];
+}
+
+/** Counters a node keeps about itself (cheap; read them any time). */
+export interface ChordStats {
+  lookups: number;
+  lookupFailures: number;
+  timeouts: number;
+  badMessages: number;
+  rejectedPeers: number;
+  stored: number;
+}
+
+interface PendingLookup {
+  resolve: (r: RouteResult) => void;
+  reject: (e: Error) => void;
+  deadline: number;
+}
+
+const encoder = new TextEncoder();
+
+export class ChordNode extends Emitter<ChordEvents> {
+  readonly options: ResolvedOptions;
+  readonly runtime: Runtime;
+  readonly stats: ChordStats = {
+    lookups: 0,
+    lookupFailures: 0,
+    timeouts: 0,
+    badMessages: 0,
+    rejectedPeers: 0,
+    stored: 0,
+  };
+  readonly #log: Logger;
+  readonly #limits: msg.WireLimits;
+  #rpc: ChordRpc | undefined;
+  #table: RoutingTable | undefined;
+  readonly #store: Store;
+  #state: 'new' | 'running' | 'stopped' = 'new';
+  #timers: (TimerHandle | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** Peers we declared dead, oldest first, with failed merge attempts (see mergeMs). */
+  readonly #graveyard = new Map<string, { peer: Peer; attempts: number }>();
+  readonly #pending = new Map<number, PendingLookup>();
+  #nextLookupId = 1;
+  #sweep: TimerHandle | undefined;
+  /** The predecessor before it failed: tells how far our key range grew when a new one comes. */
+  #lastPredecessor: Peer | undefined;
+  /** Keys of the replica set (first replicas − 1 successors) we last pushed our items to. */
+  #replicaKeys: string[] = [];
+  /** Peers whose claimed id we have checked, by address key (bounded). */
+  readonly #verified = new Map<string, Id>();
+  #stabilizing = false;
+  #fixing = false;
+
+  constructor(options: ChordOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.runtime = options.runtime;
+    this.#log = this.runtime.log.extend('chord');
+    this.#limits = {
+      m: this.options.m,
+      maxKeySize: this.options.maxKeySize,
+      maxValueSize: this.options.maxValueSize,
+    };
+    this.#store = new Store(this.options.maxStoredBytes);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Binds the socket. The node then forms a ring of its own until join() is called. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new P2PError('node already started', 'ERR_STATE');
+    const { runtime, host, port, m } = this.options;
+    // The id depends on the bound port (port 0 = any), so it is computed after binding.
+    const rpc = await openRpc({
+      runtime,
+      host,
+      port,
+      idBytes: (address) => idToBytes(idFromBigint(nodeId(address.host, address.port, m), m)),
+      timeoutMs: this.options.rpcTimeoutMs,
+      retries: this.options.rpcRetries,
+      maxPending: this.options.maxPendingLookups * 4,
+    });
+    this.attach(rpc);
+    if (this.options.maintenance) this.#scheduleAll();
+  }
+
+  /**
+   * Starts on an RPC endpoint opened elsewhere (the simulator scenarios open endpoints in bulk).
+   * @internal
+   */
+  attach(rpc: ChordRpc): void {
+    const { m, successors } = this.options;
+    const address = rpc.address;
+    const self = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
+    this.#rpc = rpc;
+    this.#table = new RoutingTable(self, m, successors);
+    this.#state = 'running';
+    this.#register(rpc);
+    this.#log('started %s id %s', self.key, this.id.toString(16));
+  }
+
+  /** Stops without telling anyone (a crash, as far as the ring can tell): releases everything. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    for (const t of this.#timers) this.runtime.clock.clearTimeout(t);
+    this.#timers = [undefined, undefined, undefined, undefined];
+    this.#graveyard.clear();
+    this.runtime.clock.clearTimeout(this.#sweep);
+    this.#sweep = undefined;
+    const error = new AbortError('node stopped');
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
+    await this.#rpc?.close();
+  }
+
+  /**
+   * Leaves gracefully (ToN §IV-E.4): hands the keys it owns to its successor, tells its
+   * predecessor and successor so they can splice it out, then stops.
+   */
+  async leave(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state !== 'running') return this.stop();
+    const t = this.table;
+    const succ = t.successors[0];
+    if (succ !== undefined) {
+      const items = t.predecessor
+        ? this.#store.inRange(t.predecessor.id, t.self.id)
+        : [...this.#store.all()];
+      try {
+        await this.#pushItems(succ, items, options.signal);
+      } catch (error) {
+        this.#warn(error);
+      }
+      const toPred = msg.encodeLeave({ predecessor: undefined, successors: t.successors });
+      const toSucc = msg.encodeLeave({ predecessor: t.predecessor, successors: [] });
+      if (t.predecessor && t.predecessor.key !== succ.key) {
+        this.#notify(t.predecessor, msg.MessageType.LEAVE, toPred);
+      }
+      this.#notify(succ, msg.MessageType.LEAVE, toSucc);
+      if (t.predecessor?.key === succ.key) {
+        // Ring of two: the other node is both; it needs both halves.
+        this.#notify(succ, msg.MessageType.LEAVE, toPred);
+      }
+    }
+    await this.stop();
+  }
+
+  /**
+   * Joins the ring that `bootstrap` belongs to (ToN Fig. 6): learns our successor from it, then
+   * runs one stabilize round at once so the ring takes us in without waiting a period.
+   */
+  async join(
+    bootstrap: Address,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const t = this.table;
+    const { m } = this.options;
+    const via = new Peer(idFromBigint(nodeId(bootstrap.host, bootstrap.port, m), m), bootstrap);
+    if (via.key === t.self.key)
+      throw new P2PError('cannot join through itself', 'ERR_INVALID_ARGUMENT');
+    const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
+    const result = await this.#route(t.self.id, { signal: options.signal, via: [via], deadline });
+    t.predecessor = undefined;
+    if (result.owner.key !== t.self.key) this.#setSuccessors([result.owner]);
+    await this.stabilize();
+  }
+
+  // ---- introspection --------------------------------------------------------------------
+
+  get id(): bigint {
+    return idToBigint(this.table.self.id);
+  }
+
+  get address(): Address {
+    return this.table.self.address;
+  }
+
+  /** This node as a contact. */
+  get contact(): ChordContact {
+    return toContact(this.table.self);
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** The routing table (read it; do not change it). @internal */
+  get table(): RoutingTable {
+    if (this.#table === undefined) throw new P2PError('node not started', 'ERR_STATE');
+    return this.#table;
+  }
+
+  /** @internal */
+  get store(): Store {
+    return this.#store;
+  }
+
+  successor(): ChordContact {
+    return toContact(this.table.successor());
+  }
+
+  successorList(): ChordContact[] {
+    return this.table.successors.map(toContact);
+  }
+
+  predecessor(): ChordContact | undefined {
+    const p = this.table.predecessor;
+    return p && toContact(p);
+  }
+
+  /** The distinct finger peers, clockwise from this node. */
+  fingers(): ChordContact[] {
+    return this.table.fingers.map(toContact);
+  }
+
+  // ---- lookups --------------------------------------------------------------------------
+
+  /** The node responsible for `key` (a string or bytes, hashed with SHA-1 to an m-bit id). */
+  lookup(key: string | Uint8Array, options: LookupOptions = {}): Promise<LookupAnswer> {
+    return this.lookupId(keyId(key, this.options.m), options);
+  }
+
+  /** The node responsible for the m-bit id `id`. */
+  async lookupId(id: bigint, options: LookupOptions = {}): Promise<LookupAnswer> {
+    const r = await this.route(idFromBigint(id, this.options.m), options);
+    return { owner: toContact(r.owner), hops: r.hops, timeouts: r.timeouts };
+  }
+
+  /**
+   * Routes to the owner of an internal id. Recursive mode falls back to an iterative lookup
+   * when no answer comes within recursiveTimeoutMs. @internal
+   */
+  async route(key: Id, options: LookupOptions = {}): Promise<RouteResult> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
+    this.stats.lookups++;
+    try {
+      if ((options.mode ?? this.options.lookup) === 'recursive') {
+        try {
+          return await this.#recursive(key, signal);
+        } catch (error) {
+          if (!(error instanceof TimeoutError)) throw error;
+          this.stats.timeouts++;
+        }
+      }
+      return await this.#route(key, { signal, deadline });
+    } catch (error) {
+      this.stats.lookupFailures++;
+      throw error;
+    }
+  }
+
+  #route(
+    key: Id,
+    options: {
+      signal?: AbortSignal | undefined;
+      via?: Peer[];
+      deadline: number;
+      confirm?: boolean;
+    },
+  ): Promise<RouteResult> {
+    this.#requireRunning();
+    const clock = this.runtime.clock;
+    const io: StepIo = {
+      step: async (peer, k, signal) => {
+        if (clock.now() > options.deadline)
+          throw new P2PError('lookup deadline passed', 'ERR_LOOKUP_TIMEOUT');
+        const body = await this.#request(
+          peer,
+          msg.MessageType.FIND_SUCCESSOR,
+          msg.encodeFindSuccessor(k),
+          signal,
+        );
+        return msg.decodeStep(body, this.#limits);
+      },
+      ping: async (peer, signal) => {
+        if (clock.now() > options.deadline)
+          throw new P2PError('lookup deadline passed', 'ERR_LOOKUP_TIMEOUT');
+        msg.decodeEmpty(await this.#request(peer, msg.MessageType.PING, msg.EMPTY, signal));
+      },
+      dead: (peer) => this.#peerFailed(peer),
+      accept: (peer) => this.#accept(peer),
+    };
+    return iterativeLookup(this.table, key, io, {
+      signal: options.signal,
+      confirm: options.confirm,
+      via: options.via,
+    }).catch((error: unknown) => {
+      if (error instanceof P2PError && error.code === 'ERR_LOOKUP_TIMEOUT') {
+        throw new TimeoutError('lookup timed out', { cause: error });
+      }
+      throw error;
+    });
+  }
+
+  #recursive(key: Id, signal: AbortSignal | undefined): Promise<RouteResult> {
+    this.#requireRunning();
+    const t = this.table;
+    if (t.predecessor !== undefined && t.owns(key)) {
+      return Promise.resolve({ owner: t.self, hops: 0, timeouts: 0 });
+    }
+    if (this.#pending.size >= this.options.maxPendingLookups) {
+      return Promise.reject(new P2PError('too many lookups in flight', 'ERR_BUSY'));
+    }
+    const lookupId = this.#nextLookupId;
+    this.#nextLookupId = (lookupId + 1) >>> 0 || 1;
+    const body = msg.encodeLookup({ hops: 0, phase: 0, lookupId, key, origin: t.self.address });
+    return new Promise<RouteResult>((resolve, reject) => {
+      const pending: PendingLookup = {
+        resolve,
+        reject,
+        deadline: this.runtime.clock.now() + this.options.recursiveTimeoutMs,
+      };
+      if (signal) {
+        const onAbort = () => {
+          if (this.#pending.get(lookupId) === pending) this.#pending.delete(lookupId);
+          reject(abortErrorFrom(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+        pending.reject = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+      }
+      this.#pending.set(lookupId, pending);
+      this.#armSweep();
+      // Route the first hop from here exactly as a forwarding node would.
+      this.#forwardLookup(body, key, 0);
+    });
+  }
+
+  /** One recursive step at this node: forward towards the key, or hand to the owner. */
+  #forwardLookup(body: Uint8Array, key: Id, hops: number): void {
+    const t = this.table;
+    const owners = t.ownerCandidates(key);
+    if (owners !== undefined) {
+      const owner = owners[0]!;
+      body[msg.LOOKUP_PHASE_OFFSET] = 1;
+      if (owner.key === t.self.key) this.#answerLookup(body);
+      else this.#notify(owner, msg.MessageType.LOOKUP, body);
+      return;
+    }
+    const next = t.closestPreceding(key) ?? t.successor();
+    if (hops >= msg.MAX_HOPS) return; // looping: let the origin time out and go iterative
+    body[msg.LOOKUP_HOPS_OFFSET] = hops + 1;
+    this.#notify(next, msg.MessageType.LOOKUP, body);
+  }
+
+  #answerLookup(body: Uint8Array): void {
+    const l = msg.decodeLookup(body, this.#limits);
+    const self = this.table.self;
+    const result = msg.encodeLookupResult({ lookupId: l.lookupId, hops: l.hops, owner: self });
+    if (sameAddress(l.origin, self.address)) this.#onLookupResult(l.lookupId, l.hops, self);
+    else this.#rpc?.notify(l.origin, msg.MessageType.LOOKUP_RESULT, result);
+  }
+
+  #onLookupResult(lookupId: number, hops: number, owner: Peer): void {
+    const pending = this.#pending.get(lookupId);
+    if (pending === undefined) return;
+    this.#pending.delete(lookupId);
+    pending.resolve({ owner, hops, timeouts: 0 });
+  }
+
+  #armSweep(): void {
+    if (this.#sweep !== undefined) return;
+    const period = Math.max(1, this.options.recursiveTimeoutMs / 2);
+    this.#sweep = this.runtime.clock.setTimeout(() => {
+      this.#sweep = undefined;
+      const now = this.runtime.clock.now();
+      for (const [id, p] of this.#pending) {
+        if (p.deadline <= now) {
+          this.#pending.delete(id);
+          p.reject(new TimeoutError('recursive lookup timed out'));
+        }
+      }
+      if (this.#pending.size > 0) this.#armSweep();
+    }, period);
+  }
+
+  // ---- key-value store ------------------------------------------------------------------
+
+  /** Stores `value` under `key` at the key's owner, which replicates it. Resolves to its version. */
+  async put(
+    key: string | Uint8Array,
+    value: string | Uint8Array,
+    options: LookupOptions = {},
+  ): Promise<number> {
+    const v = typeof value === 'string' ? encoder.encode(value) : value;
+    if (v.length > this.options.maxValueSize) {
+      throw new P2PError(`value of ${v.length} bytes above maxValueSize`, 'ERR_VALUE_TOO_LARGE');
+    }
+    return this.#write(key, v, options);
+  }
+
+  /** Deletes `key` (a tombstone replaces the value on every replica). */
+  async delete(key: string | Uint8Array, options: LookupOptions = {}): Promise<void> {
+    await this.#write(key, undefined, options);
+  }
+
+  async #write(
+    key: string | Uint8Array,
+    value: Uint8Array | undefined,
+    options: LookupOptions,
+  ): Promise<number> {
+    const k = this.#keyBytes(key);
+    const id = idFromBigint(keyId(k, this.options.m), this.options.m);
+    const body = msg.encodePut({ key: k, value });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { owner } = await this.route(id, options);
+      try {
+        const answer =
+          owner.key === this.table.self.key
+            ? this.#handlePut(body)
+            : await this.#request(owner, msg.MessageType.PUT, body, options.signal);
+        return msg.decodeVersion(answer);
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The value stored under `key`, or undefined when there is none. */
+  async get(
+    key: string | Uint8Array,
+    options: LookupOptions = {},
+  ): Promise<Uint8Array | undefined> {
+    const k = this.#keyBytes(key);
+    const id = idFromBigint(keyId(k, this.options.m), this.options.m);
+    const { owner } = await this.route(id, options);
+    const body = msg.encodeFetch(k);
+    const queue: Peer[] = [owner];
+    const asked = new Set<string>();
+    let best: msg.Fetched | undefined;
+    while (queue.length > 0 && asked.size < this.options.replicas + 1) {
+      const peer = queue.shift()!;
+      if (asked.has(peer.key)) continue;
+      asked.add(peer.key);
+      let answer: msg.Fetched;
+      try {
+        const bytes =
+          peer.key === this.table.self.key
+            ? this.#handleFetch(body)
+            : await this.#request(peer, msg.MessageType.FETCH, body, options.signal);
+        answer = msg.decodeFetched(bytes, this.#limits);
+      } catch (error) {
+        if (error instanceof AbortError) throw error;
+        continue;
+      }
+      if (answer.status !== 'missing') {
+        if (best === undefined || best.status === 'missing' || answer.version > best.version)
+          best = answer;
+        break;
+      }
+      for (const r of answer.replicas) if (this.#accept(r)) queue.push(r);
+    }
+    return best?.status === 'found' ? best.value : undefined;
+  }
+
+  #keyBytes(key: string | Uint8Array): Uint8Array {
+    const k = typeof key === 'string' ? encoder.encode(key) : key;
+    if (k.length === 0 || k.length > this.options.maxKeySize) {
+      throw new P2PError(`key must be 1..${this.options.maxKeySize} bytes`, 'ERR_KEY_TOO_LARGE');
+    }
+    return k;
+  }
+
+  // ---- maintenance ----------------------------------------------------------------------
+
+  #scheduleAll(): void {
+    this.#schedule(0, this.options.stabilizeMs, () => this.stabilize());
+    this.#schedule(1, this.options.fixFingersMs, () => this.fixFingers());
+    this.#schedule(2, this.options.checkPredecessorMs, () => this.checkPredecessor());
+    if (this.options.mergeMs > 0) this.#schedule(3, this.options.mergeMs, () => this.mergeCheck());
+  }
+
+  #schedule(slot: number, mean: number, round: () => Promise<void>): void {
+    if (this.#state !== 'running') return;
+    const j = this.options.jitter;
+    const delay = mean * (1 - j + 2 * j * this.runtime.random.float());
+    this.#timers[slot] = this.runtime.clock.setTimeout(() => {
+      this.#timers[slot] = undefined;
+      round().then(
+        () => this.#schedule(slot, mean, round),
+        (error: unknown) => {
+          this.#warn(error);
+          this.#schedule(slot, mean, round);
+        },
+      );
+    }, delay);
+  }
+
+  /**
+   * stabilize (ToN Fig. 6): ask the successor for its predecessor and successor list; adopt the
+   * predecessor if it sits between us; copy the list; notify the successor. A successor that
+   * does not answer is dropped and the next live entry of the list takes its place.
+   */
+  async stabilize(): Promise<void> {
+    if (this.#state !== 'running' || this.#stabilizing) return;
+    this.#stabilizing = true;
+    try {
+      const t = this.table;
+      for (;;) {
+        const succ = t.successors[0];
+        if (succ === undefined) {
+          // Alone: a predecessor that notified us is the other half of a ring of two.
+          if (t.predecessor) this.#setSuccessors([t.predecessor]);
+          else return;
+          continue;
+        }
+        let n: msg.Neighbors;
+        try {
+          n = msg.decodeNeighbors(
+            await this.#request(succ, msg.MessageType.NEIGHBORS, msg.EMPTY),
+            this.#limits,
+          );
+        } catch (error) {
+          if (!isFailure(error)) throw error;
+          this.#peerFailed(succ, true);
+          if (t.successors.length === 0) await this.#rejoin();
+          continue;
+        }
+        if (this.#state !== 'running') return;
+        const x = n.predecessor;
+        const list = [succ, ...n.successors];
+        if (x !== undefined && inOpen(x.id, t.self.id, succ.id) && this.#accept(x)) list.unshift(x);
+        this.#setSuccessors(list.filter((p, i) => i === 0 || p === succ || this.#accept(p)));
+        this.#notify(t.successors[0] ?? succ, msg.MessageType.NOTIFY, msg.EMPTY);
+        return;
+      }
+    } finally {
+      this.#stabilizing = false;
+    }
+  }
+
+  /** With every successor gone, find our place again through any peer we still know. */
+  async #rejoin(): Promise<void> {
+    const t = this.table;
+    const known = [...t.fingers, ...(t.predecessor ? [t.predecessor] : [])];
+    for (const via of known) {
+      try {
+        const r = await this.#route(t.self.id, {
+          via: [via],
+          deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
+        });
+        if (r.owner.key !== t.self.key) this.#setSuccessors([r.owner]);
+        return;
+      } catch {
+        this.#peerFailed(via);
+      }
+    }
+  }
+
+  /** fix_fingers: refresh the next finger slot(s) by a lookup of their start. */
+  async fixFingers(): Promise<void> {
+    if (this.#state !== 'running' || this.#fixing) return;
+    this.#fixing = true;
+    try {
+      const t = this.table;
+      const limit = Math.min(this.options.fingersPerRound, this.options.m);
+      let first = -1;
+      for (let i = 0; i < limit; i++) {
+        const next = t.nextFingerToFix();
+        if (next === undefined || next.index === first) break;
+        if (first === -1) first = next.index;
+        let owner: Peer;
+        try {
+          ({ owner } = await this.#route(next.start, {
+            deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
+          }));
+        } catch (error) {
+          if (this.#state !== 'running') return;
+          this.#warn(error);
+          t.nextFinger = next.index + 1;
+          continue;
+        }
+        if (this.#state !== 'running') return;
+        t.fixFinger(next.start, owner);
+        t.advanceFinger(next.index, owner);
+        if (t.nextFinger <= next.index) break; // wrapped: every slot refreshed this round
+      }
+    } finally {
+      this.#fixing = false;
+    }
+  }
+
+  /**
+   * Ring merge: look our own id up through a peer we once declared dead. If it is alive and
+   * knows a successor of ours closer than the one we have (it lives in another ring, formed
+   * during a partition), adopt it; stabilization then zips the two rings together.
+   */
+  async mergeCheck(): Promise<void> {
+    if (this.#state !== 'running') return;
+    const first = this.#graveyard.entries().next();
+    if (first.done) return;
+    const [key, entry] = first.value;
+    this.#graveyard.delete(key);
+    const t = this.table;
+    let owner: Peer;
+    try {
+      ({ owner } = await this.#route(t.self.id, {
+        via: [entry.peer],
+        deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
+      }));
+    } catch {
+      if (++entry.attempts < 8 && this.#state === 'running') this.#graveyard.set(key, entry);
+      return;
+    }
+    if (this.#state !== 'running' || owner.key === t.self.key) return;
+    const succ = t.successors[0];
+    if (succ === undefined || inOpen(owner.id, t.self.id, succ.id)) {
+      this.#setSuccessors([owner, ...t.successors]);
+      this.#notify(owner, msg.MessageType.NOTIFY, msg.EMPTY);
+    }
+  }
+
+  /** check_predecessor (ToN): forget a predecessor that does not answer a ping. */
+  async checkPredecessor(): Promise<void> {
+    const p = this.table.predecessor;
+    if (this.#state !== 'running' || p === undefined) return;
+    try {
+      msg.decodeEmpty(await this.#request(p, msg.MessageType.PING, msg.EMPTY));
+    } catch (error) {
+      if (!isFailure(error)) throw error;
+      if (this.table.predecessor === p) this.#peerFailed(p, true);
+    }
+    this.#store.expire(this.runtime.clock.now());
+  }
+
+  // ---- message handlers -----------------------------------------------------------------
+
+  #register(rpc: ChordRpc): void {
+    const T = msg.MessageType;
+    const guard =
+      (handler: (req: RpcRequest) => Uint8Array | undefined) =>
+      (req: RpcRequest): Uint8Array => {
+        try {
+          return handler(req) ?? msg.EMPTY;
+        } catch (error) {
+          this.stats.badMessages++;
+          this.#warn(error);
+          throw error;
+        }
+      };
+    rpc.handle(
+      T.PING,
+      guard((req) => {
+        msg.decodeEmpty(req.body);
+        return msg.EMPTY;
+      }),
+    );
+    rpc.handle(
+      T.NEIGHBORS,
+      guard((req) => {
+        msg.decodeEmpty(req.body);
+        const t = this.table;
+        return msg.encodeNeighbors({ predecessor: t.predecessor, successors: t.successors });
+      }),
+    );
+    rpc.handle(
+      T.FIND_SUCCESSOR,
+      guard((req) => {
+        const key = msg.decodeFindSuccessor(req.body, this.#limits);
+        return msg.encodeStep(localStep(this.table, key));
+      }),
+    );
+    rpc.handle(
+      T.NOTIFY,
+      guard((req) => {
+        msg.decodeEmpty(req.body);
+        const sender = this.#sender(req);
+        if (sender) this.#onNotify(sender);
+        return undefined;
+      }),
+    );
+    rpc.handle(
+      T.LOOKUP,
+      guard((req) => {
+        const body = req.body;
+        const key = msg.peekLookupKey(body, this.#limits);
+        if (body[msg.LOOKUP_PHASE_OFFSET] === 1) this.#answerLookup(body);
+        else this.#forwardLookup(body, key, body[msg.LOOKUP_HOPS_OFFSET]!);
+        return undefined;
+      }),
+    );
+    rpc.handle(
+      T.LOOKUP_RESULT,
+      guard((req) => {
+        const r = msg.decodeLookupResult(req.body, this.#limits);
+        const sender = this.#sender(req);
+        // Only the owner itself may answer: that answer doubles as proof it is alive.
+        if (sender && sender.key === r.owner.key && sender.id === r.owner.id) {
+          this.#onLookupResult(r.lookupId, r.hops, sender);
+        }
+        return undefined;
+      }),
+    );
+    rpc.handle(
+      T.LEAVE,
+      guard((req) => {
+        const n = msg.decodeLeave(req.body, this.#limits);
+        const sender = this.#sender(req);
+        if (sender) this.#onLeave(sender, n);
+        return undefined;
+      }),
+    );
+    rpc.handle(
+      T.SUCCESSOR_HINT,
+      guard((req) => {
+        const x = msg.decodePeer(req.body, this.#limits);
+        const sender = this.#sender(req);
+        const t = this.table;
+        const succ = t.successors[0];
+        if (
+          sender &&
+          succ &&
+          sender.key === succ.key &&
+          inOpen(x.id, t.self.id, succ.id) &&
+          this.#accept(x)
+        ) {
+          this.#setSuccessors([x, ...t.successors]);
+        }
+        return undefined;
+      }),
+    );
+    rpc.handle(
+      T.PUT,
+      guard((req) => this.#handlePut(req.body)),
+    );
+    rpc.handle(
+      T.FETCH,
+      guard((req) => this.#handleFetch(req.body)),
+    );
+    rpc.handle(
+      T.REPLICATE,
+      guard((req) => {
+        const items = msg.decodeReplicate(req.body, this.#limits);
+        this.#applyItems(items);
+        return msg.EMPTY;
+      }),
+    );
+  }
+
+  /** notify (ToN Fig. 6): adopt the sender as predecessor if it is closer than ours. */
+  #onNotify(n: Peer): void {
+    const t = this.table;
+    const old = t.predecessor;
+    if (old !== undefined && old.key === n.key) return;
+    if (old === undefined || inOpen(n.id, old.id, t.self.id)) {
+      this.#setPredecessor(n);
+      if (old !== undefined && this.options.predecessorHint) {
+        this.#notify(old, msg.MessageType.SUCCESSOR_HINT, msg.encodePeer(n));
+      }
+    }
+    if (t.successors.length === 0) this.#setSuccessors([n]);
+  }
+
+  #onLeave(sender: Peer, n: msg.Neighbors): void {
+    const t = this.table;
+    if (t.successors[0]?.key === sender.key) {
+      const rest = t.successors.slice(1);
+      const merged = [
+        ...rest,
+        ...n.successors.filter((p) => p.key !== sender.key && this.#accept(p)),
+      ];
+      t.remove(sender.key);
+      this.#setSuccessors(merged);
+    }
+    if (t.predecessor?.key === sender.key) {
+      const p = n.predecessor;
+      t.predecessor = undefined;
+      this.#lastPredecessor = sender;
+      if (p !== undefined && p.key !== t.self.key && this.#accept(p)) this.#setPredecessor(p);
+      else this.emit('predecessor', undefined);
+    }
+    t.remove(sender.key);
+  }
+
+  #handlePut(body: Uint8Array): Uint8Array {
+    const p = msg.decodePut(body, this.#limits);
+    const id = idFromBigint(keyId(p.key, this.options.m), this.options.m);
+    const old = this.#store.get(id);
+    const item = { key: p.key, value: p.value, version: (old?.version ?? 0) + 1 };
+    this.#store.apply(id, item, this.runtime.clock.now() + this.options.tombstoneMs);
+    this.stats.stored = this.#store.size;
+    for (const r of this.#replicaSet())
+      this.#pushItems(r, [item]).catch((e: unknown) => this.#warn(e));
+    return msg.encodeVersion(item.version);
+  }
+
+  #handleFetch(body: Uint8Array): Uint8Array {
+    const key = msg.decodeFetch(body, this.#limits);
+    const item = this.#store.get(idFromBigint(keyId(key, this.options.m), this.options.m));
+    if (item === undefined)
+      return msg.encodeFetched({ status: 'missing', replicas: this.#replicaSet() });
+    if (item.value === undefined)
+      return msg.encodeFetched({ status: 'deleted', version: item.version, replicas: [] });
+    return msg.encodeFetched({
+      status: 'found',
+      version: item.version,
+      value: item.value,
+      replicas: [],
+    });
+  }
+
+  /** Items arriving from a replica push, a join hand-off or a leave hand-over. */
+  #applyItems(items: msg.Item[]): void {
+    const t = this.table;
+    const mine: msg.Item[] = [];
+    const expires = this.runtime.clock.now() + this.options.tombstoneMs;
+    for (const item of items) {
+      const id = idFromBigint(keyId(item.key, this.options.m), this.options.m);
+      if (this.#store.apply(id, item, expires) && t.predecessor !== undefined && t.owns(id))
+        mine.push(item);
+    }
+    this.stats.stored = this.#store.size;
+    // Newly ours (a leave hand-over, a repair): make sure our replica set has them too.
+    if (mine.length > 0) {
+      for (const r of this.#replicaSet())
+        this.#pushItems(r, mine).catch((e: unknown) => this.#warn(e));
+    }
+  }
+
+  // ---- state changes --------------------------------------------------------------------
+
+  #setSuccessors(list: Peer[]): void {
+    const t = this.table;
+    const before = t.successors[0];
+    t.setSuccessors(list);
+    const after = t.successors[0];
+    if (after && after.key !== before?.key) this.emit('successor', toContact(after));
+    this.#checkReplicaSet();
+  }
+
+  #setPredecessor(p: Peer): void {
+    const t = this.table;
+    const old = t.predecessor ?? this.#lastPredecessor;
+    t.predecessor = p;
+    this.#lastPredecessor = undefined;
+    this.emit('predecessor', toContact(p));
+    if (old === undefined || old.key === p.key) return;
+    if (inOpen(p.id, old.id, t.self.id)) {
+      // A node joined between old and us: keys in (old, p] are now its own (we stay a replica).
+      const moving = this.#store.inRange(old.id, p.id);
+      if (moving.length > 0) this.#pushItems(p, moving).catch((e: unknown) => this.#warn(e));
+    } else {
+      // Our predecessor failed or left: (p, old] is ours now; re-replicate it.
+      const gained = this.#store.inRange(p.id, old.id);
+      if (gained.length > 0) {
+        for (const r of this.#replicaSet())
+          this.#pushItems(r, gained).catch((e: unknown) => this.#warn(e));
+      }
+    }
+  }
+
+  /** The first replicas − 1 successors: where the keys we own are copied. */
+  #replicaSet(): Peer[] {
+    return this.table.successors.slice(0, this.options.replicas - 1);
+  }
+
+  /** When the replica set changes, push the keys we own to its new members. */
+  #checkReplicaSet(): void {
+    const set = this.#replicaSet();
+    const keys = set.map((p) => p.key);
+    const fresh = set.filter((p) => !this.#replicaKeys.includes(p.key));
+    this.#replicaKeys = keys;
+    if (fresh.length === 0 || this.#store.size === 0) return;
+    const t = this.table;
+    if (t.predecessor === undefined) return;
+    const owned = this.#store.inRange(t.predecessor.id, t.self.id);
+    if (owned.length === 0) return;
+    for (const r of fresh) this.#pushItems(r, owned).catch((e: unknown) => this.#warn(e));
+  }
+
+  /** Sends items in REPLICATE requests under a size budget per datagram. */
+  async #pushItems(to: Peer, items: readonly msg.Item[], signal?: AbortSignal): Promise<void> {
+    if (to.key === this.table.self.key || items.length === 0) return;
+    const budget = 32_000;
+    let batch: msg.Item[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const body = msg.encodeReplicate(batch);
+      batch = [];
+      size = 0;
+      msg.decodeEmpty(await this.#request(to, msg.MessageType.REPLICATE, body, signal));
+    };
+    for (const item of items) {
+      const s = msg.itemSize(item);
+      if (batch.length >= msg.MAX_ITEMS || (batch.length > 0 && size + s > budget)) await flush();
+      batch.push(item);
+      size += s;
+    }
+    await flush();
+  }
+
+  /** A peer failed to answer: count it and (unless frozen) forget it everywhere. */
+  #peerFailed(peer: Peer, force = false): void {
+    this.stats.timeouts++;
+    if (!this.options.evictOnTimeout && !force) return;
+    const t = this.table;
+    if (this.options.mergeMs > 0 && t.knows(peer.key) && !this.#graveyard.has(peer.key)) {
+      if (this.#graveyard.size >= 16) this.#graveyard.delete(this.#graveyard.keys().next().value!);
+      this.#graveyard.set(peer.key, { peer, attempts: 0 });
+    }
+    const wasSucc = t.successors[0]?.key === peer.key;
+    const wasPred = t.predecessor?.key === peer.key;
+    if (wasPred) this.#lastPredecessor = peer;
+    t.remove(peer.key);
+    if (wasPred) this.emit('predecessor', undefined);
+    if (wasSucc) {
+      const next = t.successors[0];
+      if (next) this.emit('successor', toContact(next));
+      this.#checkReplicaSet();
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  /** The envelope's sender as a Peer, if its id checks out (and it is who sent the datagram). */
+  #sender(req: RpcRequest): Peer | undefined {
+    const { id, address } = req.sender;
+    if (id.length !== (this.options.m + 7) >>> 3) {
+      this.stats.rejectedPeers++;
+      return undefined;
+    }
+    const peer = new Peer(idAt(id, 0, id.length), address);
+    if (this.options.verifyIds && !sameAddress(address, req.from)) {
+      this.stats.rejectedPeers++;
+      return undefined;
+    }
+    return this.#accept(peer) ? peer : undefined;
+  }
+
+  /** The claimed-id check: a peer's id must be nodeId(its address). Cached per address. */
+  #accept(peer: Peer): boolean {
+    if (!this.options.verifyIds) return true;
+    const known = this.#verified.get(peer.key);
+    if (known !== undefined) {
+      if (known === peer.id) return true;
+      this.stats.rejectedPeers++;
+      return false;
+    }
+    const { m } = this.options;
+    const expected = idFromBigint(nodeId(peer.address.host, peer.address.port, m), m);
+    if (this.#verified.size >= 256) this.#verified.clear();
+    this.#verified.set(peer.key, expected);
+    if (expected === peer.id) return true;
+    this.stats.rejectedPeers++;
+    return false;
+  }
+
+  #request(peer: Peer, type: number, body: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    const rpc = this.#rpc;
+    if (rpc === undefined || this.#state !== 'running') {
+      return Promise.reject(new AbortError('node stopped'));
+    }
+    return rpc
+      .request(peer.address, type, body, { signal, timeoutMs: this.options.rpcTimeoutMs })
+      .then((r) => r.body);
+  }
+
+  #notify(peer: Peer, type: number, body: Uint8Array): void {
+    if (this.#state !== 'running') return;
+    try {
+      this.#rpc?.notify(peer.address, type, body);
+    } catch (error) {
+      this.#warn(error);
+    }
+  }
+
+  #requireRunning(): void {
+    if (this.#state !== 'running') throw new AbortError('node not running');
+  }
+
+  #warn(error: unknown): void {
+    if (this.#state === 'stopped') return;
+    const e = error instanceof Error ? error : new Error(String(error));
+    this.#log('warning: %s', e.message);
+    this.emit('warning', e);
+  }
+}
+
+function toContact(p: Peer): ChordContact {
+  return { id: idToBigint(p.id), address: p.address };
+}
+
+/** Errors that mean "that peer is unreachable", as opposed to bugs. */
+function isFailure(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError ||
+    (error instanceof P2PError &&
+      (error.code === 'ERR_HOST_UNREACHABLE' ||
+        error.code === 'ERR_CONNECTION_REFUSED' ||
+        error.code === 'ERR_REMOTE' ||
+        error.code === 'ERR_DECODE'))
+  );
+}
+
+/** Creates a Chord node; call start() to bind it, then join() (or stay alone: a ring of one). */
+export function createChordNode(options: ChordOptions): ChordNode {
+  return new ChordNode(options);
+}

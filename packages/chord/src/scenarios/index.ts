@@ -1,0 +1,7 @@
+/**
+ * @p2pkit/chord/scenarios: the simulations behind the tests, `pnpm experiments`, the benchmarks
+ * and `p2pkit sim chord`. Needs @p2pkit/sim (an optional peer dependency); the main entry never
+ * imports this.
+ */
+export { type PlacementOptions, type PlacementResult, placement } from './placement.js';
+export { pdf, quantile, type Summary, summarize } from './stats.js';

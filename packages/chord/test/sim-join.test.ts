@@ -1,0 +1,29 @@
+import { Simulation } from '@p2pkit/sim';
+import { describe, expect, it } from 'vitest';
+import { idToBigint } from '../src/id.js';
+import { ChordWorld, randomKey } from '../src/scenarios/world.js';
+
+describe('a ring built by real joins in the simulator', () => {
+  it('16 nodes join, stabilization converges, lookups match the oracle (iterative and recursive)', async () => {
+    const seed = 7;
+    const sim = new Simulation({ seed });
+    const world = new ChordWorld(sim, { m: 32, stabilizeMs: 1000, successors: 4 });
+    const nodes = await world.spawn(16);
+    for (const n of nodes.slice(1)) await world.join(n, nodes[0]);
+    const took = await world.converge(1000, 120_000);
+    expect(took, `seed ${seed}`).toBeLessThan(120_000);
+    await sim.runFor(60_000); // fingers
+    const oracle = world.oracle();
+    const random = sim.random('test');
+    for (let i = 0; i < 50; i++) {
+      const key = randomKey(random, 32);
+      const from = nodes[random.int(nodes.length)]!;
+      for (const mode of ['iterative', 'recursive'] as const) {
+        const r = await world.settle(from.lookupId(idToBigint(key), { mode }));
+        expect(r.owner.address, `seed ${seed} key ${idToBigint(key)} ${mode}`).toEqual(
+          oracle.owner(key).address,
+        );
+      }
+    }
+  });
+});
