@@ -249,9 +249,10 @@ export function parseScrapeResponse(body: Uint8Array): ScrapeResult {
   const files = asDict(dict.get('files'));
   if (!files) throw garbage('missing files dictionary');
   const result: ScrapeResult = new Map();
-  for (const [key, value] of files) {
+  for (const [rawKey, value] of files) {
     const stats = asDict(value);
-    if (key.length !== 20 || !stats) continue;
+    const key = rawKey.length === 20 ? rawKey : repairedHashKey(rawKey);
+    if (key === undefined || !stats) continue;
     const entry: ScrapeEntry = {
       complete: count(stats.get('complete')) ?? 0,
       incomplete: count(stats.get('incomplete')) ?? 0,
@@ -260,6 +261,18 @@ export function parseScrapeResponse(body: Uint8Array): ScrapeResult {
     result.set(toHex(binaryToBytes(key)), entry);
   }
   return result;
+}
+
+/**
+ * npm bittorrent-tracker's HTTP server writes each scrape key as the UTF-8 encoding of the hash
+ * read as Latin-1 (28 bytes or so instead of 20). Undo that when it yields exactly 20 bytes;
+ * a correct 20-byte key never gets here.
+ */
+function repairedHashKey(key: string): string | undefined {
+  const text = decodeUtf8(binaryToBytes(key));
+  if (text === undefined || text.length !== 20) return undefined;
+  for (let i = 0; i < 20; i++) if (text.charCodeAt(i) > 0xff) return undefined;
+  return text;
 }
 
 /** Throws RangeError on parameters no tracker could accept (programming errors). */

@@ -195,6 +195,17 @@ describe('HTTP tracker replies', () => {
     expect(code(() => parseScrapeResponse(bencode({})))).toBe('ERR_TRACKER_RESPONSE');
   });
 
+  it("repairs npm bittorrent-tracker's UTF-8-mangled scrape keys", () => {
+    const hash = new Uint8Array([0x01, 0x89, 0xab, 0xff, ...new Uint8Array(16).fill(0xc3)]);
+    const mangled = utf8(String.fromCharCode(...hash)); // Latin-1 read, UTF-8 written: 36 bytes
+    const body = new Uint8Array([
+      ...utf8(`d5:filesd${mangled.length}:`),
+      ...mangled,
+      ...utf8('d8:completei3eeee'),
+    ]);
+    expect([...parseScrapeResponse(body).keys()]).toEqual([toHex(hash)]);
+  });
+
   it('fuzz: announce and scrape parsers throw only TrackerError', () => {
     const value = fc.letrec<{ v: BEncodable }>((tie) => ({
       v: fc.oneof(
