@@ -10,10 +10,9 @@ declare module 'bittorrent-tracker/server' {
   export default Server;
 }
 declare module 'create-torrent' {
-  // biome-ignore lint/suspicious/noExplicitAny: untyped API, used in tests only.
   const createTorrent: (
     input: string,
-    opts: any,
+    opts: Record<string, unknown>,
     cb: (err: Error | null, torrent: Uint8Array) => void,
   ) => void;
   export default createTorrent;
