@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isP2PError, sha1 } from '../src/index.js';
 import { realRuntime } from '../src/node/index.js';
+import { startTcpBlackhole } from './blackhole.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/real-runtime-exit.mjs', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/node/index.js', import.meta.url)));
@@ -128,6 +129,33 @@ describe('realRuntime', () => {
     expect(outcome).toBe(true);
     expect(runtime.openHandles()).toBe(0);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'times out a dial nobody answers (a listener whose accept queue is full)',
+    async () => {
+      const hole = await startTcpBlackhole();
+      const runtime = realRuntime();
+      try {
+        const timedOut = await runtime.net
+          .dial(hole.address, { timeoutMs: 300 })
+          .catch((error: unknown) => error);
+        expect(isP2PError(timedOut, 'ERR_TIMEOUT')).toBe(true);
+        // And an abort ends such a dial at once.
+        const controller = new AbortController();
+        const dialing = runtime.net.dial(hole.address, {
+          signal: controller.signal,
+          timeoutMs: 60_000,
+        });
+        controller.abort();
+        await expect(dialing).rejects.toSatisfy((e) => isP2PError(e, 'ERR_ABORTED'));
+      } finally {
+        hole.close();
+        await runtime.close();
+      }
+      expect(runtime.openHandles()).toBe(0);
+    },
+    20_000,
+  );
 
   it('logs to stderr only when the debug pattern enables the namespace', () => {
     expect(realRuntime({ debug: '' }).log.enabled).toBe(false);
