@@ -105,6 +105,20 @@ describe('createStreamRpc', () => {
     expect(isP2PError(after, 'ERR_SOCKET_CLOSED')).toBe(true);
   });
 
+  it('after the peer ended, new requests fail at once instead of vanishing', async () => {
+    const { a, dialed, server } = await connected();
+    const rpc = createStreamRpc({ runtime: a, connection: server, self: { id: utf8('A') } });
+    dialed.on('data', () => {}); // a raw peer that ends its side but keeps reading
+    // Ask right after the RPC saw the end, before the connection has fully closed.
+    const asked = new Promise<unknown>((resolve) => {
+      server.once('end', () => resolve(rpc.request(1, utf8('')).catch((e: unknown) => e)));
+    });
+    dialed.end();
+    const error = await asked;
+    expect(isP2PError(error, 'ERR_SOCKET_CLOSED')).toBe(true);
+    expect(rpc.pending).toBe(0);
+  });
+
   it('a reset connection rejects pending requests with ERR_CONNECTION_RESET', async () => {
     const { hub, a, dialed, server } = await connected();
     const rpc = createStreamRpc({ runtime: a, connection: server, self: { id: utf8('A') } });

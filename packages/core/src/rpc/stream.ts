@@ -47,6 +47,8 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
   readonly #closeTimeoutMs: number;
   readonly #options: StreamRpcOptions;
   #open = true;
+  /** False once we ended our side (close(), or the peer ended): nothing more may be sent. */
+  #writable = true;
   #closed: Promise<void>;
 
   constructor(options: StreamRpcOptions) {
@@ -88,6 +90,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
     connection.once('end', () => {
       // The peer will send nothing more: its answers to our requests cannot come.
       this.#core.failAll(new NetworkError('peer ended the stream', 'ERR_SOCKET_CLOSED'));
+      this.#writable = false;
       connection.end();
     });
   }
@@ -128,6 +131,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
     this.#core.close();
     const connection = this.#connection;
     if (!this.#open) return this.#closed;
+    this.#writable = false;
     connection.end();
     // A peer that never closes its side must not keep us (or the process) waiting.
     const clock = this.#options.runtime.clock;
@@ -156,7 +160,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
 
   #send(bytes: Uint8Array): void {
     const connection = this.#connection;
-    if (connection.destroyed || !this.#open) {
+    if (connection.destroyed || !this.#writable) {
       throw new NetworkError('connection is closed', 'ERR_SOCKET_CLOSED');
     }
     if (connection.writableLength > this.#maxWriteBuffer) {
