@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerBt } from './commands/bt.js';
 import { registerTour } from './commands/tour.js';
+import { registerTracker } from './commands/tracker.js';
 import { version } from './version.js';
 
 /**
@@ -13,6 +15,8 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTour(program);
+  registerTracker(program);
+  registerBt(program);
   return program;
 }
 
