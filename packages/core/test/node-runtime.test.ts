@@ -116,6 +116,21 @@ describe('realRuntime', () => {
     }
   });
 
+  it('reports invalid destinations as NetworkError, not as Node errors', async () => {
+    const runtime = realRuntime();
+    try {
+      const socket = await runtime.net.bind({}, () => {});
+      expect(() => socket.send(new Uint8Array(1), { host: '127.0.0.1', port: 0 })).toThrow(
+        expect.objectContaining({ name: 'NetworkError' }),
+      );
+      await expect(runtime.net.dial({ host: '127.0.0.1', port: 70_000 })).rejects.toSatisfy(
+        (e) => isP2PError(e) && (e as Error).name === 'NetworkError',
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it('aborts a dial in flight when the runtime closes', async () => {
     const runtime = realRuntime();
     const listener = await runtime.net.listen({}, () => {});

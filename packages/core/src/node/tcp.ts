@@ -145,13 +145,20 @@ export function dialTcp(
   if (signal?.aborted) return Promise.reject(abortErrorFrom(signal));
   const localAddress = sourceAddress(options.localHost ?? defaultHost, address.host);
   return new Promise<Connection>((resolve, reject) => {
-    const socket = net.connect({
-      host: address.host,
-      port: address.port,
-      allowHalfOpen: true,
-      noDelay: true,
-      ...(localAddress === undefined ? {} : { localAddress }),
-    });
+    let socket: net.Socket;
+    try {
+      socket = net.connect({
+        host: address.host,
+        port: address.port,
+        allowHalfOpen: true,
+        noDelay: true,
+        ...(localAddress === undefined ? {} : { localAddress }),
+      });
+    } catch (error) {
+      // Node throws synchronously for a bad port or host; callers get a NetworkError.
+      reject(toNetworkError(error));
+      return;
+    }
     let timer: TimerHandle | undefined;
     const release = handles.add(() => fail(new TimeoutError('runtime closed while dialing')));
     const cleanup = () => {

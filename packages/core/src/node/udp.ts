@@ -33,7 +33,12 @@ class UdpSocket implements DatagramSocket {
     }
     // No callback: a failed send surfaces as an 'error' event, which we ignore (UDP loss is
     // silent), and the hot path allocates no closure.
-    this.#socket.send(data, to.port, to.host);
+    try {
+      this.#socket.send(data, to.port, to.host);
+    } catch (error) {
+      // Invalid destinations (port 0, a malformed host) throw synchronously in Node.
+      throw toNetworkError(error);
+    }
   }
 
   close(): Promise<void> {
