@@ -41,7 +41,9 @@ describe('tracker in the simulator', () => {
         return { announcer, client, host };
       });
       // Arrivals spread over 10 s of virtual time.
-      announcers.forEach(({ announcer }, i) => sim.at(i * 80, () => announcer.start()));
+      announcers.forEach(({ announcer }, i) => {
+        sim.at(i * 80, () => announcer.start());
+      });
       await sim.runUntil(() => tracker.peers === 120, { timeoutMs: 120_000 });
       // Peers that arrived early re-announce after the interval and then see the whole swarm.
       await sim.runFor(310_000);
