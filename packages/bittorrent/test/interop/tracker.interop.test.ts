@@ -66,8 +66,8 @@ describe('our tracker ← bittorrent-tracker client', () => {
       const tracker: TrackerServer = await createTracker({ runtime: runtime() });
       cleanups.push(() => tracker.close());
       const url = tracker.announceUrls.find((u) => u.startsWith(kind))!;
-      const a = theirClient(url, '2d5757303030302d' + '11'.repeat(12), 51001);
-      const b = theirClient(url, '2d5757303030302d' + '22'.repeat(12), 51002);
+      const a = theirClient(url, `2d5757303030302d${'11'.repeat(12)}`, 51001);
+      const b = theirClient(url, `2d5757303030302d${'22'.repeat(12)}`, 51002);
       const firstA = a.update();
       a.client.start();
       await firstA;

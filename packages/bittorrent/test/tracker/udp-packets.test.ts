@@ -151,9 +151,7 @@ describe('BEP 15 packets, byte by byte', () => {
 
   it('scrape request and response: seeders, completed, leechers', () => {
     const req = P.encodeScrapeRequest(CONN, 9, [H, ID]);
-    expect(toHex(req)).toBe(
-      '0102030405060708' + '00000002' + '00000009' + 'aa'.repeat(20) + '2d'.repeat(20),
-    );
+    expect(toHex(req)).toBe(`01020304050607080000000200000009${'aa'.repeat(20)}${'2d'.repeat(20)}`);
     expect(P.decodeUdpRequest(req)).toEqual({
       action: 'scrape',
       connectionId: CONN,
