@@ -101,6 +101,45 @@ export function idToBytes(id: Id): Uint8Array {
   return out;
 }
 
+/**
+ * The id's leading 52 bits as an exact double (all of it when m ≤ 48): a prefix, so it orders
+ * ids like the ids themselves except that distinct ids may tie. The hot path of routing compares
+ * these numbers (no strings touched) and falls back to full ids only on a tie.
+ */
+export function idHi(id: Id): number {
+  const n = id.length;
+  if (n <= 6) {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = x * 256 + id.charCodeAt(i);
+    return x;
+  }
+  return (
+    ((((id.charCodeAt(0) * 256 + id.charCodeAt(1)) * 256 + id.charCodeAt(2)) * 256 +
+      id.charCodeAt(3)) *
+      256 +
+      id.charCodeAt(4)) *
+      4096 +
+    id.charCodeAt(5) * 16 +
+    (id.charCodeAt(6) >>> 4)
+  );
+}
+
+/** idHi of the id stored at `bytes[at..at+n)`. */
+export function hiAt(bytes: Uint8Array, at: number, n: number): number {
+  if (n <= 6) {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = x * 256 + bytes[at + i]!;
+    return x;
+  }
+  return (
+    ((((bytes[at]! * 256 + bytes[at + 1]!) * 256 + bytes[at + 2]!) * 256 + bytes[at + 3]!) * 256 +
+      bytes[at + 4]!) *
+      4096 +
+    bytes[at + 5]! * 16 +
+    (bytes[at + 6]! >>> 4)
+  );
+}
+
 /** Lower-case hex of an id (logs, CLI output). */
 export function idToHex(id: Id): string {
   let s = '';

@@ -201,6 +201,32 @@ export function peekLookupKey(body: Uint8Array, limits: WireLimits): Id {
   return key;
 }
 
+/**
+ * Validates a LOOKUP body with plain byte checks (no Reader, no strings): the forwarding hot
+ * path. Throws DecodeError exactly when decodeLookup would.
+ */
+export function checkLookup(body: Uint8Array, m: number): void {
+  const n = (m + 7) >>> 3;
+  const len = body.length;
+  const at = LOOKUP_KEY_OFFSET + n;
+  if (len < at + 3) throw new DecodeError(`LOOKUP of ${len} bytes is truncated`);
+  if (body[LOOKUP_PHASE_OFFSET]! > 1) throw new DecodeError('unknown LOOKUP phase');
+  checkIdBits(body, LOOKUP_KEY_OFFSET, m);
+  const tag = body[at]!;
+  if (tag === 4) {
+    if (len !== at + 7) throw new DecodeError('LOOKUP origin address has the wrong length');
+    return;
+  }
+  if (tag !== 0) throw new DecodeError(`unknown address tag ${tag}`);
+  const hl = body[at + 1]!;
+  if (hl === 0 || hl > MAX_HOST_LENGTH) throw new DecodeError(`host length ${hl} not in 1..253`);
+  if (len !== at + 4 + hl) throw new DecodeError('LOOKUP origin address has the wrong length');
+  for (let i = at + 2; i < at + 2 + hl; i++) {
+    const c = body[i]!;
+    if (c < 0x21 || c > 0x7e) throw new DecodeError(`non-printable host byte at offset ${i}`);
+  }
+}
+
 export interface LookupResult {
   lookupId: number;
   hops: number;

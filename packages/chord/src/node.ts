@@ -26,12 +26,12 @@ import {
   type TimerHandle,
   throwIfAborted,
 } from '@p2pkit/core';
-import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen } from './id.js';
+import { hiAt, type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen, writeId } from './id.js';
 import { iterativeLookup, localStep, type RouteResult, type StepIo } from './lookup.js';
 import * as msg from './messages.js';
 import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Peer } from './peer.js';
-import { RoutingTable } from './routing.js';
+import { RoutingTable, STEP_AMBIGUOUS, STEP_FORWARD, STEP_OWNER } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
 import { Store } from './store.js';
 
@@ -374,7 +374,16 @@ export class ChordNode extends Emitter<ChordEvents> {
     }
     const lookupId = this.#nextLookupId;
     this.#nextLookupId = (lookupId + 1) >>> 0 || 1;
-    const body = msg.encodeLookup({ hops: 0, phase: 0, lookupId, key, origin: t.self.address });
+    // LOOKUP body (PROTOCOL.md) built in place: hops, phase, lookupId, key, our address.
+    const wire = t.self.wire;
+    const n = key.length;
+    const body = new Uint8Array(msg.LOOKUP_KEY_OFFSET + wire.length);
+    body[2] = lookupId >>> 24;
+    body[3] = lookupId >>> 16;
+    body[4] = lookupId >>> 8;
+    body[5] = lookupId;
+    writeId(key, body, msg.LOOKUP_KEY_OFFSET);
+    body.set(wire.subarray(n), msg.LOOKUP_KEY_OFFSET + n);
     return new Promise<RouteResult>((resolve, reject) => {
       const pending: PendingLookup = {
         resolve,
@@ -399,33 +408,46 @@ export class ChordNode extends Emitter<ChordEvents> {
       this.#pending.set(lookupId, pending);
       this.#armSweep();
       // Route the first hop from here exactly as a forwarding node would.
-      this.#forwardLookup(body, key, 0);
+      this.#forwardLookup(body);
     });
   }
 
-  /** One recursive step at this node: forward towards the key, or hand to the owner. */
-  #forwardLookup(body: Uint8Array, key: Id, hops: number): void {
+  /**
+   * One recursive step at this node (the simulator's hot path): forward towards the key, or
+   * hand the message to the owner. The body is edited in place (the RPC layer copies it into
+   * the envelope); routing looks at the key's leading bits only, unless they tie.
+   */
+  #forwardLookup(body: Uint8Array): void {
     const t = this.table;
-    const owners = t.ownerCandidates(key);
-    if (owners !== undefined) {
-      const owner = owners[0]!;
+    const n = (this.options.m + 7) >>> 3;
+    let outcome = t.fastStep(hiAt(body, msg.LOOKUP_KEY_OFFSET, n));
+    let hop = t.hop!;
+    if (outcome === STEP_AMBIGUOUS) {
+      const key = idAt(body, msg.LOOKUP_KEY_OFFSET, n);
+      const owners = t.ownerCandidates(key);
+      outcome = owners !== undefined ? STEP_OWNER : STEP_FORWARD;
+      hop = owners !== undefined ? owners[0]! : (t.closestPreceding(key) ?? t.successor());
+    }
+    if (outcome === STEP_OWNER) {
       body[msg.LOOKUP_PHASE_OFFSET] = 1;
-      if (owner.key === t.self.key) this.#answerLookup(body);
-      else this.#notify(owner, msg.MessageType.LOOKUP, body);
+      if (hop === t.self) this.#answerLookup(body);
+      else this.#notify(hop, msg.MessageType.LOOKUP, body);
       return;
     }
-    const next = t.closestPreceding(key) ?? t.successor();
+    const hops = body[msg.LOOKUP_HOPS_OFFSET]!;
     if (hops >= msg.MAX_HOPS) return; // looping: let the origin time out and go iterative
     body[msg.LOOKUP_HOPS_OFFSET] = hops + 1;
-    this.#notify(next, msg.MessageType.LOOKUP, body);
+    this.#notify(hop, msg.MessageType.LOOKUP, body);
   }
 
   #answerLookup(body: Uint8Array): void {
     const l = msg.decodeLookup(body, this.#limits);
     const self = this.table.self;
-    const result = msg.encodeLookupResult({ lookupId: l.lookupId, hops: l.hops, owner: self });
     if (sameAddress(l.origin, self.address)) this.#onLookupResult(l.lookupId, l.hops, self);
-    else this.#rpc?.notify(l.origin, msg.MessageType.LOOKUP_RESULT, result);
+    else {
+      const result = msg.encodeLookupResult({ lookupId: l.lookupId, hops: l.hops, owner: self });
+      this.#rpc?.notify(l.origin, msg.MessageType.LOOKUP_RESULT, result);
+    }
   }
 
   #onLookupResult(lookupId: number, hops: number, owner: Peer): void {
@@ -753,9 +775,9 @@ export class ChordNode extends Emitter<ChordEvents> {
       T.LOOKUP,
       guard((req) => {
         const body = req.body;
-        const key = msg.peekLookupKey(body, this.#limits);
+        msg.checkLookup(body, this.options.m);
         if (body[msg.LOOKUP_PHASE_OFFSET] === 1) this.#answerLookup(body);
-        else this.#forwardLookup(body, key, body[msg.LOOKUP_HOPS_OFFSET]!);
+        else this.#forwardLookup(body);
         return undefined;
       }),
     );
@@ -763,10 +785,16 @@ export class ChordNode extends Emitter<ChordEvents> {
       T.LOOKUP_RESULT,
       guard((req) => {
         const r = msg.decodeLookupResult(req.body, this.#limits);
-        const sender = this.#sender(req);
         // Only the owner itself may answer: that answer doubles as proof it is alive.
-        if (sender && sender.key === r.owner.key && sender.id === r.owner.id) {
-          this.#onLookupResult(r.lookupId, r.hops, sender);
+        const o = r.owner;
+        if (
+          this.#pending.has(r.lookupId) &&
+          sameAddress(req.sender.address, o.address) &&
+          sameId(req.sender.id, o.id) &&
+          (!this.options.verifyIds || sameAddress(req.from, o.address)) &&
+          this.#accept(o)
+        ) {
+          this.#onLookupResult(r.lookupId, r.hops, o);
         }
         return undefined;
       }),
@@ -1055,6 +1083,13 @@ export class ChordNode extends Emitter<ChordEvents> {
     this.#log('warning: %s', e.message);
     this.emit('warning', e);
   }
+}
+
+/** Whether id bytes from an envelope equal an internal id. */
+function sameId(bytes: Uint8Array, id: Id): boolean {
+  if (bytes.length !== id.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== id.charCodeAt(i)) return false;
+  return true;
 }
 
 function toContact(p: Peer): ChordContact {

@@ -4,20 +4,27 @@
  * written into many messages (successor lists, candidate lists).
  */
 import { type Address, DecodeError, formatAddress, P2PError, type Reader } from '@p2pkit/core';
-import { checkIdBits, type Id, idAt, writeId } from './id.js';
+import { checkIdBits, type Id, idAt, idHi, writeId } from './id.js';
 
 export class Peer {
   /** Ring id (binary string, see id.ts). */
   readonly id: Id;
+  /** idHi(id): the leading 52 bits, for the number-only hot path of routing. */
+  readonly hi: number;
   readonly address: Address;
-  /** `host:port`: the identity used to deduplicate peers and key per-peer state. */
-  readonly key: string;
+  #key: string | undefined;
   #wire: Uint8Array | undefined;
 
   constructor(id: Id, address: Address) {
     this.id = id;
+    this.hi = idHi(id);
     this.address = address;
-    this.key = formatAddress(address);
+  }
+
+  /** `host:port`: the identity used to deduplicate peers and key per-peer state. */
+  get key(): string {
+    if (this.#key === undefined) this.#key = formatAddress(this.address);
+    return this.#key;
   }
 
   /** Wire form: the id bytes followed by the encoded address (PROTOCOL.md, "Peer"). */

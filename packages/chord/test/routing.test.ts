@@ -116,3 +116,61 @@ describe('RoutingTable', () => {
 function hex(id: Id): string {
   return [...id].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 }
+
+describe('fastStep (52-bit prefixes) agrees with the full-id routing it shortcuts', () => {
+  it('for random tables and keys, including ids that share long prefixes', async () => {
+    const fc = (await import('fast-check')).default;
+    const { idHi } = await import('../src/id.js');
+    const { STEP_AMBIGUOUS, STEP_OWNER } = await import('../src/routing.js');
+    for (const m of [8, 16, 64, 160]) {
+      // Ids share a random prefix with a base so that 52-bit prefixes often tie at m >= 64.
+      const base = (1n << BigInt(m)) / 3n;
+      const arbId = fc
+        .tuple(
+          fc.boolean(),
+          fc.bigInt({ min: 0n, max: (1n << BigInt(m)) - 1n }),
+          fc.bigInt({ min: 0n, max: 255n }),
+        )
+        .map(([near, x, low]) => (near && m > 52 ? (base & ~255n) | low : x));
+      fc.assert(
+        fc.property(
+          arbId,
+          fc.uniqueArray(arbId, { minLength: 0, maxLength: 12 }),
+          fc.array(arbId, { minLength: 1, maxLength: 8 }),
+          (self, others, keys) => {
+            const peers = others
+              .filter((x) => x !== self)
+              .map((x, i) => new Peer(idFromBigint(x, m), { host: '10.0.0.2', port: i + 1 }));
+            const t = new RoutingTable(
+              new Peer(idFromBigint(self, m), { host: '10.0.0.1', port: 1 }),
+              m,
+              4,
+            );
+            const oracle = new RingOracle([t.self, ...peers]);
+            const sorted = oracle.peers;
+            const at = sorted.findIndex((p) => p.key === t.self.key);
+            t.setSuccessors(
+              [1, 2, 3, 4]
+                .map((k) => sorted[(at + k) % sorted.length]!)
+                .filter((p) => p.key !== t.self.key),
+            );
+            for (const p of peers) if (!t.successors.includes(p)) t.addFinger(p);
+            for (const k of keys) {
+              const key = idFromBigint(k, m);
+              const outcome = t.fastStep(idHi(key));
+              if (outcome === STEP_AMBIGUOUS) continue;
+              const owners = t.ownerCandidates(key);
+              if (outcome === STEP_OWNER) {
+                expect(owners?.[0]).toBe(t.hop);
+              } else {
+                expect(owners).toBeUndefined();
+                expect(t.hop).toBe(t.closestPreceding(key) ?? t.successor());
+              }
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    }
+  });
+});

@@ -5,3 +5,10 @@
  */
 export { type PlacementOptions, type PlacementResult, placement } from './placement.js';
 export { pdf, quantile, type Summary, summarize } from './stats.js';
+export {
+  ChordWorld,
+  exponentialLatency,
+  type NodeOptions,
+  randomKey,
+  type WorldMember,
+} from './world.js';
