@@ -8,10 +8,10 @@ import { choosePieceLength, isPowerOfTwo, MIN_PIECE_LENGTH } from './piece-lengt
 import type { Metainfo } from './types.js';
 
 /** One file to put in a torrent. */
-export interface SourceFile {
+export interface MetainfoSourceFile {
   /**
    * Path below the torrent's top-level directory (`['docs', 'a.txt']`). For a single-file
-   * torrent: `[]` (the file is then named by `TorrentSource.name`).
+   * torrent: `[]` (the file is then named by `MetainfoSource.name`).
    */
   readonly path: readonly string[];
   /** Exact length in bytes; reading must yield exactly this many. */
@@ -24,9 +24,9 @@ export interface SourceFile {
  * What to make a torrent of. A single-file torrent is one file with `path: []`; anything else is
  * a multi-file torrent whose top-level directory is `name`. Files are hashed in the given order.
  */
-export interface TorrentSource {
+export interface MetainfoSource {
   readonly name: string;
-  readonly files: readonly SourceFile[];
+  readonly files: readonly MetainfoSourceFile[];
 }
 
 export interface CreateMetainfoOptions {
@@ -64,7 +64,7 @@ export interface CreatedTorrent {
  * one piece plus the reader's chunk.
  */
 export async function createMetainfo(
-  source: TorrentSource,
+  source: MetainfoSource,
   options: CreateMetainfoOptions,
 ): Promise<CreatedTorrent> {
   checkPathComponent(source.name, 'torrent name');
@@ -120,7 +120,7 @@ export async function createMetainfo(
 }
 
 async function hashPieces(
-  source: TorrentSource,
+  source: MetainfoSource,
   total: number,
   pieceLength: number,
   options: CreateMetainfoOptions,
@@ -165,13 +165,13 @@ async function hashPieces(
 }
 
 /**
- * A TorrentSource over bytes in memory (tests, the simulator). `files` with one entry whose path
+ * A MetainfoSource over bytes in memory (tests, the simulator). `files` with one entry whose path
  * is `[]` makes a single-file torrent.
  */
 export function memorySource(
   name: string,
   files: readonly { path: readonly string[]; data: Uint8Array }[],
-): TorrentSource {
+): MetainfoSource {
   return {
     name,
     files: files.map(({ path, data }) => ({

@@ -2,9 +2,9 @@ export {
   type CreatedTorrent,
   type CreateMetainfoOptions,
   createMetainfo,
+  type MetainfoSource,
+  type MetainfoSourceFile,
   memorySource,
-  type SourceFile,
-  type TorrentSource,
 } from './create.js';
 export { MetainfoError, type MetainfoErrorCode } from './errors.js';
 export {

@@ -7,8 +7,8 @@ import {
   type CreatedTorrent,
   type CreateMetainfoOptions,
   createMetainfo,
-  type SourceFile,
-  type TorrentSource,
+  type MetainfoSource,
+  type MetainfoSourceFile,
 } from '../metainfo/create.js';
 import { MetainfoError } from '../metainfo/errors.js';
 
@@ -44,11 +44,11 @@ export async function createTorrentFromPath(
   const root = resolve(path);
   const info = await stat(root);
   const name = basename(root);
-  let source: TorrentSource;
+  let source: MetainfoSource;
   if (info.isFile()) {
     source = { name, files: [fileSource(root, [], info.size)] };
   } else if (info.isDirectory()) {
-    const files: SourceFile[] = [];
+    const files: MetainfoSourceFile[] = [];
     await walk(root, [], files);
     if (files.length === 0) {
       throw new MetainfoError(`no files under ${root}`, 'ERR_METAINFO_LENGTH');
@@ -68,7 +68,7 @@ export async function createTorrentFromPath(
   });
 }
 
-async function walk(dir: string, prefix: string[], out: SourceFile[]): Promise<void> {
+async function walk(dir: string, prefix: string[], out: MetainfoSourceFile[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   // Byte order of the UTF-8 names, as most creators sort (stable across locales).
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
@@ -84,7 +84,7 @@ async function walk(dir: string, prefix: string[], out: SourceFile[]): Promise<v
   }
 }
 
-function fileSource(file: string, path: string[], length: number): SourceFile {
+function fileSource(file: string, path: string[], length: number): MetainfoSourceFile {
   return {
     path,
     length,
