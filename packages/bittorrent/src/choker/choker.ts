@@ -31,6 +31,11 @@ export interface ChokerOptions {
   readonly snubTimeoutMs?: number;
   /** Peers connected for less than this are "new": 3x the optimistic chance (default 60 s). */
   readonly newPeerMs?: number;
+  /**
+   * No choking: every interested peer is unchoked at once (no slots, no tit-for-tat); the
+   * baseline choking is measured against in the simulator. Default false.
+   */
+  readonly unchokeAll?: boolean;
 }
 
 export interface ChokerPeer {
@@ -59,6 +64,7 @@ export class Choker {
   readonly optimisticIntervalMs: number;
   readonly snubTimeoutMs: number;
   readonly newPeerMs: number;
+  readonly unchokeAll: boolean;
   readonly #random: Random;
   #regular = new Set<number>();
   #optimistic = new Set<number>();
@@ -72,6 +78,7 @@ export class Choker {
     this.optimisticIntervalMs = options.optimisticIntervalMs ?? 30_000;
     this.snubTimeoutMs = options.snubTimeoutMs ?? 60_000;
     this.newPeerMs = options.newPeerMs ?? 60_000;
+    this.unchokeAll = options.unchokeAll ?? false;
   }
 
   /** True when a full rechoke is due at `now`. */
@@ -85,6 +92,12 @@ export class Choker {
    * first, without choking anyone.
    */
   decide(peers: readonly ChokerPeer[], now: number, seeding: boolean): ChokeDecision {
+    if (this.unchokeAll) {
+      this.#lastRechoke = now;
+      const all = new Set<number>();
+      for (const p of peers) if (p.interested) all.add(p.id);
+      return { unchoke: all, optimistic: new Set() };
+    }
     const byId = new Map(peers.map((p) => [p.id, p]));
     const rate = (p: ChokerPeer) => (seeding ? p.uploadRate : p.downloadRate);
     for (const id of this.#regular) if (!byId.has(id)) this.#regular.delete(id);

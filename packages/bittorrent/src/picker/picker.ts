@@ -29,6 +29,12 @@ export interface PickerOptions {
   readonly randomFirstPieces?: number;
   /** Requesters per block allowed in endgame (default 2). */
   readonly endgameDuplicates?: number;
+  /**
+   * How new pieces are chosen after the random first ones: `rarest-first` (default, Cohen) or
+   * `random` (uniform among the pieces the peer has and we lack: the baseline rarest first is
+   * measured against in the simulator). Strict priority and endgame apply to both.
+   */
+  readonly strategy?: 'rarest-first' | 'random';
 }
 
 /** What the picker asks of a peer. */
@@ -138,6 +144,9 @@ export class PiecePicker {
   readonly #random: Random;
   readonly #randomFirst: number;
   readonly #endgameDuplicates: number;
+  readonly #randomOnly: boolean;
+  /** Scratch list of eligible pieces for the random strategy. */
+  #eligible: Int32Array | undefined;
   readonly #order: AvailabilityOrder;
   readonly #have: Uint8Array;
   #haveCount = 0;
@@ -154,6 +163,7 @@ export class PiecePicker {
     this.#random = options.random;
     this.#randomFirst = options.randomFirstPieces ?? 4;
     this.#endgameDuplicates = options.endgameDuplicates ?? 2;
+    this.#randomOnly = options.strategy === 'random';
     this.#order = new AvailabilityOrder(options.pieceCount, options.random);
     this.#have = new Uint8Array(options.pieceCount);
   }
@@ -325,6 +335,16 @@ export class PiecePicker {
     const from = order.firstAvailable();
     const to = order.length;
     const eligible = (index: number) => !this.#progress.has(index) && has(index);
+    if (this.#randomOnly) {
+      // Uniform over every eligible piece: one pass, one draw.
+      const list = (this.#eligible ??= new Int32Array(this.pieceCount));
+      let n = 0;
+      for (let i = 0; i < to; i++) {
+        const index = order.at(i);
+        if (eligible(index)) list[n++] = index;
+      }
+      return n === 0 ? -1 : list[this.#random.int(n)]!;
+    }
     if (from < to && this.#haveCount + this.#progress.size < this.#randomFirst) {
       // A few random probes; if they miss, rarest first will do.
       for (let attempt = 0; attempt < 32; attempt++) {

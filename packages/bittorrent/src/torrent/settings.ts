@@ -32,6 +32,10 @@ export interface TorrentSettings {
   snubTimeoutMs: number;
   /** Pieces chosen at random before rarest first (default 4). */
   randomFirstPieces: number;
+  /** New pieces by `rarest-first` (default) or uniformly at `random` (a baseline for experiments). */
+  pieceSelection: 'rarest-first' | 'random';
+  /** `tit-for-tat` (default: Cohen's choker) or `unchoke-all` (no choking; a baseline for experiments). */
+  choking: 'tit-for-tat' | 'unchoke-all';
   /** Requesters per block in endgame (default 2). */
   endgameDuplicates: number;
   /** First pipeline depth per peer, before rates are known (default 32 requests). */
@@ -74,6 +78,8 @@ export const DEFAULT_SETTINGS: TorrentSettings = {
   optimisticIntervalMs: 30_000,
   snubTimeoutMs: 60_000,
   randomFirstPieces: 4,
+  pieceSelection: 'rarest-first',
+  choking: 'tit-for-tat',
   endgameDuplicates: 2,
   initialQueue: 32,
   maxRequestsPerPeer: 500,

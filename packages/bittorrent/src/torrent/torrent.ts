@@ -174,6 +174,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       rechokeIntervalMs: this.#settings.rechokeIntervalMs,
       optimisticIntervalMs: this.#settings.optimisticIntervalMs,
       snubTimeoutMs: this.#settings.snubTimeoutMs,
+      unchokeAll: this.#settings.choking === 'unchoke-all',
     });
     this.#cache = new PieceCache(this.#settings.readCacheBytes);
     if ('meta' in source) {
@@ -310,6 +311,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       random: this.#runtime.random.fork('picker'),
       randomFirstPieces: this.#settings.randomFirstPieces,
       endgameDuplicates: this.#settings.endgameDuplicates,
+      strategy: this.#settings.pieceSelection,
     });
     const have = new Bitfield(meta.pieceCount);
     if (this.#settings.verifyOnStart) {
