@@ -18,7 +18,7 @@ import type { Peer } from './peer.js';
 import type { RoutingTable } from './routing.js';
 
 /** How many next-hop candidates a step answer carries (the best one and its alternates). */
-export const STEP_CANDIDATES = 4;
+export const STEP_CANDIDATES = 8;
 /** How many owner candidates a `done` answer carries (all of a default successor list). */
 export const OWNER_CANDIDATES = 32;
 /** A lookup that has asked this many nodes is looping or under attack: it fails. */
@@ -41,6 +41,10 @@ export interface IterativeOptions {
   confirm?: boolean | undefined;
   /** Start from these peers instead of this node's own table (a join through a bootstrap). */
   via?: Peer[] | undefined;
+  /** Called for every contact: what was asked, and what came back (debugging, experiments). */
+  trace?:
+    | ((event: { peer: Peer; kind: 'step' | 'ping'; ok: boolean; answer?: Step }) => void)
+    | undefined;
 }
 
 export interface RouteResult {
@@ -52,24 +56,21 @@ export interface RouteResult {
 /** The answer this node gives to a FIND_SUCCESSOR step for `key`. */
 export function localStep(table: RoutingTable, key: Id): Step {
   const owners = table.ownerCandidates(key);
+  const next = table.closestPrecedingList(key, STEP_CANDIDATES);
   if (owners !== undefined) {
     return {
-      done: true,
-      peers: owners.length > OWNER_CANDIDATES ? owners.slice(0, OWNER_CANDIDATES) : owners,
+      owners: owners.length > OWNER_CANDIDATES ? owners.slice(0, OWNER_CANDIDATES) : owners,
+      next,
     };
   }
-  const next = table.closestPrecedingList(key, STEP_CANDIDATES);
-  // Nothing precedes the key but the list did not reach it either: only possible with an empty
-  // view; answer the successor so the asker can keep going.
-  return next.length > 0
-    ? { done: false, peers: next }
-    : { done: true, peers: [table.successor()] };
+  // Nothing precedes the key and the list does not reach it: only with an empty view. Name the
+  // successor so the asker can keep going.
+  return next.length > 0 ? { owners: [], next } : { owners: [table.successor()], next };
 }
 
 interface Level {
-  done: boolean;
-  /** The node that proposed these peers (the lookup's position). */
-  from: Id;
+  /** Owner candidates (ping them) or next hops (ask them). */
+  owners: boolean;
   peers: Peer[];
   next: number;
 }
@@ -80,7 +81,7 @@ export async function iterativeLookup(
   io: StepIo,
   options: IterativeOptions = {},
 ): Promise<RouteResult> {
-  const { signal } = options;
+  const { signal, trace } = options;
   const confirm = options.confirm ?? true;
   const self = table.self;
   throwIfAborted(signal);
@@ -92,18 +93,19 @@ export async function iterativeLookup(
   let timeouts = 0;
   let steps = 0;
   const dead = new Set<string>();
-  // The initiator's own level holds every preceding peer it knows: the last resort of a lookup
-  // whose remote alternates all failed.
-  const owners = options.via === undefined ? table.ownerCandidates(key) : undefined;
-  const first =
-    owners !== undefined
-      ? { done: true, peers: owners }
-      : {
-          done: false,
-          peers: options.via ?? table.closestPrecedingList(key, Number.POSITIVE_INFINITY),
-        };
-  if (first.peers.length === 0) first.peers.push(table.successor());
-  const stack: Level[] = [{ done: first.done, from: self.id, peers: first.peers, next: 0 }];
+  // A stack of levels: the top is tried first; a level whose peers are all dead is popped and
+  // the one below (the previous responder's alternates) continues.
+  const stack: Level[] = [];
+  if (options.via !== undefined) {
+    stack.push({ owners: false, peers: options.via, next: 0 });
+  } else {
+    // The initiator's own fallback level holds every preceding peer it knows.
+    const fallback = table.closestPrecedingList(key, Number.POSITIVE_INFINITY);
+    if (fallback.length === 0) fallback.push(table.successor());
+    stack.push({ owners: false, peers: fallback, next: 0 });
+    const owners = table.ownerCandidates(key);
+    if (owners !== undefined) stack.push({ owners: true, peers: owners, next: 0 });
+  }
 
   while (stack.length > 0) {
     const level = stack[stack.length - 1]!;
@@ -114,37 +116,40 @@ export async function iterativeLookup(
     const peer = level.peers[level.next++]!;
     if (dead.has(peer.key)) continue;
     if (++steps > MAX_STEPS) break;
-    if (level.done) {
+    if (level.owners) {
       if (!confirm || peer.key === self.key) return { owner: peer, hops, timeouts };
       try {
         await io.ping(peer, signal);
+        trace?.({ peer, kind: 'ping', ok: true });
         return { owner: peer, hops, timeouts };
       } catch (error) {
         if (!(error instanceof TimeoutError) && !isUnreachable(error)) throw error;
+        trace?.({ peer, kind: 'ping', ok: false });
         timeouts++;
         dead.add(peer.key);
         io.dead(peer);
         continue;
       }
     }
+    if (peer.key === self.key) continue;
     let answer: Step;
     try {
       answer = await io.step(peer, key, signal);
     } catch (error) {
       if (error instanceof AbortError) throw error;
       if (!(error instanceof TimeoutError) && !isUnreachable(error)) throw error;
+      trace?.({ peer, kind: 'step', ok: false });
       timeouts++;
       dead.add(peer.key);
       io.dead(peer);
       continue;
     }
+    trace?.({ peer, kind: 'step', ok: true, answer });
     hops++;
-    stack.push({
-      done: answer.done,
-      from: peer.id,
-      peers: sanitize(answer, peer, key, self, io),
-      next: 0,
-    });
+    const next = sanitizeNext(answer.next, peer, key, self, io);
+    if (next.length > 0) stack.push({ owners: false, peers: next, next: 0 });
+    const owners = sanitizeOwners(answer.owners, peer, key, self, io);
+    if (owners.length > 0) stack.push({ owners: true, peers: owners, next: 0 });
   }
   throwIfAborted(signal);
   throw new P2PError(
@@ -153,26 +158,25 @@ export async function iterativeLookup(
   );
 }
 
-/**
- * Keeps only the peers of an answer that make sense: next hops strictly inside (from, key) so
- * every step makes progress; owner candidates at or after key in ring order; no id we reject.
- */
-function sanitize(answer: Step, from: Peer, key: Id, self: Peer, io: StepIo): Peer[] {
+/** Next hops must lie strictly inside (from, key), so that every step makes progress. */
+function sanitizeNext(list: Peer[], from: Peer, key: Id, self: Peer, io: StepIo): Peer[] {
   const out: Peer[] = [];
-  const limit = answer.done ? OWNER_CANDIDATES : STEP_CANDIDATES;
-  for (const p of answer.peers) {
-    if (out.length >= limit) break;
-    if (p.key === self.key) {
-      if (answer.done) out.push(self);
-      continue;
-    }
-    if (answer.done) {
-      if (out.length === 0 && !inHalfOpen(key, from.id, p.id)) continue;
-    } else if (!inOpen(p.id, from.id, key)) {
-      continue;
-    }
-    if (!io.accept(p)) continue;
+  for (const p of list) {
+    if (out.length >= STEP_CANDIDATES) break;
+    if (p.key === self.key || !inOpen(p.id, from.id, key) || !io.accept(p)) continue;
     out.push(p);
+  }
+  return out;
+}
+
+/** Owner candidates: the first must be at or after the key (seen from the responder). */
+function sanitizeOwners(list: Peer[], from: Peer, key: Id, self: Peer, io: StepIo): Peer[] {
+  const out: Peer[] = [];
+  for (const p of list) {
+    if (out.length >= OWNER_CANDIDATES) break;
+    if (out.length === 0 && !inHalfOpen(key, from.id, p.id)) break;
+    if (p.key === self.key) out.push(self);
+    else if (io.accept(p)) out.push(p);
   }
   return out;
 }

@@ -123,29 +123,32 @@ export function decodeFindSuccessor(body: Uint8Array, limits: WireLimits): Id {
 }
 
 /**
- * The answer to one step. `done`: the responder's successor list covers the key, and `peers`
- * are the owner candidates in ring order (the first is the owner if alive). Otherwise `peers`
- * are the responder's best next hops, closest to the key first.
+ * The answer to one step: two peer lists.
+ * - `owners`: non-empty when the responder's successor list reaches the key: the list's entries
+ *   from the first one at or after the key, in ring order (the first is the owner if alive).
+ * - `next`: the responder's best next hops, closest preceding the key first: where to go on
+ *   when there are no owners, or when every owner candidate turns out to be dead.
  */
 export interface Step {
-  done: boolean;
-  peers: Peer[];
+  owners: Peer[];
+  next: Peer[];
 }
 
 export function encodeStep(step: Step): Uint8Array {
-  start().u8(step.done ? 1 : 0);
-  peers(step.peers);
+  start();
+  peers(step.owners);
+  peers(step.next);
   return done();
 }
 
 export function decodeStep(body: Uint8Array, limits: WireLimits): Step {
   const r = new Reader(body);
-  const status = r.u8();
-  if (status > 1) throw new DecodeError(`unknown FIND_SUCCESSOR status ${status}`);
-  const list = readPeers(r, body, limits.m, MAX_PEER_LIST);
-  if (list.length === 0) throw new DecodeError('FIND_SUCCESSOR answer without peers');
+  const owners = readPeers(r, body, limits.m, MAX_PEER_LIST);
+  const next = readPeers(r, body, limits.m, MAX_PEER_LIST);
+  if (owners.length + next.length === 0)
+    throw new DecodeError('FIND_SUCCESSOR answer without peers');
   r.expectEnd();
-  return { done: status === 1, peers: list };
+  return { owners, next };
 }
 
 // ---- LOOKUP / LOOKUP_RESULT: recursive lookups --------------------------------------------

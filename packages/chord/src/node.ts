@@ -27,7 +27,13 @@ import {
   throwIfAborted,
 } from '@p2pkit/core';
 import { hiAt, type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen, writeId } from './id.js';
-import { iterativeLookup, localStep, type RouteResult, type StepIo } from './lookup.js';
+import {
+  type IterativeOptions,
+  iterativeLookup,
+  localStep,
+  type RouteResult,
+  type StepIo,
+} from './lookup.js';
 import * as msg from './messages.js';
 import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Peer } from './peer.js';
@@ -43,6 +49,8 @@ export interface ChordContact {
 
 export interface LookupOptions {
   signal?: AbortSignal;
+  /** @internal Sees every contact of an iterative lookup. */
+  trace?: IterativeOptions['trace'];
   /** Overrides the node's lookup mode for this call. */
   mode?: 'iterative' | 'recursive';
   /** Deadline for this call (default: the node's lookupTimeoutMs). */
@@ -172,15 +180,25 @@ export class ChordNode extends Emitter<ChordEvents> {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
-    for (const t of this.#timers) this.runtime.clock.clearTimeout(t);
-    this.#timers = [undefined, undefined, undefined, undefined];
-    this.#graveyard.clear();
-    this.runtime.clock.clearTimeout(this.#sweep);
-    this.#sweep = undefined;
+    // Settle what callers wait for first: on a crashed simulated host the clock below throws.
     const error = new AbortError('node stopped');
-    for (const p of this.#pending.values()) p.reject(error);
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
-    await this.#rpc?.close();
+    for (const p of pending) p.reject(error);
+    this.#graveyard.clear();
+    try {
+      for (const t of this.#timers) this.runtime.clock.clearTimeout(t);
+      this.runtime.clock.clearTimeout(this.#sweep);
+    } catch {
+      // The host is gone, and its timers with it.
+    }
+    this.#timers = [undefined, undefined, undefined, undefined];
+    this.#sweep = undefined;
+    try {
+      await this.#rpc?.close();
+    } catch {
+      // Same: a crashed host's socket is already gone.
+    }
   }
 
   /**
@@ -313,7 +331,7 @@ export class ChordNode extends Emitter<ChordEvents> {
           this.stats.timeouts++;
         }
       }
-      return await this.#route(key, { signal, deadline });
+      return await this.#route(key, { signal, deadline, trace: options.trace });
     } catch (error) {
       this.stats.lookupFailures++;
       throw error;
@@ -327,6 +345,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       via?: Peer[];
       deadline: number;
       confirm?: boolean;
+      trace?: IterativeOptions['trace'];
     },
   ): Promise<RouteResult> {
     this.#requireRunning();
@@ -355,6 +374,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       signal: options.signal,
       confirm: options.confirm,
       via: options.via,
+      trace: options.trace,
     }).catch((error: unknown) => {
       if (error instanceof P2PError && error.code === 'ERR_LOOKUP_TIMEOUT') {
         throw new TimeoutError('lookup timed out', { cause: error });

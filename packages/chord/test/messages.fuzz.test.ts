@@ -44,7 +44,7 @@ const arbValid = fc.oneof(
     .map(msg.encodeNeighbors),
   arbId.map(msg.encodeFindSuccessor),
   fc
-    .record({ done: fc.boolean(), peers: fc.array(arbPeer, { minLength: 1, maxLength: 8 }) })
+    .record({ owners: arbPeers, next: fc.array(arbPeer, { minLength: 1, maxLength: 8 }) })
     .map(msg.encodeStep),
   fc
     .record({

@@ -4,6 +4,7 @@
  * imports this.
  */
 export { type PlacementOptions, type PlacementResult, placement } from './placement.js';
+export { type SimulateOptions, type SimulateResult, simulate } from './simulate.js';
 export { pdf, quantile, type Summary, summarize } from './stats.js';
 export {
   ChordWorld,

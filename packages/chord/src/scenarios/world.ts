@@ -107,8 +107,16 @@ export class ChordWorld {
   crash(node: ChordNode): void {
     const member = this.members.get(node.table.self.key);
     if (member === undefined) return;
-    for (const [key, m] of this.members) if (m.host === member.host) this.members.delete(key);
+    const victims: ChordNode[] = [];
+    for (const [key, m] of this.members) {
+      if (m.host !== member.host) continue;
+      this.members.delete(key);
+      victims.push(m.node);
+    }
     this.sim.crash(member.host);
+    // The host is gone; stopping its node objects only settles their pending promises (lookups
+    // they started reject with AbortError) and frees memory. Nothing is sent: the host is dead.
+    for (const node of victims) node.stop().catch(() => {});
   }
 
   /** Graceful leave (runs the simulation until it is done). */

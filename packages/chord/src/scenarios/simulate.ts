@@ -1,0 +1,273 @@
+/**
+ * One Chord simulation as `p2pkit sim chord` runs it: build a ring, optionally place keys, fail
+ * a fraction of the nodes or run churn, then time a batch of lookups judged against an oracle of
+ * the live nodes. The result object is the CLI's JSON contract (issue: `p2pkit sim chord`).
+ */
+import { AbortError } from '@p2pkit/core';
+import { constant, Simulation } from '@p2pkit/sim';
+import type { Id } from '../id.js';
+import type { ChordNode } from '../node.js';
+import { RingOracle } from '../oracle.js';
+import { type Summary, summarize } from './stats.js';
+import { ChordWorld, exponentialLatency, type NodeOptions, randomKey } from './world.js';
+
+export interface SimulateOptions {
+  /** Real nodes (hosts). */
+  nodes: number;
+  /** Lookups to time (default 1000). */
+  lookups?: number;
+  /** Keys to place; reports keys per real node (default 0: no key statistics). */
+  keys?: number;
+  /** Virtual nodes per real node (default 1). */
+  virtualNodes?: number;
+  /** Fraction of the hosts that crash at once before the lookups, ring frozen (ToN Table II). */
+  fail?: number;
+  /** Joins and failures per simulated second each, with stabilization running (ToN Table III). */
+  churn?: number;
+  /** Successor list length r (default: the node's default, max(8, 2·log2 N)). */
+  successors?: number;
+  seed?: number;
+  /** Id width (default 160). */
+  m?: number;
+  /** 'recursive' (default without faults) or 'iterative' (default with --fail or --churn). */
+  mode?: 'iterative' | 'recursive';
+  /** How the ring is built: directly from an oracle (default) or by real joins. */
+  build?: 'oracle' | 'join';
+  /** Mean one-way delay in ms (default: 0 for static rings, exponential 50 ms with faults). */
+  latencyMs?: number;
+  /** Mean stabilization period in ms under churn (default 30,000: ToN's [15, 45] s). */
+  stabilizeMs?: number;
+  /** Called now and then with (lookups done, lookups total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SimulateResult {
+  nodes: number;
+  virtualNodes: number;
+  lookups: number;
+  hops: Summary;
+  keysPerNode?: Omit<Summary, 'p50'>;
+  failedLookups: number;
+  wrongOwner: number;
+  timeouts: number;
+  simulatedMs: number;
+  events: number;
+  setupMs: number;
+  wallMs: number;
+  eventsPerSec: number;
+  lookupsPerSec: number;
+  seed: number;
+  mode: 'iterative' | 'recursive';
+  failed?: number;
+  churn?: { rate: number; joins: number; failures: number };
+}
+
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const wall0 = performance.now();
+  const seed = options.seed ?? 1;
+  const n = options.nodes;
+  const v = options.virtualNodes ?? 1;
+  const L = options.lookups ?? 1000;
+  const faults = (options.fail ?? 0) > 0 || (options.churn ?? 0) > 0;
+  const mode = options.mode ?? (faults ? 'iterative' : 'recursive');
+  const latencyMs = options.latencyMs ?? (faults ? 50 : 0);
+  const sim = new Simulation({
+    seed,
+    latency: latencyMs > 0 ? exponentialLatency(latencyMs) : constant(0),
+    traceHash: 'off',
+  });
+  const churning = (options.churn ?? 0) > 0;
+  const nodeOptions: NodeOptions = {
+    m: options.m ?? 160,
+    expectedSize: n * v,
+    lookup: mode,
+    maintenance: churning || options.build === 'join',
+    stabilizeMs: options.stabilizeMs ?? (churning ? 30_000 : 1_000),
+    // Frozen ring after mass failure (ToN Table II): dead entries are found only by timeouts.
+    evictOnTimeout: !((options.fail ?? 0) > 0 && !churning),
+    mergeMs: 0,
+    ...(options.successors !== undefined ? { successors: options.successors } : {}),
+  };
+  const world = new ChordWorld(sim, nodeOptions);
+  const nodes = await world.spawn(n, v);
+  if (options.build === 'join') {
+    for (const node of nodes.slice(1)) await world.join(node, nodes[0]);
+    await world.converge(nodeOptions.stabilizeMs ?? 1000, 3_600_000);
+  } else {
+    world.buildOracle();
+  }
+
+  const m = nodeOptions.m ?? 160;
+  let keysPerNode: SimulateResult['keysPerNode'];
+  if ((options.keys ?? 0) > 0) keysPerNode = placeKeys(world, options.keys!, seed, m, v);
+
+  let failed: number | undefined;
+  if ((options.fail ?? 0) > 0) {
+    const random = sim.random('simulate:fail');
+    const hosts = [...new Set([...world.members.values()].map((x) => x.host))];
+    failed = 0;
+    for (const host of hosts) {
+      if (random.chance(options.fail!)) {
+        const node = [...world.members.values()].find((x) => x.host === host)!.node;
+        world.crash(node);
+        failed++;
+      }
+    }
+  }
+  const setupMs = performance.now() - wall0;
+
+  // ---- lookups ----
+  const random = sim.random('simulate:lookups');
+  const hops: number[] = [];
+  let failedLookups = 0;
+  let wrongOwner = 0;
+  let timeouts = 0;
+  let done = 0;
+  let issued = 0;
+  let oracle = world.oracle();
+  let live = world.nodes();
+  const churnStats = { rate: options.churn ?? 0, joins: 0, failures: 0 };
+  // Nodes still joining are neither lookup origins nor counted as owners yet.
+  const joining = new Set<ChordNode>();
+  if (churning) {
+    startChurn(world, options.churn!, churnStats, joining, () => {
+      live = world.nodes().filter((x) => !joining.has(x));
+      oracle = new RingOracle(live.map((x) => x.table.self));
+    });
+  }
+  const gap = churning ? 1000 : 1; // ms between lookups: 1/s under churn (the papers' workload)
+  const issue = () => {
+    const from = live[random.int(live.length)]!;
+    const key = randomKey(random, m);
+    const started = from;
+    started.route(key, { mode }).then(
+      (r) => {
+        done++;
+        hops.push(r.hops);
+        timeouts += r.timeouts;
+        // Judged against the live ring when the answer arrives (C7/C8: the current successor).
+        if (r.owner.key !== ownerNow(oracle, key)) wrongOwner++;
+      },
+      (error: unknown) => {
+        done++;
+        // A lookup whose origin crashed meanwhile is abandoned, not failed.
+        if (!(error instanceof AbortError)) failedLookups++;
+      },
+    );
+    if (++issued < L) sim.after(gap, issue);
+  };
+  sim.after(gap, issue);
+
+  const events0 = sim.eventCount;
+  const sim0 = sim.now;
+  const t0 = performance.now();
+  const chunk = churning ? 60_000 : 1000;
+  const synchronous = mode === 'recursive' && !faults;
+  let lastProgress = 0;
+  while (done < L) {
+    if (synchronous) {
+      sim.runSync({ for: chunk });
+      await null;
+      await null;
+    } else {
+      await sim.run({ for: chunk });
+    }
+    if (options.onProgress && done - lastProgress >= L / 200) {
+      lastProgress = done;
+      options.onProgress(done, L);
+    }
+    if (issued >= L && sim.pending === 0 && done < L) break;
+  }
+  options.onProgress?.(done, L);
+  const wallMs = performance.now() - t0;
+  const events = sim.eventCount - events0;
+  for (const node of world.nodes()) await node.stop();
+
+  const result: SimulateResult = {
+    nodes: n,
+    virtualNodes: v,
+    lookups: L,
+    hops: summarize(hops),
+    failedLookups,
+    wrongOwner,
+    timeouts,
+    simulatedMs: Math.round(sim.now - sim0),
+    events,
+    setupMs: Math.round(setupMs),
+    wallMs: Math.round(performance.now() - wall0),
+    eventsPerSec: Math.round((events / wallMs) * 1000),
+    lookupsPerSec: Math.round((L / wallMs) * 1000),
+    seed,
+    mode,
+  };
+  if (keysPerNode) result.keysPerNode = keysPerNode;
+  if (failed !== undefined) result.failed = failed;
+  if (churning) result.churn = churnStats;
+  return result;
+}
+
+function ownerNow(oracle: RingOracle, key: Id): string {
+  return oracle.owner(key).key;
+}
+
+/** Keys per real host, from the ring's own ids (placement, no messages). */
+function placeKeys(world: ChordWorld, keys: number, seed: number, m: number, v: number) {
+  const oracle = world.oracle();
+  const hostOf = new Map<string, number>();
+  const hostIndex = new Map<unknown, number>();
+  for (const [key, member] of world.members) {
+    let i = hostIndex.get(member.host);
+    if (i === undefined) hostIndex.set(member.host, (i = hostIndex.size));
+    hostOf.set(key, i);
+  }
+  const counts = new Uint32Array(hostIndex.size);
+  const random = world.sim.random(`simulate:keys:${seed}`);
+  for (let k = 0; k < keys; k++) counts[hostOf.get(oracle.owner(randomKey(random, m)).key)!]!++;
+  void v;
+  const s = summarize(counts);
+  return { mean: s.mean, p1: s.p1, p99: s.p99, max: s.max };
+}
+
+/**
+ * Joins and failures, each a Poisson process at `rate` per second (SIGCOMM §6.5, ToN §V-E):
+ * a failure crashes a random live node; a join starts a node on a new host through a random
+ * live node.
+ */
+function startChurn(
+  world: ChordWorld,
+  rate: number,
+  stats: { joins: number; failures: number },
+  joining: Set<ChordNode>,
+  changed: () => void,
+): void {
+  const sim = world.sim;
+  const random = sim.random('simulate:churn');
+  const nextFailure = () => {
+    sim.after(random.exponential(1000 / rate), () => {
+      const live = world.nodes().filter((x) => !joining.has(x));
+      if (live.length > 2) {
+        world.crash(live[random.int(live.length)]!);
+        stats.failures++;
+        changed();
+      }
+      nextFailure();
+    });
+  };
+  const nextJoin = () => {
+    sim.after(random.exponential(1000 / rate), async () => {
+      nextJoin();
+      const live = world.nodes().filter((x) => !joining.has(x));
+      const via: ChordNode | undefined = live[random.int(live.length)];
+      const [node] = await world.spawn(1);
+      stats.joins++;
+      joining.add(node!);
+      if (via) await node!.join(via.address).catch(() => {});
+      joining.delete(node!);
+      changed();
+    });
+  };
+  nextFailure();
+  nextJoin();
+}
+
+export { RingOracle };
