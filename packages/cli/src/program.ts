@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
+import { registerChord } from './commands/chord.js';
 import { registerTour } from './commands/tour.js';
 import { registerTracker } from './commands/tracker.js';
 import { version } from './version.js';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerTour(program);
   registerTracker(program);
   registerBt(program);
+  registerChord(program);
   return program;
 }
 

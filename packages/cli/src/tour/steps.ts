@@ -1,5 +1,6 @@
+import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
-export const tourSteps: readonly TourStep[] = [...coreSteps];
+export const tourSteps: readonly TourStep[] = [...coreSteps, chordStep];

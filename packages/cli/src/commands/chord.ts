@@ -1,0 +1,391 @@
+import { type ChordNode, createChordNode } from '@p2pkit/chord';
+import { type Address, formatAddress, parseAddress } from '@p2pkit/core';
+import { type RealRuntime, realRuntime } from '@p2pkit/core/node';
+import { SingleBar } from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import { simCommand } from './sim.js';
+
+/**
+ * `p2pkit chord ...` (real nodes over UDP) and `p2pkit sim chord` (the simulator). The shapes of
+ * these commands and their JSON output are contracts that scripts rely on (issue 4).
+ */
+export function registerChord(program: Command): void {
+  const chord = program
+    .command('chord')
+    .description('Chord: a DHT ring with a replicated key-value store (UDP)');
+  registerStart(chord);
+  registerPut(chord);
+  registerGet(chord);
+  registerLookup(chord);
+  registerRing(chord);
+  registerSimChord(simCommand(program));
+}
+
+/** `p2pkit chord start --host 127.0.0.1 --port <p> [--join <host:port>] [--m <bits>] [--stabilize <ms>] [--replicas <n>]` */
+function registerStart(chord: Command): void {
+  chord
+    .command('start')
+    .description('run a node in the foreground until SIGINT/SIGTERM, then leave gracefully')
+    .option('--host <ip>', 'address to bind and advertise', '127.0.0.1')
+    .option('--port <port>', 'UDP port (0: any free port)', parsePort, 0)
+    .option(
+      '--join <host:port>',
+      'a member of the ring to join (default: start a new ring)',
+      parseHostPort,
+    )
+    .option('--m <bits>', 'id width in bits, 1..160', parseInteger(1, 160), 160)
+    .option(
+      '--stabilize <ms>',
+      'mean stabilization period (the papers use 30000)',
+      parseInteger(10, 3_600_000),
+      1000,
+    )
+    .option('--replicas <n>', 'copies of each value (owner + successors)', parseInteger(1, 65), 3)
+    .option(
+      '--successors <r>',
+      'successor list length (default: max(8, 2·log2 of 1000))',
+      parseInteger(1, 64),
+    )
+    .action(
+      async (options: {
+        host: string;
+        port: number;
+        join?: Address;
+        m: number;
+        stabilize: number;
+        replicas: number;
+        successors?: number;
+      }) => {
+        const runtime = realRuntime({ host: options.host });
+        const node = createChordNode({
+          runtime,
+          port: options.port,
+          m: options.m,
+          stabilizeMs: options.stabilize,
+          replicas: options.replicas,
+          ...(options.successors !== undefined ? { successors: options.successors } : {}),
+        });
+        await node.start();
+        try {
+          if (options.join) await node.join(options.join);
+        } catch (error) {
+          await node.stop();
+          await runtime.close();
+          throw error;
+        }
+        const via = options.join ? formatAddress(options.join) : 'new ring';
+        process.stdout.write(
+          `joined ${formatAddress(node.address)} id=${node.id.toString(16)} via=${via} successor=${formatAddress(node.successor().address)}\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const onSignal = () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            resolve();
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+        });
+        await node.leave({ signal: AbortSignal.timeout(5000) }).catch(() => node.stop());
+        await runtime.close();
+        process.stdout.write(`left ${formatAddress(node.address)}\n`);
+      },
+    );
+}
+
+/** A short-lived client: a node that does not join and routes through `via`. */
+async function withClient<T>(
+  via: Address,
+  m: number,
+  work: (node: ChordNode) => Promise<T>,
+): Promise<T> {
+  const runtime: RealRuntime = realRuntime({ host: via.host });
+  const node = createChordNode({ runtime, m, maintenance: false, rpcRetries: 2 });
+  try {
+    await node.start();
+    node.useGateway(via);
+    return await work(node);
+  } finally {
+    await node.stop();
+    await runtime.close();
+  }
+}
+
+function clientOptions(command: Command): Command {
+  return command
+    .requiredOption('--via <host:port>', 'any member of the ring', parseHostPort)
+    .option('--m <bits>', 'id width of the ring, 1..160', parseInteger(1, 160), 160)
+    .option('--timeout <ms>', 'give up after this long', parseInteger(1, 3_600_000), 10_000);
+}
+
+/** `p2pkit chord put --via <host:port> <key> <value>` */
+function registerPut(chord: Command): void {
+  clientOptions(chord.command('put').description('store a value under a key'))
+    .argument('<key>')
+    .argument('<value>')
+    .action(
+      async (key: string, value: string, options: { via: Address; m: number; timeout: number }) => {
+        const version = await withClient(options.via, options.m, (node) =>
+          node.put(key, value, { signal: AbortSignal.timeout(options.timeout) }),
+        );
+        process.stdout.write(`stored ${key} (version ${version})\n`);
+      },
+    );
+}
+
+/** `p2pkit chord get --via <host:port> <key>`: prints the value; exit 1 if absent. */
+function registerGet(chord: Command): void {
+  clientOptions(
+    chord.command('get').description('print the value stored under a key (exit 1 if absent)'),
+  )
+    .argument('<key>')
+    .action(async (key: string, options: { via: Address; m: number; timeout: number }) => {
+      const value = await withClient(options.via, options.m, (node) =>
+        node.get(key, { signal: AbortSignal.timeout(options.timeout) }),
+      );
+      if (value === undefined) {
+        process.stderr.write(`${key}: not found\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${new TextDecoder().decode(value)}\n`);
+    });
+}
+
+/** `p2pkit chord lookup --via <host:port> <key> [--json]`: the owner and the hop count. */
+function registerLookup(chord: Command): void {
+  clientOptions(chord.command('lookup').description('find the node responsible for a key'))
+    .argument('<key>')
+    .option('--json', 'one JSON object on stdout')
+    .action(
+      async (
+        key: string,
+        options: { via: Address; m: number; timeout: number; json?: boolean },
+      ) => {
+        const started = performance.now();
+        const answer = await withClient(options.via, options.m, (node) =>
+          node.lookup(key, { signal: AbortSignal.timeout(options.timeout) }),
+        );
+        const ms = performance.now() - started;
+        // The client routes through --via, which counts as the first hop.
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              key,
+              owner: {
+                id: answer.owner.id.toString(16),
+                address: formatAddress(answer.owner.address),
+              },
+              hops: answer.hops,
+              timeouts: answer.timeouts,
+              ms: Math.round(ms * 100) / 100,
+            })}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `${key} -> ${formatAddress(answer.owner.address)} id=${answer.owner.id.toString(16)} hops=${answer.hops}\n`,
+          );
+        }
+      },
+    );
+}
+
+/** `p2pkit chord ring --via <host:port> [--json]`: walks the ring along successor pointers. */
+function registerRing(chord: Command): void {
+  clientOptions(chord.command('ring').description('walk the ring from a member, in id order'))
+    .option('--json', 'one JSON object on stdout')
+    .action(async (options: { via: Address; m: number; timeout: number; json?: boolean }) => {
+      const entries = await withClient(options.via, options.m, (node) =>
+        node.walk({ signal: AbortSignal.timeout(options.timeout) }),
+      );
+      const complete =
+        entries.length > 0 &&
+        entries[entries.length - 1]!.successors[0] !== undefined &&
+        formatAddress(entries[entries.length - 1]!.successors[0]!.address) ===
+          formatAddress(entries[0]!.node.address);
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            size: entries.length,
+            complete,
+            nodes: entries.map((e) => ({
+              id: e.node.id.toString(16),
+              address: formatAddress(e.node.address),
+              predecessor: e.predecessor ? formatAddress(e.predecessor.address) : null,
+              successors: e.successors.map((s) => formatAddress(s.address)),
+            })),
+          })}\n`,
+        );
+        return;
+      }
+      const width = Math.ceil(options.m / 4);
+      for (const e of entries) {
+        process.stdout.write(
+          `${e.node.id.toString(16).padStart(width, '0')}  ${formatAddress(e.node.address)}\n`,
+        );
+      }
+      process.stdout.write(
+        `${entries.length} nodes${complete ? '' : ' (walk did not come back to the start)'}\n`,
+      );
+    });
+}
+
+/**
+ * `p2pkit sim chord --nodes <N> [--lookups <L>] [--keys <K>] [--virtual-nodes <v>]
+ * [--fail <fraction>] [--churn <rate per s>] [--successors <r>] [--seed <s>] [--json]`
+ */
+function registerSimChord(sim: Command): void {
+  sim
+    .command('chord')
+    .description(
+      'simulate a Chord ring: lookups judged against an oracle, optional keys, failures or churn',
+    )
+    .requiredOption('--nodes <N>', 'real nodes', parseInteger(1, 10_000_000))
+    .option('--lookups <L>', 'lookups to run', parseInteger(0, 100_000_000), 1000)
+    .option('--keys <K>', 'keys to place (reports keys per node)', parseInteger(0, 100_000_000))
+    .option('--virtual-nodes <v>', 'virtual nodes per real node', parseInteger(1, 1000), 1)
+    .option(
+      '--fail <fraction>',
+      'fraction of nodes that crash at once before the lookups (ring frozen)',
+      parseFraction,
+    )
+    .option(
+      '--churn <rate>',
+      'joins and failures per simulated second, each (stabilization on)',
+      parseFloatOption,
+    )
+    .option('--successors <r>', 'successor list length', parseInteger(1, 64))
+    .option('--seed <s>', 'random seed', parseInteger(0, 2 ** 32 - 1), 1)
+    .option(
+      '--mode <mode>',
+      'lookup mode: recursive or iterative (default: recursive without faults)',
+    )
+    .option(
+      '--build <how>',
+      'build the ring from an oracle (oracle) or by real joins (join)',
+      'oracle',
+    )
+    .option('--m <bits>', 'id width in bits', parseInteger(1, 160), 160)
+    .option('--json', 'one JSON object on stdout')
+    .action(
+      async (options: {
+        nodes: number;
+        lookups: number;
+        keys?: number;
+        virtualNodes: number;
+        fail?: number;
+        churn?: number;
+        successors?: number;
+        seed: number;
+        mode?: string;
+        build: string;
+        m: number;
+        json?: boolean;
+      }) => {
+        if (
+          options.mode !== undefined &&
+          options.mode !== 'iterative' &&
+          options.mode !== 'recursive'
+        ) {
+          throw new InvalidArgumentError('--mode must be iterative or recursive');
+        }
+        if (options.build !== 'oracle' && options.build !== 'join') {
+          throw new InvalidArgumentError('--build must be oracle or join');
+        }
+        // Imported here: the simulator is only loaded by `p2pkit sim`.
+        const { simulate } = await import('@p2pkit/chord/scenarios');
+        const bar = process.stderr.isTTY
+          ? new SingleBar({
+              format: 'lookups [{bar}] {percentage}% {value}/{total} eta {eta}s',
+              etaBuffer: 50,
+            })
+          : undefined;
+        const wall = performance.now();
+        let shown = false;
+        const result = await simulate({
+          nodes: options.nodes,
+          lookups: options.lookups,
+          virtualNodes: options.virtualNodes,
+          seed: options.seed,
+          m: options.m,
+          build: options.build,
+          ...(options.keys !== undefined ? { keys: options.keys } : {}),
+          ...(options.fail !== undefined ? { fail: options.fail } : {}),
+          ...(options.churn !== undefined ? { churn: options.churn } : {}),
+          ...(options.successors !== undefined ? { successors: options.successors } : {}),
+          ...(options.mode !== undefined ? { mode: options.mode } : {}),
+          onProgress: (done, total) => {
+            // A bar only for runs longer than a few seconds.
+            if (!bar || performance.now() - wall < 2000) return;
+            if (!shown) bar.start(total, done);
+            shown = true;
+            bar.update(done);
+          },
+        });
+        if (shown) bar?.stop();
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
+        const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+        const lines = [
+          `nodes          ${result.nodes}${result.virtualNodes > 1 ? ` x ${result.virtualNodes} virtual` : ''}`,
+          `lookups        ${result.lookups} (${result.mode})`,
+          `hops           mean ${f(result.hops.mean)}  p1 ${f(result.hops.p1)}  p50 ${f(result.hops.p50)}  p99 ${f(result.hops.p99)}  max ${f(result.hops.max)}`,
+        ];
+        if (result.keysPerNode) {
+          const k = result.keysPerNode;
+          lines.push(
+            `keys per node  mean ${f(k.mean)}  p1 ${f(k.p1)}  p99 ${f(k.p99)}  max ${f(k.max)}`,
+          );
+        }
+        if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
+        if (result.churn)
+          lines.push(
+            `churn          ${result.churn.joins} joins, ${result.churn.failures} failures`,
+          );
+        lines.push(
+          `failed lookups ${result.failedLookups}`,
+          `wrong owner    ${result.wrongOwner}`,
+          `timeouts       ${result.timeouts}`,
+          `simulated      ${result.simulatedMs} ms, ${result.events} events`,
+          `wall           ${result.wallMs} ms (setup ${result.setupMs} ms), ${result.eventsPerSec} events/s, ${result.lookupsPerSec} lookups/s`,
+        );
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
+}
+
+function parseHostPort(text: string): Address {
+  try {
+    return parseAddress(text);
+  } catch {
+    throw new InvalidArgumentError('expected host:port');
+  }
+}
+
+function parsePort(text: string): number {
+  return parseInteger(0, 65535)(text);
+}
+
+function parseInteger(min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
+    }
+    return n;
+  };
+}
+
+function parseFraction(text: string): number {
+  const x = Number(text);
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError('expected a fraction in [0, 1)');
+  return x;
+}
+
+function parseFloatOption(text: string): number {
+  const x = Number(text);
+  if (!(x > 0 && Number.isFinite(x))) throw new InvalidArgumentError('expected a positive number');
+  return x;
+}
