@@ -10,5 +10,6 @@ export {
   createChordNode,
   type LookupAnswer,
   type LookupOptions,
+  type RingEntry,
 } from './node.js';
 export type { ChordOptions } from './options.js';

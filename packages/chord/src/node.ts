@@ -78,6 +78,13 @@ export interface ChordEvents {
   warning: [error: Error];
 }
 
+/** One node of a ring walk. */
+export interface RingEntry {
+  node: ChordContact;
+  predecessor: ChordContact | undefined;
+  successors: ChordContact[];
+}
+
 /** Counters a node keeps about itself (cheap; read them any time). */
 export interface ChordStats {
   lookups: number;
@@ -127,6 +134,8 @@ export class ChordNode extends Emitter<ChordEvents> {
   readonly #verified = new Map<string, Id>();
   #stabilizing = false;
   #fixing = false;
+  /** Client mode: lookups start at this ring member (see useGateway). */
+  #gateway: Peer | undefined;
 
   constructor(options: ChordOptions) {
     super();
@@ -252,6 +261,47 @@ export class ChordNode extends Emitter<ChordEvents> {
     await this.stabilize();
   }
 
+  /**
+   * Client mode: instead of joining, route every lookup (and so put/get/delete) through
+   * `address`, a member of the ring. Used by the CLI's put/get/lookup/ring commands.
+   */
+  useGateway(address: Address): void {
+    const { m } = this.options;
+    this.#gateway = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
+  }
+
+  /**
+   * Walks the ring from the gateway (or this node) along successor pointers, asking each node
+   * for its predecessor and successor list, until it comes back to the start or `limit` nodes.
+   */
+  async walk(options: { signal?: AbortSignal; limit?: number } = {}): Promise<RingEntry[]> {
+    this.#requireRunning();
+    const limit = options.limit ?? 10_000;
+    const start = this.#gateway ?? this.table.self;
+    const out: RingEntry[] = [];
+    const seen = new Set<string>();
+    let current = start;
+    while (out.length < limit && !seen.has(current.key)) {
+      seen.add(current.key);
+      const n =
+        current.key === this.table.self.key
+          ? { predecessor: this.table.predecessor, successors: this.table.successors }
+          : msg.decodeNeighbors(
+              await this.#request(current, msg.MessageType.NEIGHBORS, msg.EMPTY, options.signal),
+              this.#limits,
+            );
+      out.push({
+        node: toContact(current),
+        predecessor: n.predecessor && toContact(n.predecessor),
+        successors: n.successors.map(toContact),
+      });
+      const next = n.successors[0];
+      if (next === undefined || !this.#accept(next)) break;
+      current = next;
+    }
+    return out;
+  }
+
   // ---- introspection --------------------------------------------------------------------
 
   get id(): bigint {
@@ -323,6 +373,9 @@ export class ChordNode extends Emitter<ChordEvents> {
     const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
     this.stats.lookups++;
     try {
+      if (this.#gateway !== undefined) {
+        return await this.#route(key, { signal, deadline, via: [this.#gateway], trace: options.trace });
+      }
       if ((options.mode ?? this.options.lookup) === 'recursive') {
         try {
           return await this.#recursive(key, signal);

@@ -30,9 +30,9 @@ export interface SimulateOptions {
   /** Id width (default 160). */
   m?: number;
   /** 'recursive' (default without faults) or 'iterative' (default with --fail or --churn). */
-  mode?: 'iterative' | 'recursive';
+  mode?: 'iterative' | 'recursive' | string;
   /** How the ring is built: directly from an oracle (default) or by real joins. */
-  build?: 'oracle' | 'join';
+  build?: 'oracle' | 'join' | string;
   /** Mean one-way delay in ms (default: 0 for static rings, exponential 50 ms with faults). */
   latencyMs?: number;
   /** Mean stabilization period in ms under churn (default 30,000: ToN's [15, 45] s). */
@@ -69,7 +69,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const v = options.virtualNodes ?? 1;
   const L = options.lookups ?? 1000;
   const faults = (options.fail ?? 0) > 0 || (options.churn ?? 0) > 0;
-  const mode = options.mode ?? (faults ? 'iterative' : 'recursive');
+  const mode: 'iterative' | 'recursive' =
+    options.mode === 'iterative' || options.mode === 'recursive'
+      ? options.mode
+      : faults
+        ? 'iterative'
+        : 'recursive';
   const latencyMs = options.latencyMs ?? (faults ? 50 : 0);
   const sim = new Simulation({
     seed,
