@@ -374,7 +374,12 @@ export class ChordNode extends Emitter<ChordEvents> {
     this.stats.lookups++;
     try {
       if (this.#gateway !== undefined) {
-        return await this.#route(key, { signal, deadline, via: [this.#gateway], trace: options.trace });
+        return await this.#route(key, {
+          signal,
+          deadline,
+          via: [this.#gateway],
+          trace: options.trace,
+        });
       }
       if ((options.mode ?? this.options.lookup) === 'recursive') {
         try {
@@ -497,9 +502,9 @@ export class ChordNode extends Emitter<ChordEvents> {
     let hop = t.hop!;
     if (outcome === STEP_AMBIGUOUS) {
       const key = idAt(body, msg.LOOKUP_KEY_OFFSET, n);
-      const owners = t.ownerCandidates(key);
-      outcome = owners !== undefined ? STEP_OWNER : STEP_FORWARD;
-      hop = owners !== undefined ? owners[0]! : (t.closestPreceding(key) ?? t.successor());
+      const owned = t.isOwnedBySuccessor(key);
+      outcome = owned ? STEP_OWNER : STEP_FORWARD;
+      hop = owned ? t.successor() : (t.closestPreceding(key) ?? t.successor());
     }
     if (outcome === STEP_OWNER) {
       body[msg.LOOKUP_PHASE_OFFSET] = 1;

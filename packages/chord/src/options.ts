@@ -20,7 +20,7 @@ export interface ChordOptions {
   successors?: number;
   /** Expected ring size, used only to choose the default r (default 1000). */
   expectedSize?: number;
-  /** Copies of each value: the owner plus replicas − 1 successors (default 3). */
+  /** Copies of each value: the owner plus replicas − 1 successors (default 3, at most r + 1). */
   replicas?: number;
   /**
    * Mean period of stabilize (ms). Default 30,000: ToN §V-E draws each interval uniformly from
@@ -87,13 +87,14 @@ export function resolveOptions(o: ChordOptions): ResolvedOptions {
   const expected = o.expectedSize ?? 1000;
   const stabilizeMs = o.stabilizeMs ?? 30_000;
   const rpcTimeoutMs = o.rpcTimeoutMs ?? 500;
+  const successors = o.successors ?? Math.max(8, Math.round(2 * Math.log2(Math.max(2, expected))));
   const resolved: ResolvedOptions = {
     runtime: o.runtime,
     host: o.host ?? o.runtime.host,
     port: o.port ?? 0,
     m,
-    successors: o.successors ?? Math.max(8, Math.round(2 * Math.log2(Math.max(2, expected)))),
-    replicas: o.replicas ?? 3,
+    successors,
+    replicas: o.replicas ?? Math.min(3, successors + 1),
     stabilizeMs,
     fixFingersMs: o.fixFingersMs ?? stabilizeMs,
     checkPredecessorMs: o.checkPredecessorMs ?? stabilizeMs,

@@ -65,10 +65,10 @@ export class RoutingTable {
 
   /**
    * One recursive routing step decided on the key's leading 52 bits only (`keyHi`, see idHi):
-   * STEP_OWNER with `hop` = the owner candidate when the successor list reaches the key,
-   * STEP_FORWARD with `hop` = the closest preceding node (or the successor), or STEP_AMBIGUOUS
-   * when two prefixes tie and only full ids can decide (then use ownerCandidates and
-   * closestPreceding). Same answers as those two, without touching any id string.
+   * STEP_OWNER with `hop` = the successor when key ∈ (self, successor], STEP_FORWARD with
+   * `hop` = the closest preceding node (or the successor), or STEP_AMBIGUOUS when two prefixes
+   * tie and only full ids can decide (then use isOwnedBySuccessor and closestPreceding). Same
+   * answers as those, without touching any id string.
    */
   fastStep(keyHi: number): number {
     const s = this.self.hi;
@@ -78,15 +78,11 @@ export class RoutingTable {
       this.hop = this.self;
       return STEP_OWNER;
     }
-    let prev = s;
-    for (let i = 0; i < n; i++) {
-      const x = sh[i]!;
-      if (keyHi === prev || keyHi === x || prev === x) return STEP_AMBIGUOUS;
-      if (prev < x ? prev < keyHi && keyHi <= x : keyHi > prev || keyHi <= x) {
-        this.hop = this.#successors[i];
-        return STEP_OWNER;
-      }
-      prev = x;
+    const s1 = sh[0]!;
+    if (keyHi === s || keyHi === s1 || s === s1) return STEP_AMBIGUOUS;
+    if (s < s1 ? s < keyHi && keyHi <= s1 : keyHi > s || keyHi <= s1) {
+      this.hop = this.#successors[0];
+      return STEP_OWNER;
     }
     // closest preceding: the farthest finger and the farthest successor strictly in (s, key).
     const fh = this.#fingerHi;
@@ -102,6 +98,7 @@ export class RoutingTable {
     let j = -1;
     for (let i = n - 1; i >= 0; i--) {
       const x = sh[i]!;
+      if (x === s || x === keyHi) return STEP_AMBIGUOUS;
       if (s < keyHi ? s < x && x < keyHi : x > s || x < keyHi) {
         j = i;
         break;
@@ -139,6 +136,12 @@ export class RoutingTable {
   owns(key: Id): boolean {
     const p = this.predecessor;
     return p === undefined || inHalfOpen(key, p.id, this.self.id);
+  }
+
+  /** Whether key ∈ (self, successor]: this node is the key's predecessor and names the owner. */
+  isOwnedBySuccessor(key: Id): boolean {
+    const succ = this.successors[0];
+    return succ === undefined || inHalfOpen(key, this.self.id, succ.id);
   }
 
   /**

@@ -159,11 +159,11 @@ describe('fastStep (52-bit prefixes) agrees with the full-id routing it shortcut
               const key = idFromBigint(k, m);
               const outcome = t.fastStep(idHi(key));
               if (outcome === STEP_AMBIGUOUS) continue;
-              const owners = t.ownerCandidates(key);
               if (outcome === STEP_OWNER) {
-                expect(owners?.[0]).toBe(t.hop);
+                expect(t.isOwnedBySuccessor(key)).toBe(true);
+                expect(t.hop).toBe(t.successor());
               } else {
-                expect(owners).toBeUndefined();
+                expect(t.isOwnedBySuccessor(key)).toBe(false);
                 expect(t.hop).toBe(t.closestPreceding(key) ?? t.successor());
               }
             }

@@ -3,6 +3,17 @@
  * and `p2pkit sim chord`. Needs @p2pkit/sim (an optional peer dependency); the main entry never
  * imports this.
  */
+
+export {
+  type ChurnResult,
+  churnRun,
+  type FailResult,
+  failWithoutReplication,
+  failWithSuccessorList,
+  type NoReplicationResult,
+  type PathResult,
+  pathLength,
+} from './experiments.js';
 export { type PlacementOptions, type PlacementResult, placement } from './placement.js';
 export { type SimulateOptions, type SimulateResult, simulate } from './simulate.js';
 export { pdf, quantile, type Summary, summarize } from './stats.js';
