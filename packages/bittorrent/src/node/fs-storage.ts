@@ -47,6 +47,7 @@ interface OpenFile {
 }
 
 class FileStorage implements Storage {
+  readonly retainsWrites = false;
   readonly #layout: StorageLayout;
   readonly #root: string;
   readonly #realRoot: string;

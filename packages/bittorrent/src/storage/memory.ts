@@ -41,6 +41,7 @@ export function createMemoryStorage(
     if (closed) throw new Error('storage closed');
   };
   return {
+    retainsWrites: true,
     async read(index, offset, length) {
       check();
       absoluteOffset(layout, index, offset, length);

@@ -14,6 +14,11 @@ export type StorageLayout = Pick<Metainfo, 'name' | 'pieceLength' | 'pieceCount'
 };
 
 export interface Storage {
+  /**
+   * True when the storage keeps the buffers passed to write() (memory storage); false lets the
+   * session reuse a piece buffer once its write has completed.
+   */
+  readonly retainsWrites: boolean;
   /** Reads `length` bytes at `offset` within piece `index`. Unwritten ranges read as zeros. */
   read(index: number, offset: number, length: number): Promise<Uint8Array>;
   /** Writes `data` at `offset` within piece `index`. The storage may keep a reference to `data`. */

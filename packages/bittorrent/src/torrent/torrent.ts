@@ -149,6 +149,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #buffers = new Map<number, PieceBuffer>();
   readonly #failed = new Map<number, PieceBuffer>();
   readonly #loading = new Set<number>();
+  /** Piece-sized buffers whose writes completed, for the next pieces (less garbage). */
+  readonly #pool: Uint8Array[] = [];
   #writingBytes = 0;
   #writes = new Set<Promise<void>>();
   readonly #download: RateMeter;
@@ -283,6 +285,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     await Promise.allSettled([announcer?.stop(), ...this.#writes]);
     this.#buffers.clear();
     this.#failed.clear();
+    this.#pool.length = 0;
     this.#cache.clear();
     await this.#storage?.close().catch(() => {});
     this.emit('stopped');
@@ -913,7 +916,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     const reqq = wire.peerExtensions?.reqq ?? 250;
     const depth = Math.min(peer.queueTarget, reqq, this.#settings.maxRequestsPerPeer);
     const want = depth - peer.active;
-    if (want <= 0) return;
+    // Batch: top up in steps of a quarter of the pipeline (up to 16), so each socket write
+    // carries many requests instead of one.
+    if (want <= 0 || (peer.active > 0 && want < Math.min(16, Math.ceil(depth / 4)))) return;
     const full = this.#bufferedBytes() >= this.#settings.maxBufferedBytes;
     let filter: ((index: number) => boolean) | undefined;
     if (choked)
@@ -927,6 +932,10 @@ export class Torrent extends Emitter<TorrentEvents> {
       filter,
     );
     const now = this.#runtime.clock.now();
+    // The request timeout counts from when we started waiting, not from the last block of an
+    // earlier unchoke (else a peer that unchokes us after a long choke loses its requests at
+    // the next tick, and with Fast its late pieces then close the connection).
+    if (peer.active === 0 && picks.length > 0) peer.lastBlockAt = now;
     for (const r of picks) {
       const key = blockKey(r.index, r.begin);
       const old = peer.requests.get(key);
@@ -1000,7 +1009,8 @@ export class Torrent extends Emitter<TorrentEvents> {
       let buffer = this.#buffers.get(index);
       if (!buffer) {
         const size = this.#pieceSize(meta, index);
-        buffer = { data: new Uint8Array(size), from: new Int32Array(picker.blockCountOf(index)) };
+        const data = (size === meta.pieceLength && this.#pool.pop()) || new Uint8Array(size);
+        buffer = { data, from: new Int32Array(picker.blockCountOf(index)) };
         this.#buffers.set(index, buffer);
       }
       buffer.data.set(block, begin);
@@ -1087,7 +1097,16 @@ export class Torrent extends Emitter<TorrentEvents> {
     const have = this.#have!;
     if (!have.set(index)) return;
     this.#haveBytes += data.length;
-    this.#cache.put(index, data);
+    // Uploads read it back from storage (the OS cache) when asked: the buffer can be reused.
+    const meta = this.#meta!;
+    const poolMax = Math.ceil(this.#settings.maxBufferedBytes / meta.pieceLength);
+    if (
+      !this.#storage!.retainsWrites &&
+      data.length === meta.pieceLength &&
+      this.#pool.length < poolMax
+    ) {
+      this.#pool.push(data);
+    }
     for (const peer of this.#peers.values()) {
       if (!peer.hasPiece(index)) peer.wire.have(index);
       // Memory was the limit? Picking may go on.

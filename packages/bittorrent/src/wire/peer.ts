@@ -261,7 +261,7 @@ export class PeerWire extends Emitter<PeerWireEvents> {
   /** Sends a piece message; the block is copied into the write batch. */
   piece(index: number, begin: number, block: Uint8Array): void {
     if (this.#closed) return;
-    const at = this.#reserve(PIECE_HEADER_LENGTH + block.length);
+    const at = this.#reserve(PIECE_HEADER_LENGTH + block.length, true);
     writePieceHeader(this.#out!, at, index, begin, block.length);
     this.#out!.set(block, at + PIECE_HEADER_LENGTH);
     this.uploaded += block.length;
@@ -315,10 +315,13 @@ export class PeerWire extends Emitter<PeerWireEvents> {
     this.#queued();
   }
 
-  #reserve(n: number): number {
+  /** Room for `n` more bytes in the write batch; returns where they go. */
+  #reserve(n: number, bulk = false): number {
     const need = this.#outLength + n;
     if (this.#out === undefined) {
-      this.#out = new Uint8Array(Math.max(need, Math.min(this.#flushBytes + 32 * 1024, 64 * 1024)));
+      // A batch of piece messages fills up to flushBytes plus one message: allocate that at
+      // once (growing by doubling would copy it three times). Control messages stay small.
+      this.#out = new Uint8Array(Math.max(need, bulk ? n : 256));
     } else if (need > this.#out.length) {
       const next = new Uint8Array(Math.max(need, this.#out.length * 2));
       next.set(this.#out.subarray(0, this.#outLength));
