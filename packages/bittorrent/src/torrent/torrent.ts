@@ -457,17 +457,14 @@ export class Torrent extends Emitter<TorrentEvents> {
           : 'mse';
     try {
       let established: Established | undefined;
+      const progress = { connected: false };
       try {
-        established = await this.#connect(candidate.address, first);
+        established = await this.#connect(candidate.address, first, progress);
       } catch (error) {
-        // A peer that does not speak MSE closes on our key: try plain at once (as aria2 does, later).
-        if (
-          first !== 'mse' ||
-          isP2PError(error, 'ERR_CONNECTION_REFUSED') ||
-          isP2PError(error, 'ERR_TIMEOUT')
-        ) {
-          throw error;
-        }
+        // The TCP connection opened but MSE failed: the peer closed on our key (no MSE) or
+        // stalled (webtorrent with `secure`, whose MSE is broken): try plain at once, as
+        // libtorrent and aria2 do. A failed dial (refused, timed out) is not retried here.
+        if (first !== 'mse' || !progress.connected || this.#isStopped()) throw error;
         candidate.plainOnly = true;
         established = await this.#connect(candidate.address, 'plain');
       }
@@ -490,11 +487,16 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
   }
 
-  async #connect(address: Address, encryption: OutgoingEncryption): Promise<Established> {
+  async #connect(
+    address: Address,
+    encryption: OutgoingEncryption,
+    progress?: { connected: boolean },
+  ): Promise<Established> {
     const connection = await this.#runtime.net.dial(address, {
       timeoutMs: this.#settings.connectTimeoutMs,
       localHost: this.#ctx.host,
     });
+    if (progress) progress.connected = true;
     if (this.#isStopped()) {
       connection.destroy();
       throw new ProtocolError('torrent stopped');
