@@ -2,7 +2,8 @@
  * Harness for the webtorrent interop tests: their peers (npm `webtorrent` 2.8, in this process)
  * and ours (the p2pkit client on realRuntime with file storage), each on its own 127.0.0.x
  * address with its own peer id, real TCP, real files. Both sides log into one bounded buffer
- * that is printed when the test fails; every wait is an event with a bounded timeout.
+ * that is printed when the test fails (INTEROP_LOG=1: always); every wait is an event with a
+ * bounded timeout.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -62,6 +63,8 @@ export class Harness {
       process.stderr.write(this.report());
     });
     onTestFinished(async () => {
+      // INTEROP_LOG=1 prints the logs of passing tests too.
+      if (process.env.INTEROP_LOG) process.stderr.write(this.report());
       for (const cleanup of this.#cleanups.reverse()) {
         try {
           await cleanup();
