@@ -18,6 +18,7 @@ const RESOLVED = Promise.resolve();
 export class SimDatagramSocket implements DatagramSocket {
   /** Shared with every receiver as their `from`: one object per socket, not per datagram. */
   readonly address: Address;
+  /** @internal */ readonly port: number;
   /** @internal */ closed = false;
   /** @internal */ readonly owner: SimHost;
   /** @internal */ readonly handler: DatagramHandler;
@@ -26,6 +27,7 @@ export class SimDatagramSocket implements DatagramSocket {
   constructor(owner: SimHost, port: number, handler: DatagramHandler) {
     this.owner = owner;
     this.handler = handler;
+    this.port = port;
     this.address = Object.freeze({ host: owner.host, port });
   }
 
@@ -52,7 +54,8 @@ export class SimDatagramSocket implements DatagramSocket {
     if (!this.closed) {
       this.closed = true;
       const sockets = this.owner.udp;
-      if (sockets?.get(this.address.port) === this) sockets.delete(this.address.port);
+      if (sockets?.get(this.port) === this) sockets.delete(this.port);
+      if (this.owner.udpFirst === this) this.owner.udpFirst = undefined;
     }
     return RESOLVED;
   }

@@ -41,6 +41,8 @@ export {
   type Traffic,
 } from './metrics.js';
 export { SimListener } from './network.js';
+/** The simulator's event queue (typed-array binary heap), exported for benchmarks and reuse. */
+export { EventQueue } from './queue.js';
 export { seedFromEnv, withSeed } from './seed.js';
 export {
   type HostRef,

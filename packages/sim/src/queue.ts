@@ -1,5 +1,5 @@
 /**
- * The event queue: a binary min-heap over (time, sequence) kept as a struct of typed arrays, and
+ * The event queue: a 4-ary min-heap over (time, sequence) kept as a struct of typed arrays, and
  * a pool of event slots, also typed arrays, that the heap points into.
  *
  * Why this shape: with 10^5 pending events an array of event objects spills out of cache and
@@ -87,7 +87,7 @@ export class EventQueue {
     let i = this.size++;
     // Sift up, moving the hole rather than swapping.
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pt = times[parent]!;
       if (pt < time || (pt === time && seqs[parent]! < seq)) break;
       times[i] = pt;
@@ -132,37 +132,10 @@ export class EventQueue {
   private removeTop(): void {
     const n = --this.size;
     if (n === 0) return;
-    const times = this.times;
-    const seqs = this.seqs;
-    const order = this.order;
-    const time = times[n]!;
-    const seq = seqs[n]!;
-    const slot = order[n]!;
-    const half = n >> 1;
-    let i = 0;
-    // Sift the last entry down from the root.
-    while (i < half) {
-      let child = 2 * i + 1;
-      let ct = times[child]!;
-      let cs = seqs[child]!;
-      const right = child + 1;
-      if (right < n) {
-        const rt = times[right]!;
-        if (rt < ct || (rt === ct && seqs[right]! < cs)) {
-          child = right;
-          ct = rt;
-          cs = seqs[right]!;
-        }
-      }
-      if (time < ct || (time === ct && seq < cs)) break;
-      times[i] = ct;
-      seqs[i] = cs;
-      order[i] = order[child]!;
-      i = child;
-    }
-    times[i] = time;
-    seqs[i] = seq;
-    order[i] = slot;
+    this.times[0] = this.times[n]!;
+    this.seqs[0] = this.seqs[n]!;
+    this.order[0] = this.order[n]!;
+    this.siftDown(0);
   }
 
   /** Drops every dead entry and re-heapifies (Floyd, O(n)). Order is unchanged: keys are kept. */
@@ -184,9 +157,10 @@ export class EventQueue {
     }
     this.size = n;
     this.dead = 0;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    for (let i = (n - 2) >> 2; i >= 0; i--) this.siftDown(i);
   }
 
+  /** Moves the entry at `start` down to its place: 4-ary, so half the levels of a binary heap. */
   private siftDown(start: number): void {
     const times = this.times;
     const seqs = this.seqs;
@@ -197,17 +171,18 @@ export class EventQueue {
     const slot = order[start]!;
     let i = start;
     for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      let ct = times[child]!;
-      let cs = seqs[child]!;
-      const right = child + 1;
-      if (right < n) {
-        const rt = times[right]!;
-        if (rt < ct || (rt === ct && seqs[right]! < cs)) {
-          child = right;
-          ct = rt;
-          cs = seqs[right]!;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let child = first;
+      let ct = times[first]!;
+      let cs = seqs[first]!;
+      const last = Math.min(first + 4, n);
+      for (let k = first + 1; k < last; k++) {
+        const kt = times[k]!;
+        if (kt < ct || (kt === ct && seqs[k]! < cs)) {
+          child = k;
+          ct = kt;
+          cs = seqs[k]!;
         }
       }
       if (time < ct || (time === ct && seq < cs)) break;

@@ -32,7 +32,15 @@ import {
   K_WAKE,
 } from './kinds.js';
 import { constant, type LatencyModel } from './latency.js';
-import { Metrics, type TimeSeries } from './metrics.js';
+import {
+  DATAGRAM_BYTES_RECEIVED,
+  DATAGRAM_BYTES_SENT,
+  DATAGRAMS_RECEIVED,
+  DATAGRAMS_SENT,
+  Metrics,
+  type TimeSeries,
+  TRAFFIC_STRIDE,
+} from './metrics.js';
 import { EventQueue, SLOT_LIMIT } from './queue.js';
 import {
   crashConnections,
@@ -433,6 +441,7 @@ export class Simulation {
     host.connections = undefined;
     if (host.udp) for (const socket of host.udp.values()) socket.closed = true;
     host.udp = undefined;
+    host.udpFirst = undefined;
     if (host.listeners) for (const listener of host.listeners.values()) listener.closed = true;
     host.listeners = undefined;
     host.tcpPorts = undefined;
@@ -644,8 +653,10 @@ export class Simulation {
     const src = socket.owner.index;
     const metrics = this.metrics;
     const length = data.length;
-    metrics.datagram.sentMessages[src]!++;
-    metrics.datagram.sentBytes[src]! += length;
+    const traffic = metrics.traffic;
+    const at = src * TRAFFIC_STRIDE;
+    traffic[at + DATAGRAMS_SENT]!++;
+    traffic[at + DATAGRAM_BYTES_SENT]! += length;
     let type = -1;
     if (metrics.classifier) {
       type = metrics.typeOf(data, 'datagram');
@@ -975,14 +986,17 @@ export class Simulation {
       metrics.drops.crashed++;
       return;
     }
-    const socket = host.udp?.get(port);
+    const first = host.udpFirst;
+    const socket = first !== undefined && first.port === port ? first : host.udp?.get(port);
     if (socket === undefined) {
       metrics.drops.noSocket++;
       return;
     }
     const length = data.length;
-    metrics.datagram.receivedMessages[index]!++;
-    metrics.datagram.receivedBytes[index]! += length;
+    const traffic = metrics.traffic;
+    const at = index * TRAFFIC_STRIDE;
+    traffic[at + DATAGRAMS_RECEIVED]!++;
+    traffic[at + DATAGRAM_BYTES_RECEIVED]! += length;
     if (type >= 0) metrics.typedReceived(type, index, length);
     this.eventHost = index;
     socket.handler(data, from);

@@ -23,6 +23,13 @@ import {
   K_UPLINK,
   K_WAKE,
 } from './kinds.js';
+import {
+  STREAM_BYTES_RECEIVED,
+  STREAM_BYTES_SENT,
+  STREAM_CHUNKS_RECEIVED,
+  STREAM_WRITES,
+  TRAFFIC_STRIDE,
+} from './metrics.js';
 import type { Simulation } from './simulation.js';
 
 /**
@@ -172,8 +179,9 @@ export class SimConnection extends Emitter<ConnectionEvents> implements Connecti
       const sim = out.sim;
       const metrics = sim.metrics;
       const index = out.srcIndex;
-      metrics.stream.sentMessages[index]!++;
-      metrics.stream.sentBytes[index]! += length;
+      const at = index * TRAFFIC_STRIDE;
+      metrics.traffic[at + STREAM_WRITES]!++;
+      metrics.traffic[at + STREAM_BYTES_SENT]! += length;
       if (metrics.classifier) {
         const type = metrics.typeOf(data, 'stream');
         if (type >= 0) metrics.typedSent(type, index, length);
@@ -228,8 +236,9 @@ export class SimConnection extends Emitter<ConnectionEvents> implements Connecti
       const chunk = take(pipe, pipe.delivered - pipe.consumed, sim.coalesce);
       const metrics = sim.metrics;
       const index = pipe.dstIndex;
-      metrics.stream.receivedMessages[index]!++;
-      metrics.stream.receivedBytes[index]! += chunk.length;
+      const at = index * TRAFFIC_STRIDE;
+      metrics.traffic[at + STREAM_CHUNKS_RECEIVED]!++;
+      metrics.traffic[at + STREAM_BYTES_RECEIVED]! += chunk.length;
       if (sim.hashPayloads) sim.trace.bytes(chunk);
       this.emit('data', chunk);
     }
@@ -715,7 +724,7 @@ function take(pipe: Pipe, max: number, coalesce: boolean): Uint8Array {
   let offset = pipe.headOffset;
   const available = chunk.length - offset;
   if (available >= max || !coalesce) {
-    const n = available < max ? available : max;
+    const n = Math.min(available, max);
     const out = offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n);
     advance(pipe, n);
     return out;
