@@ -15,6 +15,8 @@ export interface TorrentSettings {
   announce: boolean;
   /** Whole handshake deadline, plain or MSE (default 20 s). */
   handshakeTimeoutMs: number;
+  /** Deadline of an outgoing MSE handshake before redialing plain (default 5 s). */
+  mseTimeoutMs: number;
   /** TCP connect deadline (default 10 s). */
   connectTimeoutMs: number;
   /** Send a keep-alive after this long without sending (default 60 s; BEP 3 says about 2 min). */
@@ -68,6 +70,7 @@ export const DEFAULT_SETTINGS: TorrentSettings = {
   seed: true,
   announce: true,
   handshakeTimeoutMs: 20_000,
+  mseTimeoutMs: 5_000,
   connectTimeoutMs: 10_000,
   keepAliveMs: 60_000,
   idleTimeoutMs: 180_000,

@@ -7,6 +7,7 @@
  */
 import {
   type Address,
+  type Connection,
   Emitter,
   formatAddress,
   isP2PError,
@@ -118,6 +119,14 @@ interface PieceBuffer {
 }
 
 const UT_METADATA_ID = 1;
+
+/** A connection was made but its handshake failed (the peer is there, maybe not speaking MSE). */
+class HandshakeFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'HandshakeFailure';
+  }
+}
 const MAX_FAILED_COPIES = 8;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -456,17 +465,16 @@ export class Torrent extends Emitter<TorrentEvents> {
           ? 'mse-rc4'
           : 'mse';
     try {
-      let established: Established | undefined;
-      const progress = { connected: false };
+      let established: Established;
       try {
-        established = await this.#connect(candidate.address, first, progress);
+        established = await this.#handshake(await this.#openConnection(candidate.address), first);
       } catch (error) {
-        // The TCP connection opened but MSE failed: the peer closed on our key (no MSE) or
-        // stalled (webtorrent with `secure`, whose MSE is broken): try plain at once, as
-        // libtorrent and aria2 do. A failed dial (refused, timed out) is not retried here.
-        if (first !== 'mse' || !progress.connected || this.#isStopped()) throw error;
+        // The TCP connect failed: nothing to retry now. The handshake failed after an MSE
+        // attempt: the peer may not speak MSE (it closed, or sits silent): redial plain at once,
+        // as aria2 does (a second later) and libtorrent does.
+        if (first !== 'mse' || !(error instanceof HandshakeFailure)) throw error;
         candidate.plainOnly = true;
-        established = await this.#connect(candidate.address, 'plain');
+        established = await this.#handshake(await this.#openConnection(candidate.address), 'plain');
       }
       if (this.#isStopped()) {
         established.connection.destroy();
@@ -480,38 +488,47 @@ export class Torrent extends Emitter<TorrentEvents> {
       candidate.nextAttemptAt =
         this.#runtime.clock.now() + Math.min(600_000, 10_000 * 2 ** (candidate.failures - 1));
       if (candidate.failures >= 8) this.#candidates.delete(key);
+      const cause = error instanceof HandshakeFailure ? error.cause : error;
       this.#runtime.log.enabled &&
-        this.#runtime.log('dial %s failed: %s', key, (error as Error).message);
+        this.#runtime.log('dial %s failed: %s', key, (cause as Error).message);
     } finally {
       this.#dialing.delete(key);
     }
   }
 
-  async #connect(
-    address: Address,
-    encryption: OutgoingEncryption,
-    progress?: { connected: boolean },
-  ): Promise<Established> {
+  async #openConnection(address: Address): Promise<Connection> {
     const connection = await this.#runtime.net.dial(address, {
       timeoutMs: this.#settings.connectTimeoutMs,
       localHost: this.#ctx.host,
     });
-    if (progress) progress.connected = true;
     if (this.#isStopped()) {
       connection.destroy();
       throw new ProtocolError('torrent stopped');
     }
-    return handshakeOutgoing({
-      connection,
-      clock: this.#runtime.clock,
-      random: this.#runtime.random,
-      sha1: (d) => this.#runtime.hash.sha1(d),
-      infoHash: this.infoHash,
-      peerId: this.#ctx.peerId,
-      reserved: this.#ctx.reserved,
-      encryption,
-      timeoutMs: this.#settings.handshakeTimeoutMs,
-    });
+    return connection;
+  }
+
+  /** The handshake on a fresh connection; failures come wrapped in HandshakeFailure. */
+  async #handshake(connection: Connection, encryption: OutgoingEncryption): Promise<Established> {
+    try {
+      return await handshakeOutgoing({
+        connection,
+        clock: this.#runtime.clock,
+        random: this.#runtime.random,
+        sha1: (d) => this.#runtime.hash.sha1(d),
+        infoHash: this.infoHash,
+        peerId: this.#ctx.peerId,
+        reserved: this.#ctx.reserved,
+        encryption,
+        // A peer that ignores MSE stays silent: do not wait the whole handshake deadline.
+        timeoutMs:
+          encryption === 'mse'
+            ? Math.min(this.#settings.mseTimeoutMs, this.#settings.handshakeTimeoutMs)
+            : this.#settings.handshakeTimeoutMs,
+      });
+    } catch (error) {
+      throw new HandshakeFailure(error);
+    }
   }
 
   /** Whether an incoming connection from `host` may be attached. */

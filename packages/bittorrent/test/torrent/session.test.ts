@@ -95,6 +95,21 @@ describe('session over the memory network', () => {
     await Promise.all([seeder.client.stop(), leecher.client.stop()]);
   });
 
+  it('a leecher with encryption enabled redials plain when the peer refuses MSE', async () => {
+    const hub = createMemoryNetwork();
+    const r1 = hub.runtime('10.0.0.1');
+    const { data, metainfo } = await makeTorrent(r1, 50_000, 16384, 6);
+    const seeder = await node(r1, { data, settings: { encryption: 'disabled' } });
+    await seeder.client.add(metainfo);
+    const leecher = await node(hub.runtime('10.0.0.2'), { settings: { encryption: 'enabled' } });
+    const t = await leecher.client.add(metainfo, { peers: [seeder.client.address] });
+    const peers: string[] = [];
+    t.on('peer', (p) => peers.push(p.encryption));
+    await done(t);
+    expect(peers).toEqual(['plain']);
+    await Promise.all([seeder.client.stop(), leecher.client.stop()]);
+  });
+
   it('a magnet link downloads: metadata over ut_metadata (BEP 9), then the data', async () => {
     const hub = createMemoryNetwork();
     const r1 = hub.runtime('10.0.0.1');
