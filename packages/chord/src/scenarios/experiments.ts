@@ -57,6 +57,7 @@ export async function pathLength(options: {
 
 export interface FailResult {
   nodes: number;
+  successors: number;
   p: number;
   failedNodes: number;
   lookups: number;
@@ -112,6 +113,7 @@ export async function failWithSuccessorList(options: {
   await stopAll(world);
   return {
     nodes: options.nodes,
+    successors: r,
     p: options.p,
     failedNodes,
     lookups: options.lookups,
