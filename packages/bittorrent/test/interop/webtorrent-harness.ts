@@ -207,8 +207,8 @@ export class Harness {
     }));
   }
 
-  /** Their torrent's `event` (ready, done, metadata ...), or its error. */
-  theirEvent(torrent: TheirTorrent, event: 'done' | 'ready' | 'metadata' | 'trackerAnnounce') {
+  /** Their torrent's `event` (ready, done, metadata), or its error. */
+  theirEvent(torrent: TheirTorrent, event: 'done' | 'ready' | 'metadata') {
     if ((event === 'done' && torrent.done) || (event === 'ready' && torrent.ready)) {
       return Promise.resolve();
     }
@@ -243,20 +243,27 @@ export class Harness {
     return torrent;
   }
 
-  /** Seeds `path` from a webtorrent client; resolves once it can serve (infoHash, torrent file). */
+  /**
+   * Seeds `path` from a webtorrent client; resolves once it can serve (infoHash, torrent file).
+   * `announced` settles on its first tracker announce (listened for from the start: it may come
+   * before the torrent is ready).
+   */
   async theirSeed(
     client: WebTorrent,
     path: string,
     announce: string[] = [],
-  ): Promise<TheirTorrent> {
-    return this.within(
+  ): Promise<TheirTorrent & { announced: Promise<void> }> {
+    let announced: Promise<void> = Promise.resolve();
+    const torrent = await this.within(
       new Promise<TheirTorrent>((resolve, reject) => {
         const torrent = client.seed(path, { announce }, (t) => resolve(t));
         torrent.once('error', reject);
+        announced = new Promise<void>((done) => torrent.once('trackerAnnounce', () => done()));
       }),
       20_000,
       `webtorrent seeding ${path}`,
     );
+    return Object.assign(torrent, { announced });
   }
 
   // --- our side ----------------------------------------------------------------------------------

@@ -157,11 +157,7 @@ describe('trackers with webtorrent peers', () => {
       const source = await singleFile(h, 'seed', 'swarm.bin', 3 * MiB + 1);
       const seeder = await h.theirs('wt-seed', '127.0.0.21', { tracker: true, announceIp: true });
       const seeding = await h.theirSeed(seeder, source.path, [url]);
-      await h.within(
-        h.theirEvent(seeding, 'trackerAnnounce'),
-        10_000,
-        'webtorrent seeder announce',
-      );
+      await h.within(seeding.announced, 10_000, 'webtorrent seeder announce');
 
       const ourFolder = await h.folder('ours');
       const ours = await h.ours('p2pkit-leech', '127.0.0.22', ourFolder, { announce: true });
