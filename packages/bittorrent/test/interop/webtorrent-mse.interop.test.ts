@@ -15,8 +15,8 @@ import { Harness, sha256File, writeRandomFile } from './webtorrent-harness.js';
 const MiB = 1 << 20;
 
 describe('MSE with webtorrent 2.8 (secure: true)', () => {
-  // Their responder takes the TCP connection and never finishes MSE: after the (here 2 s)
-  // handshake deadline we must redial with a plain handshake, which it accepts.
+  // Their responder takes the TCP connection and never finishes MSE: after the MSE deadline
+  // (`mseTimeoutMs`, here 2 s) we must redial with a plain handshake, which it accepts.
   it('our leecher (encryption enabled) falls back to plain when the MSE handshake stalls', async () => {
     const h = new Harness();
     const folder = await h.folder('seed');
@@ -28,7 +28,7 @@ describe('MSE with webtorrent 2.8 (secure: true)', () => {
     const leechFolder = await h.folder('leech');
     const ours = await h.ours('p2pkit-leech', '127.0.0.43', leechFolder, {
       encryption: 'enabled',
-      handshakeTimeoutMs: 2_000,
+      mseTimeoutMs: 2_000,
     });
     const leeching = await ours.add(seeding.torrentFile, {
       peers: [{ host: '127.0.0.42', port: h.port(theirs) }],
