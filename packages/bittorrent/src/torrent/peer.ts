@@ -44,8 +44,10 @@ export class TorrentPeer {
   readonly requests = new Map<number, OutgoingRequest>();
   /** Requests in `requests` not cancelled: what counts against the pipeline depth. */
   active = 0;
-  /** Request pipeline depth we aim for (grows with the measured rate). */
+  /** Request pipeline depth we aim for (slow start, then sized by the measured rate). */
   queueTarget: number;
+  /** A download rate has been measured: the pipeline follows it from now on. */
+  rateKnown = false;
   /** Its requests to us, FIFO. */
   readonly uploads: BlockRef[] = [];
   uploadsHead = 0;

@@ -70,6 +70,28 @@ export interface PeerInfo {
   readonly encryption: Established['encryption'];
 }
 
+/** A snapshot of one connection, for status displays and debugging. */
+export interface PeerStatus {
+  readonly address: Address;
+  readonly peerId: Uint8Array;
+  readonly client: string | undefined;
+  readonly incoming: boolean;
+  readonly encrypted: boolean;
+  readonly amChoking: boolean;
+  readonly amInterested: boolean;
+  readonly peerChoking: boolean;
+  readonly peerInterested: boolean;
+  /** Pieces it has (undefined while unknown). */
+  readonly pieces: number | undefined;
+  readonly downloaded: number;
+  readonly uploaded: number;
+  readonly downloadRate: number;
+  readonly uploadRate: number;
+  readonly requests: number;
+  readonly queuedUploads: number;
+  readonly snubbed: boolean;
+}
+
 export interface TorrentEvents {
   /** The metadata is known (at once for a .torrent; after BEP 9 for a magnet). */
   metadata: [meta: Metainfo];
@@ -246,6 +268,32 @@ export class Torrent extends Emitter<TorrentEvents> {
             ? left / downloadRate
             : undefined,
     };
+  }
+
+  /** The connected peers, as of now. */
+  peers(): PeerStatus[] {
+    return [...this.#peers.values()].map((peer) => {
+      const wire = peer.wire;
+      return {
+        address: wire.remoteAddress,
+        peerId: wire.remote.peerId,
+        client: wire.peerExtensions?.v,
+        incoming: peer.incoming,
+        encrypted: wire.encrypted,
+        amChoking: wire.amChoking,
+        amInterested: wire.amInterested,
+        peerChoking: wire.peerChoking,
+        peerInterested: wire.peerInterested,
+        pieces: peer.seed ? this.#meta?.pieceCount : peer.pieces?.count,
+        downloaded: wire.downloaded,
+        uploaded: wire.uploaded,
+        downloadRate: peer.download.rate(5),
+        uploadRate: peer.upload.rate(5),
+        requests: peer.active,
+        queuedUploads: peer.queuedUploads,
+        snubbed: peer.snubbed,
+      };
+    });
   }
 
   /** Adds peer addresses to connect to (tracker replies, --peer, x.pe). */
@@ -1019,9 +1067,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     peer.snubbed = false;
     peer.download.add(block.length);
     this.#download.add(block.length);
-    // Slow start: one more request in flight per block received, until the rate-based depth
-    // (set each tick) or the caps take over.
-    if (peer.queueTarget < this.#settings.maxRequestsPerPeer) peer.queueTarget++;
+    // Slow start: one more request in flight per block received, until the first rate
+    // measurement sizes the pipeline (each tick, from then on).
+    if (!peer.rateKnown && peer.queueTarget < this.#settings.maxRequestsPerPeer) peer.queueTarget++;
     if (!picker || !meta) return;
     const result = picker.received(peer.id, index, begin, block.length);
     if (result.status === 'new') {
@@ -1307,9 +1355,14 @@ export class Torrent extends Emitter<TorrentEvents> {
         peer.lastBlockAt = now;
       }
       peer.snubbed = wire.amInterested && !wire.peerChoking && silent >= s.snubTimeoutMs;
-      // Pipeline depth: requestQueueSeconds of its recent rate in flight (never below the slow start).
-      const byRate = Math.ceil((peer.download.rate(3) * s.requestQueueSeconds) / BLOCK_SIZE);
-      if (byRate > peer.queueTarget) peer.queueTarget = Math.min(byRate, s.maxRequestsPerPeer);
+      // Pipeline depth: requestQueueSeconds of its recent rate in flight (libtorrent's
+      // request queue time), at least 4 requests.
+      const rate = peer.download.rate(3);
+      if (rate > 0) {
+        peer.rateKnown = true;
+        const byRate = Math.ceil((rate * s.requestQueueSeconds) / BLOCK_SIZE);
+        peer.queueTarget = Math.max(4, Math.min(byRate, s.maxRequestsPerPeer));
+      }
       this.#fill(peer);
     }
     this.#exchange?.tick(now);

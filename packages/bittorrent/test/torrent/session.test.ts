@@ -79,6 +79,22 @@ describe('session over the memory network', () => {
     expect(hub.openHandles()).toBe(0);
   });
 
+  it('a leecher passes on what it downloads: a chain seeder -> A -> B', async () => {
+    const hub = createMemoryNetwork();
+    const r1 = hub.runtime('10.0.0.1');
+    const { data, metainfo } = await makeTorrent(r1, 200_000, 16384, 7);
+    const seeder = await node(r1, { data });
+    await seeder.client.add(metainfo);
+    const a = await node(hub.runtime('10.0.0.2'));
+    const b = await node(hub.runtime('10.0.0.3'));
+    const ta = await a.client.add(metainfo, { peers: [seeder.client.address] });
+    const tb = await b.client.add(metainfo, { peers: [a.client.address] });
+    await Promise.all([done(ta), done(tb)]);
+    expect(hex(b.storages[0]!.contents())).toBe(hex(data));
+    expect(ta.progress().uploaded).toBeGreaterThanOrEqual(data.length);
+    await Promise.all([seeder.client.stop(), a.client.stop(), b.client.stop()]);
+  });
+
   it.each(['required', 'disabled'] as const)('works with encryption %s', async (encryption) => {
     const hub = createMemoryNetwork();
     const r1 = hub.runtime('10.0.0.1');

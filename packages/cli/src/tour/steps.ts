@@ -1,6 +1,7 @@
+import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
-export const tourSteps: readonly TourStep[] = [...coreSteps, chordStep];
+export const tourSteps: readonly TourStep[] = [...coreSteps, bittorrentStep, chordStep];
