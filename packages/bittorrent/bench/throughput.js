@@ -122,8 +122,11 @@ async function startSeeder(kind, host) {
   return p;
 }
 
-async function runLeecher(kind, host, folder) {
-  await rm(folder, { recursive: true, force: true });
+let leecherRun = 0;
+async function runLeecher(kind, host) {
+  // A fresh folder each run; all are deleted at the end (deleting 256 MiB right before the next
+  // run would make the file system busy during it).
+  const folder = join(work, `leech-${leecherRun++}`);
   await mkdir(folder, { recursive: true });
   const started = performance.now();
   let p;
@@ -172,7 +175,7 @@ for (const pair of pairs) {
   for (let run = 0; run < runs; run++) {
     const seeder = await startSeeder(seedKind, '127.0.0.2');
     try {
-      const r = await runLeecher(leechKind, '127.0.0.3', join(work, 'leech'));
+      const r = await runLeecher(leechKind, '127.0.0.3');
       const mibps = sizeMiB / (r.ms / 1000);
       results.push({
         pair,

@@ -48,7 +48,7 @@ export interface TorrentSettings {
   requestQueueSeconds: number;
   /** `reqq` we advertise: requests we queue from one peer (default 500); more are rejected. */
   maxQueuedUploads: number;
-  /** Bytes of pieces in progress plus pieces being written before we stop starting pieces (default 64 MiB). */
+  /** Bytes of pieces in progress plus pieces being written before we stop starting pieces (default 32 MiB). */
   maxBufferedBytes: number;
   /** Piece cache for uploads (default 32 MiB). */
   readCacheBytes: number;
@@ -88,7 +88,7 @@ export const DEFAULT_SETTINGS: TorrentSettings = {
   maxRequestsPerPeer: 500,
   requestQueueSeconds: 3,
   maxQueuedUploads: 500,
-  maxBufferedBytes: 64 << 20,
+  maxBufferedBytes: 32 << 20,
   readCacheBytes: 32 << 20,
   banAfterStrikes: 2,
   strictBitfield: false,

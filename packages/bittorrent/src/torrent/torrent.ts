@@ -581,8 +581,10 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   /** Whether an incoming connection from `host` may be attached. */
   accepts(host: string): boolean {
+    // Not while checking the data: the peer would get a have-none, then a have per piece.
     return (
       this.#state !== 'stopped' &&
+      this.#state !== 'checking' &&
       !this.#banned.has(host) &&
       this.#peers.size < this.#settings.maxPeers
     );
@@ -621,6 +623,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     peer.listenAddress = dialed;
     this.#peers.set(peer.id, peer);
     this.#listen(peer);
+    // BEP 6: bitfield / have-all / have-none first; then the BEP 10 handshake.
+    if (meta && this.#have) this.#startPeerWithMetadata(peer, true);
+    else if (wire.features.fast) wire.haveNone();
     if (wire.features.extended) {
       const ip = parseIPv4(connection.remoteAddress.host);
       wire.extendedHandshake({
@@ -632,8 +637,6 @@ export class Torrent extends Emitter<TorrentEvents> {
         yourip: ip,
       });
     }
-    if (meta && this.#have) this.#startPeerWithMetadata(peer, true);
-    else if (wire.features.fast) wire.haveNone();
     wire.start();
     this.emit('peer', {
       address: connection.remoteAddress,
@@ -1166,7 +1169,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#haveBytes += data.length;
     // Uploads read it back from storage (the OS cache) when asked: the buffer can be reused.
     const meta = this.#meta!;
-    const poolMax = Math.ceil(this.#settings.maxBufferedBytes / meta.pieceLength);
+    // A few spare buffers are enough to avoid garbage; more would only hold memory.
+    const poolMax = Math.min(16, Math.ceil(this.#settings.maxBufferedBytes / meta.pieceLength));
     if (
       !this.#storage!.retainsWrites &&
       data.length === meta.pieceLength &&
