@@ -235,6 +235,34 @@ describe('MSE handshake, both roles', () => {
     expect(() => b.receive(garbage)).toThrow(ProtocolError);
   });
 
+  it('fuzz: both roles fed random bytes in random chunks throw only ProtocolError', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 1500 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.boolean(),
+        (bytes, cut, initiator) => {
+          const role = initiator
+            ? new MseInitiator({ infoHash: new Uint8Array(20), random: testRandom(3), sha1 })
+            : new MseResponder({
+                random: testRandom(3),
+                sha1,
+                findInfoHash: () => new Uint8Array(20),
+              });
+          if (role instanceof MseInitiator) role.start();
+          try {
+            for (let i = 0; i < bytes.length; i += cut) {
+              if (role.receive(bytes.slice(i, i + cut)).done) break;
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(ProtocolError);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('an initiator fed garbage fails with ProtocolError once the sync window is passed', () => {
     const a = new MseInitiator({ infoHash: new Uint8Array(20), random: testRandom(2), sha1 });
     a.start();

@@ -1,0 +1,138 @@
+/**
+ * Time-driven behaviour of a torrent session, on a manual clock and the memory network: no test
+ * here waits for real time. A scripted peer (our own wire codec, driven by the test) plays the
+ * remote side.
+ */
+import { createHash } from 'node:crypto';
+import { type Connection, createMemoryNetwork, createRandom, type Runtime } from '@p2pkit/core';
+import { describe, expect, it } from 'vitest';
+import { type Client, createClient } from '../../src/client.js';
+import { createMetainfo, memorySource } from '../../src/metainfo/create.js';
+import { createMemoryStorage } from '../../src/storage/memory.js';
+import type { TorrentSettings } from '../../src/torrent/settings.js';
+import { handshakeOutgoing } from '../../src/wire/establish.js';
+import { reservedFor } from '../../src/wire/handshake.js';
+import { PeerWire } from '../../src/wire/peer.js';
+
+const sha1 = (data: Uint8Array) => new Uint8Array(createHash('sha1').update(data).digest());
+
+/** Lets queued microtasks (memory-network deliveries, promise continuations) run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
+
+async function setup(settings: Partial<TorrentSettings> = {}) {
+  const hub = createMemoryNetwork();
+  const runtime = hub.runtime('10.0.0.1');
+  const data = createRandom(9).bytes(100_000);
+  const { metainfo } = await createMetainfo(memorySource('f', [{ path: [], data }]), {
+    hasher: runtime.hash,
+    pieceLength: 16384,
+  });
+  const seeder: Client = await createClient({
+    runtime,
+    storage: (layout) => createMemoryStorage(layout, { data }),
+    settings: { announce: false, ...settings },
+  });
+  const torrent = await seeder.add(metainfo);
+  return { hub, seeder, torrent, metainfo };
+}
+
+/** A remote peer we script: handshake done, then it does only what the test says. */
+async function scriptedPeer(runtime: Runtime, target: Client, infoHash: Uint8Array) {
+  const connection = await runtime.net.dial(target.address);
+  const established = await handshakeOutgoing({
+    connection,
+    clock: runtime.clock,
+    random: runtime.random,
+    sha1,
+    infoHash,
+    peerId: new TextEncoder().encode('-XX0001-scriptedpeer'),
+    reserved: reservedFor({ extended: true, fast: true }),
+    encryption: 'plain',
+  });
+  const wire = new PeerWire({
+    ...established,
+    clock: runtime.clock,
+    initialData: established.rest,
+  });
+  wire.start();
+  return wire;
+}
+
+describe('session timers (manual clock)', () => {
+  it('sends keep-alives to a quiet peer and drops it once silent for idleTimeoutMs', async () => {
+    const { hub, seeder, torrent, metainfo } = await setup();
+    const remote = await scriptedPeer(hub.runtime('10.0.0.2'), seeder, metainfo.infoHash);
+    await settle();
+    expect(torrent.peerCount).toBe(1);
+    const heardAt: number[] = [];
+    // The scripted peer never writes; each second we note whether bytes came from the seeder.
+    let last = remote.lastReceivedAt;
+    for (let t = 0; t < 185; t++) {
+      hub.clock.advance(1000);
+      await settle();
+      if (remote.lastReceivedAt !== last) {
+        last = remote.lastReceivedAt;
+        heardAt.push(Math.round(last / 1000));
+      }
+    }
+    // A keep-alive every 60 s (nothing else to say), and the silent peer dropped at 180 s.
+    expect(heardAt).toEqual([60, 120, 180].filter((s) => s < 180));
+    expect(torrent.peerCount).toBe(0);
+    expect(remote.closed).toBe(true);
+    await seeder.stop();
+  });
+
+  it('closes an incoming connection that never completes its handshake', async () => {
+    const { hub, seeder } = await setup({ handshakeTimeoutMs: 20_000 });
+    const connection: Connection = await hub.runtime('10.0.0.3').net.dial(seeder.address);
+    let closed = false;
+    connection.on('data', () => {});
+    connection.on('close', () => {
+      closed = true;
+    });
+    connection.write(new Uint8Array([19, 66, 105])); // the first bytes of a handshake, then silence
+    await settle();
+    hub.clock.advance(19_000);
+    await settle();
+    expect(closed).toBe(false);
+    hub.clock.advance(1_500);
+    await settle();
+    expect(closed).toBe(true);
+    await seeder.stop();
+  });
+
+  it('gives up on requests a peer sits on, after requestTimeoutMs', async () => {
+    const hub = createMemoryNetwork();
+    const seedRuntime = hub.runtime('10.0.0.1');
+    const data = createRandom(3).bytes(64 * 1024);
+    const { metainfo } = await createMetainfo(memorySource('f', [{ path: [], data }]), {
+      hasher: seedRuntime.hash,
+      pieceLength: 16384,
+    });
+    const leecher = await createClient({
+      runtime: hub.runtime('10.0.0.2'),
+      storage: (layout) => createMemoryStorage(layout),
+      settings: { announce: false, requestTimeoutMs: 30_000 },
+    });
+    const torrent = await leecher.add(metainfo);
+    // A "seeder" that announces every piece, unchokes, and never answers a request.
+    const remote = await scriptedPeer(seedRuntime, leecher, metainfo.infoHash);
+    let requested = 0;
+    remote.on('request', () => requested++);
+    remote.haveAll();
+    remote.unchoke();
+    await settle();
+    expect(requested).toBe(4);
+    expect(torrent.peers()[0]!.requests).toBe(4);
+    hub.clock.advance(29_000);
+    await settle();
+    expect(torrent.peers()[0]!.requests).toBe(4);
+    hub.clock.advance(2_000);
+    await settle();
+    // Released (so other peers could take them), then asked again: the pipeline started over.
+    expect(requested).toBe(8);
+    await leecher.stop();
+  });
+});
