@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
-  console.error('dist/ is missing: run `pnpm turbo run build --filter=@p2pkit/bittorrent...` first');
+  console.error(
+    'dist/ is missing: run `pnpm turbo run build --filter=@p2pkit/bittorrent...` first',
+  );
   process.exit(1);
 }
 const extra = process.argv.slice(2).filter((a) => a !== '--');
