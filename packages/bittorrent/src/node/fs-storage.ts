@@ -131,14 +131,29 @@ class FileStorage implements Storage {
     return true;
   }
 
-  async read(index: number, offset: number, length: number): Promise<Uint8Array> {
+  async read(
+    index: number,
+    offset: number,
+    length: number,
+    target?: Uint8Array,
+  ): Promise<Uint8Array> {
     const start = absoluteOffset(this.#layout, index, offset, length);
-    const out = new Uint8Array(length);
+    // A reused target holds old bytes: every range not read from a file is zeroed explicitly.
+    const reused = target !== undefined && target.length >= length;
+    const out = reused ? target.subarray(0, length) : new Uint8Array(length);
     await Promise.all(
       segmentsOf(this.#layout, start, length).map(async (segment) => {
-        if (this.#layout.files[segment.file]!.padding) return;
-        // A file that was never written reads as zeros, like the sparse file it will become.
-        if (this.#initialSizes[segment.file]! < 0 && !this.#touched.has(segment.file)) return;
+        const zero = (from: number) => {
+          if (reused) out.fill(0, segment.dataOffset + from, segment.dataOffset + segment.length);
+        };
+        // Padding, and files never written, read as zeros (like the sparse files they become).
+        if (
+          this.#layout.files[segment.file]!.padding ||
+          (this.#initialSizes[segment.file]! < 0 && !this.#touched.has(segment.file))
+        ) {
+          zero(0);
+          return;
+        }
         await this.#use(segment.file, async (handle) => {
           let done = 0;
           while (done < segment.length) {
@@ -151,6 +166,7 @@ class FileStorage implements Storage {
             if (bytesRead === 0) break; // past the end: zeros
             done += bytesRead;
           }
+          zero(done);
         });
       }),
     );

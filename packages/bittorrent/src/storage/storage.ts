@@ -19,8 +19,12 @@ export interface Storage {
    * session reuse a piece buffer once its write has completed.
    */
   readonly retainsWrites: boolean;
-  /** Reads `length` bytes at `offset` within piece `index`. Unwritten ranges read as zeros. */
-  read(index: number, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads `length` bytes at `offset` within piece `index`. Unwritten ranges read as zeros.
+   * `target` (at least `length` bytes), when given, may be filled and returned instead of a new
+   * buffer; a storage is free to ignore it.
+   */
+  read(index: number, offset: number, length: number, target?: Uint8Array): Promise<Uint8Array>;
   /** Writes `data` at `offset` within piece `index`. The storage may keep a reference to `data`. */
   write(index: number, offset: number, data: Uint8Array): Promise<void>;
   /**

@@ -17,11 +17,14 @@ export class PieceCache {
     return data;
   }
 
-  put(index: number, data: Uint8Array): void {
+  /** Caches a piece; returns the pieces evicted to make room (their buffers may be reused). */
+  put(index: number, data: Uint8Array): Uint8Array[] {
+    const evicted: Uint8Array[] = [];
     const old = this.#pieces.get(index);
     if (old) {
       this.#bytes -= old.length;
       this.#pieces.delete(index);
+      if (old !== data) evicted.push(old);
     }
     this.#pieces.set(index, data);
     this.#bytes += data.length;
@@ -29,7 +32,9 @@ export class PieceCache {
       if (this.#bytes <= this.#maxBytes || key === index) break;
       this.#pieces.delete(key);
       this.#bytes -= value.length;
+      evicted.push(value);
     }
+    return evicted;
   }
 
   clear(): void {

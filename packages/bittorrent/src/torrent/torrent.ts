@@ -182,6 +182,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #loading = new Set<number>();
   /** Piece-sized buffers whose writes completed, for the next pieces (less garbage). */
   readonly #pool: Uint8Array[] = [];
+  /** Piece-sized buffers evicted from the upload cache, for the next reads. */
+  readonly #readPool: Uint8Array[] = [];
   #writingBytes = 0;
   #writes = new Set<Promise<void>>();
   readonly #download: RateMeter;
@@ -343,6 +345,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#buffers.clear();
     this.#failed.clear();
     this.#pool.length = 0;
+    this.#readPool.length = 0;
     this.#cache.clear();
     await this.#storage?.close().catch(() => {});
     this.emit('stopped');
@@ -402,11 +405,13 @@ export class Torrent extends Emitter<TorrentEvents> {
   ): Promise<void> {
     let next = 0;
     const worker = async () => {
+      // One buffer per worker, reused for every piece it checks.
+      const scratch = new Uint8Array(meta.pieceLength);
       while (next < meta.pieceCount && this.#state !== 'stopped') {
         const index = next++;
         if (!storage.mayHave(index)) continue;
         const size = this.#pieceSize(meta, index);
-        const data = await storage.read(index, 0, size);
+        const data = await storage.read(index, 0, size, scratch);
         if (sameBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
           picker.setHave(index);
           have.set(index);
@@ -1285,12 +1290,18 @@ export class Torrent extends Emitter<TorrentEvents> {
   #load(index: number): void {
     if (this.#loading.has(index) || this.#cache.get(index) || !this.#storage) return;
     this.#loading.add(index);
-    const size = this.#pieceSize(this.#meta!, index);
-    this.#storage.read(index, 0, size).then(
+    const meta = this.#meta!;
+    const size = this.#pieceSize(meta, index);
+    // Read into a buffer the cache let go of, when there is one: no garbage per piece served.
+    const target = size === meta.pieceLength ? this.#readPool.pop() : undefined;
+    this.#storage.read(index, 0, size, target).then(
       (data) => {
         this.#loading.delete(index);
         if (this.#isStopped()) return;
-        this.#cache.put(index, data);
+        for (const old of this.#cache.put(index, data)) {
+          if (old.length === meta.pieceLength && this.#readPool.length < 8)
+            this.#readPool.push(old);
+        }
         for (const peer of this.#peers.values()) if (peer.blockedOn === index) this.#pump(peer);
       },
       (error: unknown) => {

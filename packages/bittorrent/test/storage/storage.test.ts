@@ -109,6 +109,19 @@ describe('file storage', () => {
     await again.close();
   });
 
+  it('reads into a reused target, zeroing what no file holds', async () => {
+    const storage = await fileStorage({ folder: dir })(layout());
+    const data = content();
+    await storage.write(0, 0, data.slice(0, 16));
+    const dirty = new Uint8Array(16).fill(0xee);
+    const back = await storage.read(0, 0, 16, dirty);
+    expect(back.buffer).toBe(dirty.buffer);
+    expect([...back]).toEqual([...data.slice(0, 16)]); // bytes 10..15 are the padding file: zeros
+    // Piece 2 (file c, never written in this run): zeros, not the old bytes.
+    expect([...(await storage.read(2, 0, 4, dirty))]).toEqual([0, 0, 0, 0]);
+    await storage.close();
+  });
+
   it('refuses paths that leave the folder', async () => {
     for (const bad of [['..', 'x'], ['/etc', 'passwd'], ['a', '..', '..', 'x'], [''], ['a/b']]) {
       const l = { ...layout(), files: [{ path: bad, length: 36, offset: 0, padding: false }] };
