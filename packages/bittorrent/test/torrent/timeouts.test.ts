@@ -60,6 +60,40 @@ async function scriptedPeer(runtime: Runtime, target: Client, infoHash: Uint8Arr
   return wire;
 }
 
+describe('bitfields with spare bits set', () => {
+  it.each([false, true])('strictBitfield %s', async (strict) => {
+    const hub = createMemoryNetwork();
+    const data = createRandom(4).bytes(5 * 16384);
+    const runtime = hub.runtime('10.0.0.2');
+    const { metainfo } = await createMetainfo(memorySource('f', [{ path: [], data }]), {
+      hasher: runtime.hash,
+      pieceLength: 16384,
+    });
+    const leecher = await createClient({
+      runtime,
+      storage: (layout) => createMemoryStorage(layout),
+      settings: { announce: false, strictBitfield: strict },
+    });
+    const torrent = await leecher.add(metainfo);
+    const warnings: string[] = [];
+    torrent.on('warning', (e) => warnings.push(e.message));
+    const remote = await scriptedPeer(hub.runtime('10.0.0.9'), leecher, metainfo.infoHash);
+    // 5 pieces: one byte, 3 spare bits; all set.
+    remote.bitfield(Uint8Array.of(0xff));
+    await settle();
+    if (strict) {
+      expect(remote.closed).toBe(true);
+      expect(torrent.peerCount).toBe(0);
+    } else {
+      expect(remote.closed).toBe(false);
+      expect(warnings.some((w) => w.includes('spare bits'))).toBe(true);
+      expect(torrent.peers()[0]!.pieces).toBe(5);
+      expect(torrent.peers()[0]!.amInterested).toBe(true);
+    }
+    await leecher.stop();
+  });
+});
+
 describe('session timers (manual clock)', () => {
   it('sends keep-alives to a quiet peer and drops it once silent for idleTimeoutMs', async () => {
     const { hub, seeder, torrent, metainfo } = await setup();
