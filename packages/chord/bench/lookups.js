@@ -29,7 +29,6 @@ const world = new ChordWorld(sim, {
   maintenance: false,
   lookup: 'recursive',
   successors: 12,
-  verifyIds: false,
 });
 await world.spawn(N);
 world.buildOracle();
@@ -85,4 +84,4 @@ const result = {
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   ratioToPeerSim: +(lookupsPerSec / 42_000).toFixed(2),
 };
-console.log(JSON.stringify(result));
+console.log(JSON.stringify({ benchmark: "lookups", ...result }));

@@ -14,7 +14,6 @@
 import {
   AbortError,
   type Address,
-  abortErrorFrom,
   Emitter,
   keyId,
   type Logger,
@@ -26,7 +25,7 @@ import {
   type TimerHandle,
   throwIfAborted,
 } from '@p2pkit/core';
-import { hiAt, type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen, writeId } from './id.js';
+import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen } from './id.js';
 import {
   type IterativeOptions,
   iterativeLookup,
@@ -37,7 +36,8 @@ import {
 import * as msg from './messages.js';
 import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Peer } from './peer.js';
-import { RoutingTable, STEP_AMBIGUOUS, STEP_FORWARD, STEP_OWNER } from './routing.js';
+import { RecursiveLookups } from './recursive.js';
+import { RoutingTable } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
 import { Store } from './store.js';
 
@@ -95,12 +95,6 @@ export interface ChordStats {
   stored: number;
 }
 
-interface PendingLookup {
-  resolve: (r: RouteResult) => void;
-  reject: (e: Error) => void;
-  deadline: number;
-}
-
 const encoder = new TextEncoder();
 
 export class ChordNode extends Emitter<ChordEvents> {
@@ -123,9 +117,7 @@ export class ChordNode extends Emitter<ChordEvents> {
   #timers: (TimerHandle | undefined)[] = [undefined, undefined, undefined, undefined];
   /** Peers we declared dead, oldest first, with failed merge attempts (see mergeMs). */
   readonly #graveyard = new Map<string, { peer: Peer; attempts: number }>();
-  readonly #pending = new Map<number, PendingLookup>();
-  #nextLookupId = 1;
-  #sweep: TimerHandle | undefined;
+  #recursive: RecursiveLookups | undefined;
   /** The predecessor before it failed: tells how far our key range grew when a new one comes. */
   #lastPredecessor: Peer | undefined;
   /** Keys of the replica set (first replicas − 1 successors) we last pushed our items to. */
@@ -179,7 +171,19 @@ export class ChordNode extends Emitter<ChordEvents> {
     const address = rpc.address;
     const self = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
     this.#rpc = rpc;
-    this.#table = new RoutingTable(self, m, successors);
+    const table = new RoutingTable(self, m, successors);
+    this.#table = table;
+    this.#recursive = new RecursiveLookups({
+      clock: this.runtime.clock,
+      table,
+      limits: this.#limits,
+      timeoutMs: this.options.recursiveTimeoutMs,
+      maxPending: this.options.maxPendingLookups,
+      send: (to, type, body) => this.#notify(to, type, body),
+      sendTo: (to, type, body) => {
+        if (this.#state === 'running') rpc.notify(to, type, body);
+      },
+    });
     this.#state = 'running';
     this.#register(rpc);
     this.#log('started %s id %s', self.key, this.id.toString(16));
@@ -190,19 +194,14 @@ export class ChordNode extends Emitter<ChordEvents> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     // Settle what callers wait for first: on a crashed simulated host the clock below throws.
-    const error = new AbortError('node stopped');
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    this.#recursive?.close(new AbortError('node stopped'));
     this.#graveyard.clear();
     try {
       for (const t of this.#timers) this.runtime.clock.clearTimeout(t);
-      this.runtime.clock.clearTimeout(this.#sweep);
     } catch {
       // The host is gone, and its timers with it.
     }
     this.#timers = [undefined, undefined, undefined, undefined];
-    this.#sweep = undefined;
     try {
       await this.#rpc?.close();
     } catch {
@@ -383,7 +382,8 @@ export class ChordNode extends Emitter<ChordEvents> {
       }
       if ((options.mode ?? this.options.lookup) === 'recursive') {
         try {
-          return await this.#recursive(key, signal);
+          this.#requireRunning();
+          return await this.#recursive!.start(key, signal);
         } catch (error) {
           if (!(error instanceof TimeoutError)) throw error;
           this.stats.timeouts++;
@@ -439,116 +439,6 @@ export class ChordNode extends Emitter<ChordEvents> {
       }
       throw error;
     });
-  }
-
-  #recursive(key: Id, signal: AbortSignal | undefined): Promise<RouteResult> {
-    this.#requireRunning();
-    const t = this.table;
-    if (t.predecessor !== undefined && t.owns(key)) {
-      return Promise.resolve({ owner: t.self, hops: 0, timeouts: 0 });
-    }
-    if (this.#pending.size >= this.options.maxPendingLookups) {
-      return Promise.reject(new P2PError('too many lookups in flight', 'ERR_BUSY'));
-    }
-    const lookupId = this.#nextLookupId;
-    this.#nextLookupId = (lookupId + 1) >>> 0 || 1;
-    // LOOKUP body (PROTOCOL.md) built in place: hops, phase, lookupId, key, our address.
-    const wire = t.self.wire;
-    const n = key.length;
-    const body = new Uint8Array(msg.LOOKUP_KEY_OFFSET + wire.length);
-    body[2] = lookupId >>> 24;
-    body[3] = lookupId >>> 16;
-    body[4] = lookupId >>> 8;
-    body[5] = lookupId;
-    writeId(key, body, msg.LOOKUP_KEY_OFFSET);
-    body.set(wire.subarray(n), msg.LOOKUP_KEY_OFFSET + n);
-    return new Promise<RouteResult>((resolve, reject) => {
-      const pending: PendingLookup = {
-        resolve,
-        reject,
-        deadline: this.runtime.clock.now() + this.options.recursiveTimeoutMs,
-      };
-      if (signal) {
-        const onAbort = () => {
-          if (this.#pending.get(lookupId) === pending) this.#pending.delete(lookupId);
-          reject(abortErrorFrom(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.resolve = (r) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(r);
-        };
-        pending.reject = (e) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        };
-      }
-      this.#pending.set(lookupId, pending);
-      this.#armSweep();
-      // Route the first hop from here exactly as a forwarding node would.
-      this.#forwardLookup(body);
-    });
-  }
-
-  /**
-   * One recursive step at this node (the simulator's hot path): forward towards the key, or
-   * hand the message to the owner. The body is edited in place (the RPC layer copies it into
-   * the envelope); routing looks at the key's leading bits only, unless they tie.
-   */
-  #forwardLookup(body: Uint8Array): void {
-    const t = this.table;
-    const n = (this.options.m + 7) >>> 3;
-    let outcome = t.fastStep(hiAt(body, msg.LOOKUP_KEY_OFFSET, n));
-    let hop = t.hop!;
-    if (outcome === STEP_AMBIGUOUS) {
-      const key = idAt(body, msg.LOOKUP_KEY_OFFSET, n);
-      const owned = t.isOwnedBySuccessor(key);
-      outcome = owned ? STEP_OWNER : STEP_FORWARD;
-      hop = owned ? t.successor() : (t.closestPreceding(key) ?? t.successor());
-    }
-    if (outcome === STEP_OWNER) {
-      body[msg.LOOKUP_PHASE_OFFSET] = 1;
-      if (hop === t.self) this.#answerLookup(body);
-      else this.#notify(hop, msg.MessageType.LOOKUP, body);
-      return;
-    }
-    const hops = body[msg.LOOKUP_HOPS_OFFSET]!;
-    if (hops >= msg.MAX_HOPS) return; // looping: let the origin time out and go iterative
-    body[msg.LOOKUP_HOPS_OFFSET] = hops + 1;
-    this.#notify(hop, msg.MessageType.LOOKUP, body);
-  }
-
-  #answerLookup(body: Uint8Array): void {
-    const l = msg.decodeLookup(body, this.#limits);
-    const self = this.table.self;
-    if (sameAddress(l.origin, self.address)) this.#onLookupResult(l.lookupId, l.hops, self);
-    else {
-      const result = msg.encodeLookupResult({ lookupId: l.lookupId, hops: l.hops, owner: self });
-      this.#rpc?.notify(l.origin, msg.MessageType.LOOKUP_RESULT, result);
-    }
-  }
-
-  #onLookupResult(lookupId: number, hops: number, owner: Peer): void {
-    const pending = this.#pending.get(lookupId);
-    if (pending === undefined) return;
-    this.#pending.delete(lookupId);
-    pending.resolve({ owner, hops, timeouts: 0 });
-  }
-
-  #armSweep(): void {
-    if (this.#sweep !== undefined) return;
-    const period = Math.max(1, this.options.recursiveTimeoutMs / 2);
-    this.#sweep = this.runtime.clock.setTimeout(() => {
-      this.#sweep = undefined;
-      const now = this.runtime.clock.now();
-      for (const [id, p] of this.#pending) {
-        if (p.deadline <= now) {
-          this.#pending.delete(id);
-          p.reject(new TimeoutError('recursive lookup timed out'));
-        }
-      }
-      if (this.#pending.size > 0) this.#armSweep();
-    }, period);
   }
 
   // ---- key-value store ------------------------------------------------------------------
@@ -852,10 +742,8 @@ export class ChordNode extends Emitter<ChordEvents> {
     rpc.handle(
       T.LOOKUP,
       guard((req) => {
-        const body = req.body;
-        msg.checkLookup(body, this.options.m);
-        if (body[msg.LOOKUP_PHASE_OFFSET] === 1) this.#answerLookup(body);
-        else this.#forwardLookup(body);
+        msg.checkLookup(req.body, this.options.m);
+        this.#recursive!.forward(req.body);
         return undefined;
       }),
     );
@@ -866,13 +754,13 @@ export class ChordNode extends Emitter<ChordEvents> {
         // Only the owner itself may answer: that answer doubles as proof it is alive.
         const o = r.owner;
         if (
-          this.#pending.has(r.lookupId) &&
+          this.#recursive!.has(r.lookupId) &&
           sameAddress(req.sender.address, o.address) &&
           sameId(req.sender.id, o.id) &&
           (!this.options.verifyIds || sameAddress(req.from, o.address)) &&
           this.#accept(o)
         ) {
-          this.#onLookupResult(r.lookupId, r.hops, o);
+          this.#recursive!.resolve(r.lookupId, r.hops, o);
         }
         return undefined;
       }),

@@ -1,0 +1,187 @@
+/**
+ * Recursive lookups (the simulator's hot path): the origin builds one LOOKUP body and every hop
+ * edits it in place and forwards it synchronously from its datagram handler; the owner answers
+ * the origin with LOOKUP_RESULT. No timer per lookup: one sweep timer per node, armed while
+ * lookups are pending, expires them (the node then falls back to an iterative lookup).
+ */
+import {
+  type Address,
+  abortErrorFrom,
+  type Clock,
+  P2PError,
+  sameAddress,
+  TimeoutError,
+  type TimerHandle,
+} from '@p2pkit/core';
+import { hiAt, type Id, idAt, writeId } from './id.js';
+import type { RouteResult } from './lookup.js';
+import * as msg from './messages.js';
+import type { Peer } from './peer.js';
+import { type RoutingTable, STEP_AMBIGUOUS, STEP_FORWARD, STEP_OWNER } from './routing.js';
+
+/** What the recursive engine needs from its node. */
+export interface RecursiveHost {
+  readonly clock: Clock;
+  readonly table: RoutingTable;
+  readonly limits: msg.WireLimits;
+  readonly timeoutMs: number;
+  readonly maxPending: number;
+  /** Sends a oneway message to a peer. */
+  send(to: Peer, type: number, body: Uint8Array): void;
+  /** Sends a oneway message to an address (the origin of a lookup). */
+  sendTo(to: Address, type: number, body: Uint8Array): void;
+}
+
+interface Pending {
+  resolve: (r: RouteResult) => void;
+  reject: (e: Error) => void;
+  deadline: number;
+}
+
+export class RecursiveLookups {
+  readonly #host: RecursiveHost;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #sweep: TimerHandle | undefined;
+
+  constructor(host: RecursiveHost) {
+    this.#host = host;
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Starts a lookup of `key` from this node. */
+  start(key: Id, signal: AbortSignal | undefined): Promise<RouteResult> {
+    const h = this.#host;
+    const t = h.table;
+    if (t.predecessor !== undefined && t.owns(key)) {
+      return Promise.resolve({ owner: t.self, hops: 0, timeouts: 0 });
+    }
+    if (this.#pending.size >= h.maxPending) {
+      return Promise.reject(new P2PError('too many lookups in flight', 'ERR_BUSY'));
+    }
+    const lookupId = this.#nextId;
+    this.#nextId = (lookupId + 1) >>> 0 || 1;
+    // LOOKUP body (PROTOCOL.md) built in place: hops, phase, lookupId, key, our address.
+    const wire = t.self.wire;
+    const n = key.length;
+    const body = new Uint8Array(msg.LOOKUP_KEY_OFFSET + wire.length);
+    body[2] = lookupId >>> 24;
+    body[3] = lookupId >>> 16;
+    body[4] = lookupId >>> 8;
+    body[5] = lookupId;
+    writeId(key, body, msg.LOOKUP_KEY_OFFSET);
+    body.set(wire.subarray(n), msg.LOOKUP_KEY_OFFSET + n);
+    return new Promise<RouteResult>((resolve, reject) => {
+      const pending: Pending = { resolve, reject, deadline: h.clock.now() + h.timeoutMs };
+      if (signal) {
+        const onAbort = () => {
+          if (this.#pending.get(lookupId) === pending) this.#pending.delete(lookupId);
+          reject(abortErrorFrom(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+        pending.reject = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+      }
+      this.#pending.set(lookupId, pending);
+      this.#armSweep();
+      // Route the first hop from here exactly as a forwarding node would.
+      this.forward(body);
+    });
+  }
+
+  /**
+   * A LOOKUP message (already validated by checkLookup) arrived, or we start one: forward it
+   * towards the key, or hand it to the owner. Routing looks at the key's leading bits only,
+   * unless they tie (see RoutingTable.fastStep).
+   */
+  forward(body: Uint8Array): void {
+    const h = this.#host;
+    const t = h.table;
+    if (body[msg.LOOKUP_PHASE_OFFSET] === 1) {
+      this.#answer(body);
+      return;
+    }
+    const n = (h.limits.m + 7) >>> 3;
+    let outcome = t.fastStep(hiAt(body, msg.LOOKUP_KEY_OFFSET, n));
+    let hop = t.hop!;
+    if (outcome === STEP_AMBIGUOUS) {
+      const key = idAt(body, msg.LOOKUP_KEY_OFFSET, n);
+      const owned = t.isOwnedBySuccessor(key);
+      outcome = owned ? STEP_OWNER : STEP_FORWARD;
+      hop = owned ? t.successor() : (t.closestPreceding(key) ?? t.successor());
+    }
+    if (outcome === STEP_OWNER) {
+      body[msg.LOOKUP_PHASE_OFFSET] = 1;
+      if (hop === t.self) this.#answer(body);
+      else h.send(hop, msg.MessageType.LOOKUP, body);
+      return;
+    }
+    const hops = body[msg.LOOKUP_HOPS_OFFSET]!;
+    if (hops >= msg.MAX_HOPS) return; // looping: let the origin time out and go iterative
+    body[msg.LOOKUP_HOPS_OFFSET] = hops + 1;
+    h.send(hop, msg.MessageType.LOOKUP, body);
+  }
+
+  /** A LOOKUP_RESULT from `owner` (the caller checked that the owner itself sent it). */
+  resolve(lookupId: number, hops: number, owner: Peer): void {
+    const pending = this.#pending.get(lookupId);
+    if (pending === undefined) return;
+    this.#pending.delete(lookupId);
+    pending.resolve({ owner, hops, timeouts: 0 });
+  }
+
+  has(lookupId: number): boolean {
+    return this.#pending.has(lookupId);
+  }
+
+  /** Rejects every pending lookup and stops the sweep timer (node stopping). */
+  close(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+    try {
+      this.#host.clock.clearTimeout(this.#sweep);
+    } catch {
+      // A crashed simulated host's clock is gone, and the timer with it.
+    }
+    this.#sweep = undefined;
+  }
+
+  /** We are the owner: tell the origin. */
+  #answer(body: Uint8Array): void {
+    const h = this.#host;
+    const l = msg.decodeLookup(body, h.limits);
+    const self = h.table.self;
+    if (sameAddress(l.origin, self.address)) this.resolve(l.lookupId, l.hops, self);
+    else {
+      const result = msg.encodeLookupResult({ lookupId: l.lookupId, hops: l.hops, owner: self });
+      h.sendTo(l.origin, msg.MessageType.LOOKUP_RESULT, result);
+    }
+  }
+
+  #armSweep(): void {
+    if (this.#sweep !== undefined) return;
+    const h = this.#host;
+    const period = Math.max(1, h.timeoutMs / 2);
+    this.#sweep = h.clock.setTimeout(() => {
+      this.#sweep = undefined;
+      const now = h.clock.now();
+      for (const [id, p] of this.#pending) {
+        if (p.deadline <= now) {
+          this.#pending.delete(id);
+          p.reject(new TimeoutError('recursive lookup timed out'));
+        }
+      }
+      if (this.#pending.size > 0) this.#armSweep();
+    }, period);
+  }
+}
