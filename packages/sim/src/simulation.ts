@@ -367,12 +367,12 @@ export class Simulation {
     if (typeof action !== 'function') throw invalidOption('at(): action must be a function');
     const q = this.queue;
     const slot = q.alloc(K_CALL);
-    q.a[slot] = action;
+    q.setA(slot, action);
     q.push(time, slot);
-    const gen = q.gen[slot];
+    const gen = q.gen(slot);
     return {
       cancel: () => {
-        if (q.gen[slot] === gen && q.kind[slot] === K_CALL) q.cancel(slot);
+        if (q.gen(slot) === gen && q.kind(slot) === K_CALL) q.cancel(slot);
       },
     };
   }
@@ -609,11 +609,11 @@ export class Simulation {
     if (interval && delay < 1) delay = 1;
     const q = this.queue;
     const slot = q.alloc(interval ? K_INTERVAL : K_TIMEOUT);
-    q.a[slot] = callback;
-    q.b[slot] = host;
-    q.n[slot] = delay;
+    q.setA(slot, callback);
+    q.setB(slot, host);
+    q.setN(slot, delay);
     q.push(this.now_ + delay, slot);
-    return (q.gen[slot]! * SLOT_LIMIT + slot + 1) as unknown as TimerHandle;
+    return (q.gen(slot) * SLOT_LIMIT + slot + 1) as unknown as TimerHandle;
   }
 
   /** @internal */
@@ -622,9 +622,9 @@ export class Simulation {
     const h = (handle as number) - 1;
     const slot = h % SLOT_LIMIT;
     const q = this.queue;
-    if (!(slot >= 0) || slot >= q.kind.length || q.gen[slot] !== (h - slot) / SLOT_LIMIT) return;
-    const kind = q.kind[slot];
-    if ((kind === K_TIMEOUT || kind === K_INTERVAL) && q.b[slot] === host) q.cancel(slot);
+    if (!(slot >= 0) || slot >= q.capacity || q.gen(slot) !== (h - slot) / SLOT_LIMIT) return;
+    const kind = q.kind(slot);
+    if ((kind === K_TIMEOUT || kind === K_INTERVAL) && q.b(slot) === host) q.cancel(slot);
   }
 
   /** @internal One-way delay from host index `from` to `to`. */
@@ -704,10 +704,10 @@ export class Simulation {
   ): void {
     const q = this.queue;
     const slot = q.alloc(K_DATAGRAM);
-    q.a[slot] = from;
-    q.b[slot] = data;
-    q.n[slot] = port;
-    q.y[slot] = type;
+    q.setA(slot, from);
+    q.setB(slot, data);
+    q.setN(slot, port);
+    q.setY(slot, type);
     this.route(slot, src, dst, false, 0);
   }
 
@@ -721,7 +721,7 @@ export class Simulation {
   ): number {
     const q = this.queue;
     const slot = q.alloc(kind);
-    q.a[slot] = connection;
+    q.setA(slot, connection);
     return this.route(slot, src, dst, true, notBefore);
   }
 
@@ -732,8 +732,8 @@ export class Simulation {
    */
   route(slot: number, src: number, dst: number, reliable: boolean, notBefore: number): number {
     const q = this.queue;
-    q.x[slot] = dst;
-    q.z[slot] = src;
+    q.setX(slot, dst);
+    q.setZ(slot, src);
     if (this.rules) {
       if (this.partitioned && this.group[src] !== this.group[dst]) {
         if (!reliable) {
@@ -761,17 +761,17 @@ export class Simulation {
   /** Sends a parked packet again (after heal or release). */
   private reroute(slot: number): void {
     const q = this.queue;
-    const kind = q.kind[slot]!;
-    const src = q.z[slot]!;
-    const dst = q.x[slot]!;
+    const kind = q.kind(slot);
+    const src = q.z(slot);
+    const dst = q.x(slot);
     if (kind === K_DATAGRAM) {
       this.route(slot, src, dst, false, 0);
     } else if (kind === K_SYNACK) {
-      const client = q.a[slot] as SimConnection;
+      const client = q.a(slot) as SimConnection;
       q.release(slot);
       sendSynAck(this, client, src);
     } else if (kind === K_RST) {
-      const target = q.a[slot] as SimConnection;
+      const target = q.a(slot) as SimConnection;
       this.route(slot, src, dst, true, target.in?.lastArrival ?? 0);
     } else {
       this.route(slot, src, dst, true, 0);
@@ -792,7 +792,7 @@ export class Simulation {
   private scheduleSample(time: number, series: TimeSeries): void {
     const q = this.queue;
     const slot = q.alloc(K_SAMPLE);
-    q.a[slot] = series;
+    q.setA(slot, series);
     q.push(time, slot);
     this.background++;
   }
@@ -852,10 +852,10 @@ export class Simulation {
     const q = this.queue;
     const now = this.now_;
     this.events++;
-    switch (q.kind[slot]) {
+    switch (q.kind(slot)) {
       case K_TIMEOUT: {
-        const host = q.b[slot] as SimHost;
-        const callback = q.a[slot] as () => void;
+        const host = q.b(slot) as SimHost;
+        const callback = q.a(slot) as () => void;
         q.release(slot);
         if (!host.alive_) return;
         this.eventHost = host.index;
@@ -864,13 +864,13 @@ export class Simulation {
         return;
       }
       case K_INTERVAL: {
-        const host = q.b[slot] as SimHost;
+        const host = q.b(slot) as SimHost;
         if (!host.alive_) {
           q.release(slot);
           return;
         }
-        const callback = q.a[slot] as () => void;
-        q.push(now + q.n[slot]!, slot);
+        const callback = q.a(slot) as () => void;
+        q.push(now + q.n(slot), slot);
         this.eventHost = host.index;
         if (this.hashing) this.trace.event(K_INTERVAL, now, host.index, 0);
         callback();
@@ -881,15 +881,15 @@ export class Simulation {
         return;
       case K_SEGMENT:
       case K_DELIVER: {
-        const kind = q.kind[slot]!;
-        const pipe = q.a[slot] as Pipe;
+        const kind = q.kind(slot);
+        const pipe = q.a(slot) as Pipe;
         this.eventHost = pipe.dstIndex;
-        if (this.hashing) this.trace.event(kind, now, pipe.dstIndex, q.n[slot]!);
+        if (this.hashing) this.trace.event(kind, now, pipe.dstIndex, q.n(slot));
         onSegment(this, slot, kind === K_DELIVER);
         return;
       }
       case K_UPLINK: {
-        const host = q.a[slot] as SimHost;
+        const host = q.a(slot) as SimHost;
         q.release(slot);
         if (!host.alive_) return;
         this.eventHost = host.index;
@@ -899,7 +899,7 @@ export class Simulation {
         return;
       }
       case K_WAKE: {
-        const pipe = q.a[slot] as Pipe;
+        const pipe = q.a(slot) as Pipe;
         q.release(slot);
         this.eventHost = pipe.srcIndex;
         if (this.hashing) this.trace.event(K_WAKE, now, pipe.srcIndex, 0);
@@ -907,7 +907,7 @@ export class Simulation {
         return;
       }
       case K_CALL: {
-        const action = q.a[slot] as () => unknown;
+        const action = q.a(slot) as () => unknown;
         q.release(slot);
         this.eventHost = -1;
         if (this.hashing) this.trace.event(K_CALL, now, -1, 0);
@@ -917,7 +917,7 @@ export class Simulation {
         return;
       }
       case K_SAMPLE: {
-        const series = q.a[slot] as TimeSeries;
+        const series = q.a(slot) as TimeSeries;
         q.release(slot);
         this.background--;
         this.events--; // Background: not part of the history.
@@ -932,11 +932,11 @@ export class Simulation {
   /** Stream control and connection events (rarer than data, kept out of the main switch). */
   private dispatchConnection(slot: number, now: number): void {
     const q = this.queue;
-    const kind = q.kind[slot]!;
-    const connection = q.a[slot] as SimConnection;
-    const port = q.n[slot]!;
-    const dst = q.x[slot]!;
-    const error = q.b[slot] as Error | undefined;
+    const kind = q.kind(slot);
+    const connection = q.a(slot) as SimConnection;
+    const port = q.n(slot);
+    const dst = q.x(slot);
+    const error = q.b(slot) as Error | undefined;
     q.release(slot);
     this.eventHost = connection.owner.index;
     if (this.hashing) this.trace.event(kind, now, connection.owner.index, port);
@@ -970,11 +970,11 @@ export class Simulation {
 
   private deliverDatagram(slot: number, now: number): void {
     const q = this.queue;
-    const from = q.a[slot] as Address;
-    const data = q.b[slot] as Uint8Array;
-    const port = q.n[slot]!;
-    const index = q.x[slot]!;
-    const type = q.y[slot]!;
+    const from = q.a(slot) as Address;
+    const data = q.b(slot) as Uint8Array;
+    const port = q.n(slot);
+    const index = q.x(slot);
+    const type = q.y(slot);
     q.release(slot);
     if (this.hashing) {
       this.trace.event(K_DATAGRAM, now, index, data.length);
