@@ -37,9 +37,10 @@ import * as msg from './messages.js';
 import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Peer } from './peer.js';
 import { RecursiveLookups } from './recursive.js';
+import { Replication } from './replication.js';
 import { RoutingTable } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
-import { Store } from './store.js';
+import type { Store } from './store.js';
 
 /** A node as the public API shows it. */
 export interface ChordContact {
@@ -92,7 +93,6 @@ export interface ChordStats {
   timeouts: number;
   badMessages: number;
   rejectedPeers: number;
-  stored: number;
 }
 
 const encoder = new TextEncoder();
@@ -106,13 +106,12 @@ export class ChordNode extends Emitter<ChordEvents> {
     timeouts: 0,
     badMessages: 0,
     rejectedPeers: 0,
-    stored: 0,
   };
   readonly #log: Logger;
   readonly #limits: msg.WireLimits;
   #rpc: ChordRpc | undefined;
   #table: RoutingTable | undefined;
-  readonly #store: Store;
+  #kv: Replication | undefined;
   #state: 'new' | 'running' | 'stopped' = 'new';
   #timers: (TimerHandle | undefined)[] = [undefined, undefined, undefined, undefined];
   /** Peers we declared dead, oldest first, with failed merge attempts (see mergeMs). */
@@ -120,8 +119,6 @@ export class ChordNode extends Emitter<ChordEvents> {
   #recursive: RecursiveLookups | undefined;
   /** The predecessor before it failed: tells how far our key range grew when a new one comes. */
   #lastPredecessor: Peer | undefined;
-  /** Keys of the replica set (first replicas − 1 successors) we last pushed our items to. */
-  #replicaKeys: string[] = [];
   /** Peers whose claimed id we have checked, by address key (bounded). */
   readonly #verified = new Map<string, Id>();
   #stabilizing = false;
@@ -139,7 +136,6 @@ export class ChordNode extends Emitter<ChordEvents> {
       maxKeySize: this.options.maxKeySize,
       maxValueSize: this.options.maxValueSize,
     };
-    this.#store = new Store(this.options.maxStoredBytes);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
@@ -184,6 +180,19 @@ export class ChordNode extends Emitter<ChordEvents> {
         if (this.#state === 'running') rpc.notify(to, type, body);
       },
     });
+    const o = this.options;
+    this.#kv = new Replication({
+      clock: this.runtime.clock,
+      table,
+      limits: this.#limits,
+      replicas: o.replicas,
+      tombstoneMs: o.tombstoneMs,
+      maxStoredBytes: o.maxStoredBytes,
+      route: (id, options) => this.route(id, options),
+      request: (to, type, body, signal) => this.#request(to, type, body, signal),
+      accept: (peer) => this.#accept(peer),
+      warn: (error) => this.#warn(error),
+    });
     this.#state = 'running';
     this.#register(rpc);
     this.#log('started %s id %s', self.key, this.id.toString(16));
@@ -218,11 +227,8 @@ export class ChordNode extends Emitter<ChordEvents> {
     const t = this.table;
     const succ = t.successors[0];
     if (succ !== undefined) {
-      const items = t.predecessor
-        ? this.#store.inRange(t.predecessor.id, t.self.id)
-        : [...this.#store.all()];
       try {
-        await this.#pushItems(succ, items, options.signal);
+        await this.#kv!.handOver(succ, options.signal);
       } catch (error) {
         this.#warn(error);
       }
@@ -326,9 +332,15 @@ export class ChordNode extends Emitter<ChordEvents> {
     return this.#table;
   }
 
+  /** Keys (values and tombstones) this node holds, as owner or replica. */
+  get storedKeys(): number {
+    return this.#kv?.store.size ?? 0;
+  }
+
   /** @internal */
   get store(): Store {
-    return this.#store;
+    if (this.#kv === undefined) throw new P2PError('node not started', 'ERR_STATE');
+    return this.#kv.store;
   }
 
   successor(): ChordContact {
@@ -444,91 +456,25 @@ export class ChordNode extends Emitter<ChordEvents> {
   // ---- key-value store ------------------------------------------------------------------
 
   /** Stores `value` under `key` at the key's owner, which replicates it. Resolves to its version. */
-  async put(
+  put(
     key: string | Uint8Array,
     value: string | Uint8Array,
     options: LookupOptions = {},
   ): Promise<number> {
-    const v = typeof value === 'string' ? encoder.encode(value) : value;
-    if (v.length > this.options.maxValueSize) {
-      throw new P2PError(`value of ${v.length} bytes above maxValueSize`, 'ERR_VALUE_TOO_LARGE');
-    }
-    return this.#write(key, v, options);
+    this.#requireRunning();
+    return this.#kv!.write(key, typeof value === 'string' ? encoder.encode(value) : value, options);
   }
 
   /** Deletes `key` (a tombstone replaces the value on every replica). */
   async delete(key: string | Uint8Array, options: LookupOptions = {}): Promise<void> {
-    await this.#write(key, undefined, options);
-  }
-
-  async #write(
-    key: string | Uint8Array,
-    value: Uint8Array | undefined,
-    options: LookupOptions,
-  ): Promise<number> {
-    const k = this.#keyBytes(key);
-    const id = idFromBigint(keyId(k, this.options.m), this.options.m);
-    const body = msg.encodePut({ key: k, value });
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { owner } = await this.route(id, options);
-      try {
-        const answer =
-          owner.key === this.table.self.key
-            ? this.#handlePut(body)
-            : await this.#request(owner, msg.MessageType.PUT, body, options.signal);
-        return msg.decodeVersion(answer);
-      } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError;
+    this.#requireRunning();
+    await this.#kv!.write(key, undefined, options);
   }
 
   /** The value stored under `key`, or undefined when there is none. */
-  async get(
-    key: string | Uint8Array,
-    options: LookupOptions = {},
-  ): Promise<Uint8Array | undefined> {
-    const k = this.#keyBytes(key);
-    const id = idFromBigint(keyId(k, this.options.m), this.options.m);
-    const { owner } = await this.route(id, options);
-    const body = msg.encodeFetch(k);
-    const queue: Peer[] = [owner];
-    const asked = new Set<string>();
-    let best: msg.Fetched | undefined;
-    while (queue.length > 0 && asked.size < this.options.replicas + 1) {
-      const peer = queue.shift()!;
-      if (asked.has(peer.key)) continue;
-      asked.add(peer.key);
-      let answer: msg.Fetched;
-      try {
-        const bytes =
-          peer.key === this.table.self.key
-            ? this.#handleFetch(body)
-            : await this.#request(peer, msg.MessageType.FETCH, body, options.signal);
-        answer = msg.decodeFetched(bytes, this.#limits);
-      } catch (error) {
-        if (error instanceof AbortError) throw error;
-        continue;
-      }
-      if (answer.status !== 'missing') {
-        if (best === undefined || best.status === 'missing' || answer.version > best.version)
-          best = answer;
-        break;
-      }
-      for (const r of answer.replicas) if (this.#accept(r)) queue.push(r);
-    }
-    return best?.status === 'found' ? best.value : undefined;
-  }
-
-  #keyBytes(key: string | Uint8Array): Uint8Array {
-    const k = typeof key === 'string' ? encoder.encode(key) : key;
-    if (k.length === 0 || k.length > this.options.maxKeySize) {
-      throw new P2PError(`key must be 1..${this.options.maxKeySize} bytes`, 'ERR_KEY_TOO_LARGE');
-    }
-    return k;
+  get(key: string | Uint8Array, options: LookupOptions = {}): Promise<Uint8Array | undefined> {
+    this.#requireRunning();
+    return this.#kv!.read(key, options);
   }
 
   // ---- maintenance ----------------------------------------------------------------------
@@ -690,7 +636,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       if (!isFailure(error)) throw error;
       if (this.table.predecessor === p) this.#peerFailed(p, true);
     }
-    this.#store.expire(this.runtime.clock.now());
+    this.#kv?.store.expire(this.runtime.clock.now());
   }
 
   // ---- message handlers -----------------------------------------------------------------
@@ -795,19 +741,15 @@ export class ChordNode extends Emitter<ChordEvents> {
     );
     rpc.handle(
       T.PUT,
-      guard((req) => this.#handlePut(req.body)),
+      guard((req) => this.#kv!.handlePut(req.body)),
     );
     rpc.handle(
       T.FETCH,
-      guard((req) => this.#handleFetch(req.body)),
+      guard((req) => this.#kv!.handleFetch(req.body)),
     );
     rpc.handle(
       T.REPLICATE,
-      guard((req) => {
-        const items = msg.decodeReplicate(req.body, this.#limits);
-        this.#applyItems(items);
-        return msg.EMPTY;
-      }),
+      guard((req) => this.#kv!.handleReplicate(req.body)),
     );
   }
 
@@ -846,51 +788,6 @@ export class ChordNode extends Emitter<ChordEvents> {
     t.remove(sender.key);
   }
 
-  #handlePut(body: Uint8Array): Uint8Array {
-    const p = msg.decodePut(body, this.#limits);
-    const id = idFromBigint(keyId(p.key, this.options.m), this.options.m);
-    const old = this.#store.get(id);
-    const item = { key: p.key, value: p.value, version: (old?.version ?? 0) + 1 };
-    this.#store.apply(id, item, this.runtime.clock.now() + this.options.tombstoneMs);
-    this.stats.stored = this.#store.size;
-    for (const r of this.#replicaSet())
-      this.#pushItems(r, [item]).catch((e: unknown) => this.#warn(e));
-    return msg.encodeVersion(item.version);
-  }
-
-  #handleFetch(body: Uint8Array): Uint8Array {
-    const key = msg.decodeFetch(body, this.#limits);
-    const item = this.#store.get(idFromBigint(keyId(key, this.options.m), this.options.m));
-    if (item === undefined)
-      return msg.encodeFetched({ status: 'missing', replicas: this.#replicaSet() });
-    if (item.value === undefined)
-      return msg.encodeFetched({ status: 'deleted', version: item.version, replicas: [] });
-    return msg.encodeFetched({
-      status: 'found',
-      version: item.version,
-      value: item.value,
-      replicas: [],
-    });
-  }
-
-  /** Items arriving from a replica push, a join hand-off or a leave hand-over. */
-  #applyItems(items: msg.Item[]): void {
-    const t = this.table;
-    const mine: msg.Item[] = [];
-    const expires = this.runtime.clock.now() + this.options.tombstoneMs;
-    for (const item of items) {
-      const id = idFromBigint(keyId(item.key, this.options.m), this.options.m);
-      if (this.#store.apply(id, item, expires) && t.predecessor !== undefined && t.owns(id))
-        mine.push(item);
-    }
-    this.stats.stored = this.#store.size;
-    // Newly ours (a leave hand-over, a repair): make sure our replica set has them too.
-    if (mine.length > 0) {
-      for (const r of this.#replicaSet())
-        this.#pushItems(r, mine).catch((e: unknown) => this.#warn(e));
-    }
-  }
-
   // ---- state changes --------------------------------------------------------------------
 
   #setSuccessors(list: Peer[]): void {
@@ -899,7 +796,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     t.setSuccessors(list);
     const after = t.successors[0];
     if (after && after.key !== before?.key) this.emit('successor', toContact(after));
-    this.#checkReplicaSet();
+    this.#kv?.successorsChanged();
   }
 
   #setPredecessor(p: Peer): void {
@@ -908,60 +805,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     t.predecessor = p;
     this.#lastPredecessor = undefined;
     this.emit('predecessor', toContact(p));
-    if (old === undefined || old.key === p.key) return;
-    if (inOpen(p.id, old.id, t.self.id)) {
-      // A node joined between old and us: keys in (old, p] are now its own (we stay a replica).
-      const moving = this.#store.inRange(old.id, p.id);
-      if (moving.length > 0) this.#pushItems(p, moving).catch((e: unknown) => this.#warn(e));
-    } else {
-      // Our predecessor failed or left: (p, old] is ours now; re-replicate it.
-      const gained = this.#store.inRange(p.id, old.id);
-      if (gained.length > 0) {
-        for (const r of this.#replicaSet())
-          this.#pushItems(r, gained).catch((e: unknown) => this.#warn(e));
-      }
-    }
-  }
-
-  /** The first replicas − 1 successors: where the keys we own are copied. */
-  #replicaSet(): Peer[] {
-    return this.table.successors.slice(0, this.options.replicas - 1);
-  }
-
-  /** When the replica set changes, push the keys we own to its new members. */
-  #checkReplicaSet(): void {
-    const set = this.#replicaSet();
-    const keys = set.map((p) => p.key);
-    const fresh = set.filter((p) => !this.#replicaKeys.includes(p.key));
-    this.#replicaKeys = keys;
-    if (fresh.length === 0 || this.#store.size === 0) return;
-    const t = this.table;
-    if (t.predecessor === undefined) return;
-    const owned = this.#store.inRange(t.predecessor.id, t.self.id);
-    if (owned.length === 0) return;
-    for (const r of fresh) this.#pushItems(r, owned).catch((e: unknown) => this.#warn(e));
-  }
-
-  /** Sends items in REPLICATE requests under a size budget per datagram. */
-  async #pushItems(to: Peer, items: readonly msg.Item[], signal?: AbortSignal): Promise<void> {
-    if (to.key === this.table.self.key || items.length === 0) return;
-    const budget = 32_000;
-    let batch: msg.Item[] = [];
-    let size = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const body = msg.encodeReplicate(batch);
-      batch = [];
-      size = 0;
-      msg.decodeEmpty(await this.#request(to, msg.MessageType.REPLICATE, body, signal));
-    };
-    for (const item of items) {
-      const s = msg.itemSize(item);
-      if (batch.length >= msg.MAX_ITEMS || (batch.length > 0 && size + s > budget)) await flush();
-      batch.push(item);
-      size += s;
-    }
-    await flush();
+    this.#kv?.predecessorChanged(old, p);
   }
 
   /** A peer failed to answer: count it and (unless frozen) forget it everywhere. */
@@ -981,7 +825,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     if (wasSucc) {
       const next = t.successors[0];
       if (next) this.emit('successor', toContact(next));
-      this.#checkReplicaSet();
+      this.#kv?.successorsChanged();
     }
   }
 
