@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRuntime } from '@p2pkit/core/node';
 import { createTracker } from '../dist/index.js';
@@ -202,7 +202,9 @@ if (pairs.includes('ours-ours') && pairs.includes('aria2-aria2')) {
   console.log(`ours->ours / aria2c->aria2c = ${summary.ratio.toFixed(2)}x (best of ${runs})`);
 }
 await mkdir(join(here, 'results'), { recursive: true });
-await writeFile(join(here, 'results', 'throughput.json'), `${JSON.stringify(summary, null, 2)}\n`);
+summary.loadAverage = loadavg();
+summary.measuredAt = new Date().toISOString();
+await writeFile(join(here, 'results', `throughput-${sizeMiB}MiB.json`), `${JSON.stringify(summary, null, 2)}\n`);
 await tracker.close();
 await runtime.close();
 await rm(work, { recursive: true, force: true });
