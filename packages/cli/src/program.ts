@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
+import { simCommand } from './commands/sim.js';
+import { registerSimBt } from './commands/sim-bt.js';
 import { registerTour } from './commands/tour.js';
 import { registerTracker } from './commands/tracker.js';
 import { version } from './version.js';
@@ -19,6 +21,7 @@ export function createProgram(): Command {
   registerTracker(program);
   registerBt(program);
   registerChord(program);
+  registerSimBt(simCommand(program));
   return program;
 }
 
