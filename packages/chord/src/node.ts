@@ -22,7 +22,6 @@ import {
   type Runtime,
   sameAddress,
   TimeoutError,
-  type TimerHandle,
   throwIfAborted,
 } from '@p2pkit/core';
 import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen } from './id.js';
@@ -40,6 +39,7 @@ import { RecursiveLookups } from './recursive.js';
 import { Replication } from './replication.js';
 import { RoutingTable } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
+import { Maintenance } from './stabilize.js';
 import type { Store } from './store.js';
 
 /** A node as the public API shows it. */
@@ -113,16 +113,12 @@ export class ChordNode extends Emitter<ChordEvents> {
   #table: RoutingTable | undefined;
   #kv: Replication | undefined;
   #state: 'new' | 'running' | 'stopped' = 'new';
-  #timers: (TimerHandle | undefined)[] = [undefined, undefined, undefined, undefined];
-  /** Peers we declared dead, oldest first, with failed merge attempts (see mergeMs). */
-  readonly #graveyard = new Map<string, { peer: Peer; attempts: number }>();
+  #maintenance: Maintenance | undefined;
   #recursive: RecursiveLookups | undefined;
   /** The predecessor before it failed: tells how far our key range grew when a new one comes. */
   #lastPredecessor: Peer | undefined;
   /** Peers whose claimed id we have checked, by address key (bounded). */
   readonly #verified = new Map<string, Id>();
-  #stabilizing = false;
-  #fixing = false;
   /** Client mode: lookups start at this ring member (see useGateway). */
   #gateway: Peer | undefined;
 
@@ -155,7 +151,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       maxPending: this.options.maxPendingLookups * 4,
     });
     this.attach(rpc);
-    if (this.options.maintenance) this.#scheduleAll();
+    if (this.options.maintenance) this.#maintenance?.start();
   }
 
   /**
@@ -167,6 +163,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     const address = rpc.address;
     const self = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
     this.#rpc = rpc;
+    const node = this;
     const table = new RoutingTable(self, m, successors);
     this.#table = table;
     this.#recursive = new RecursiveLookups({
@@ -193,6 +190,25 @@ export class ChordNode extends Emitter<ChordEvents> {
       accept: (peer) => this.#accept(peer),
       warn: (error) => this.#warn(error),
     });
+    this.#maintenance = new Maintenance({
+      clock: this.runtime.clock,
+      random: this.runtime.random,
+      table,
+      limits: this.#limits,
+      get running() {
+        return node.#state === 'running';
+      },
+      options: o,
+      request: (to, type, body) => this.#request(to, type, body),
+      notify: (to, type, body) => this.#notify(to, type, body),
+      route: (key, via) =>
+        this.#route(key, { via, deadline: this.runtime.clock.now() + o.lookupTimeoutMs }),
+      accept: (peer) => this.#accept(peer),
+      setSuccessors: (list) => this.#setSuccessors(list),
+      peerFailed: (peer, force) => this.#peerFailed(peer, force),
+      tidy: () => this.#kv?.store.expire(this.runtime.clock.now()),
+      warn: (error) => this.#warn(error),
+    });
     this.#state = 'running';
     this.#register(rpc);
     this.#log('started %s id %s', self.key, this.id.toString(16));
@@ -204,13 +220,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     this.#state = 'stopped';
     // Settle what callers wait for first: on a crashed simulated host the clock below throws.
     this.#recursive?.close(new AbortError('node stopped'));
-    this.#graveyard.clear();
-    try {
-      for (const t of this.#timers) this.runtime.clock.clearTimeout(t);
-    } catch {
-      // The host is gone, and its timers with it.
-    }
-    this.#timers = [undefined, undefined, undefined, undefined];
+    this.#maintenance?.stop();
     try {
       await this.#rpc?.close();
     } catch {
@@ -477,166 +487,21 @@ export class ChordNode extends Emitter<ChordEvents> {
     return this.#kv!.read(key, options);
   }
 
-  // ---- maintenance ----------------------------------------------------------------------
+  // ---- maintenance (stabilize.ts) --------------------------------------------------------
 
-  #scheduleAll(): void {
-    this.#schedule(0, this.options.stabilizeMs, () => this.stabilize());
-    this.#schedule(1, this.options.fixFingersMs, () => this.fixFingers());
-    this.#schedule(2, this.options.checkPredecessorMs, () => this.checkPredecessor());
-    if (this.options.mergeMs > 0) this.#schedule(3, this.options.mergeMs, () => this.mergeCheck());
+  /** One stabilize round now (also runs on its timer). */
+  stabilize(): Promise<void> {
+    return this.#maintenance?.stabilize() ?? Promise.resolve();
   }
 
-  #schedule(slot: number, mean: number, round: () => Promise<void>): void {
-    if (this.#state !== 'running') return;
-    const j = this.options.jitter;
-    const delay = mean * (1 - j + 2 * j * this.runtime.random.float());
-    this.#timers[slot] = this.runtime.clock.setTimeout(() => {
-      this.#timers[slot] = undefined;
-      round().then(
-        () => this.#schedule(slot, mean, round),
-        (error: unknown) => {
-          this.#warn(error);
-          this.#schedule(slot, mean, round);
-        },
-      );
-    }, delay);
+  /** One fix_fingers round now. */
+  fixFingers(): Promise<void> {
+    return this.#maintenance?.fixFingers() ?? Promise.resolve();
   }
 
-  /**
-   * stabilize (ToN Fig. 6): ask the successor for its predecessor and successor list; adopt the
-   * predecessor if it sits between us; copy the list; notify the successor. A successor that
-   * does not answer is dropped and the next live entry of the list takes its place.
-   */
-  async stabilize(): Promise<void> {
-    if (this.#state !== 'running' || this.#stabilizing) return;
-    this.#stabilizing = true;
-    try {
-      const t = this.table;
-      for (;;) {
-        const succ = t.successors[0];
-        if (succ === undefined) {
-          // Alone: a predecessor that notified us is the other half of a ring of two.
-          if (t.predecessor) this.#setSuccessors([t.predecessor]);
-          else return;
-          continue;
-        }
-        let n: msg.Neighbors;
-        try {
-          n = msg.decodeNeighbors(
-            await this.#request(succ, msg.MessageType.NEIGHBORS, msg.EMPTY),
-            this.#limits,
-          );
-        } catch (error) {
-          if (!isFailure(error)) throw error;
-          this.#peerFailed(succ, true);
-          if (t.successors.length === 0) await this.#rejoin();
-          continue;
-        }
-        if (this.#state !== 'running') return;
-        const x = n.predecessor;
-        const list = [succ, ...n.successors];
-        if (x !== undefined && inOpen(x.id, t.self.id, succ.id) && this.#accept(x)) list.unshift(x);
-        this.#setSuccessors(list.filter((p, i) => i === 0 || p === succ || this.#accept(p)));
-        this.#notify(t.successors[0] ?? succ, msg.MessageType.NOTIFY, msg.EMPTY);
-        return;
-      }
-    } finally {
-      this.#stabilizing = false;
-    }
-  }
-
-  /** With every successor gone, find our place again through any peer we still know. */
-  async #rejoin(): Promise<void> {
-    const t = this.table;
-    const known = [...t.fingers, ...(t.predecessor ? [t.predecessor] : [])];
-    for (const via of known) {
-      try {
-        const r = await this.#route(t.self.id, {
-          via: [via],
-          deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
-        });
-        if (r.owner.key !== t.self.key) this.#setSuccessors([r.owner]);
-        return;
-      } catch {
-        this.#peerFailed(via);
-      }
-    }
-  }
-
-  /** fix_fingers: refresh the next finger slot(s) by a lookup of their start. */
-  async fixFingers(): Promise<void> {
-    if (this.#state !== 'running' || this.#fixing) return;
-    this.#fixing = true;
-    try {
-      const t = this.table;
-      const limit = Math.min(this.options.fingersPerRound, this.options.m);
-      let first = -1;
-      for (let i = 0; i < limit; i++) {
-        const next = t.nextFingerToFix();
-        if (next === undefined || next.index === first) break;
-        if (first === -1) first = next.index;
-        let owner: Peer;
-        try {
-          ({ owner } = await this.#route(next.start, {
-            deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
-          }));
-        } catch (error) {
-          if (this.#state !== 'running') return;
-          this.#warn(error);
-          t.nextFinger = next.index + 1;
-          continue;
-        }
-        if (this.#state !== 'running') return;
-        t.fixFinger(next.start, owner);
-        t.advanceFinger(next.index, owner);
-        if (t.nextFinger <= next.index) break; // wrapped: every slot refreshed this round
-      }
-    } finally {
-      this.#fixing = false;
-    }
-  }
-
-  /**
-   * Ring merge: look our own id up through a peer we once declared dead. If it is alive and
-   * knows a successor of ours closer than the one we have (it lives in another ring, formed
-   * during a partition), adopt it; stabilization then zips the two rings together.
-   */
-  async mergeCheck(): Promise<void> {
-    if (this.#state !== 'running') return;
-    const first = this.#graveyard.entries().next();
-    if (first.done) return;
-    const [key, entry] = first.value;
-    this.#graveyard.delete(key);
-    const t = this.table;
-    let owner: Peer;
-    try {
-      ({ owner } = await this.#route(t.self.id, {
-        via: [entry.peer],
-        deadline: this.runtime.clock.now() + this.options.lookupTimeoutMs,
-      }));
-    } catch {
-      if (++entry.attempts < 8 && this.#state === 'running') this.#graveyard.set(key, entry);
-      return;
-    }
-    if (this.#state !== 'running' || owner.key === t.self.key) return;
-    const succ = t.successors[0];
-    if (succ === undefined || inOpen(owner.id, t.self.id, succ.id)) {
-      this.#setSuccessors([owner, ...t.successors]);
-      this.#notify(owner, msg.MessageType.NOTIFY, msg.EMPTY);
-    }
-  }
-
-  /** check_predecessor (ToN): forget a predecessor that does not answer a ping. */
-  async checkPredecessor(): Promise<void> {
-    const p = this.table.predecessor;
-    if (this.#state !== 'running' || p === undefined) return;
-    try {
-      msg.decodeEmpty(await this.#request(p, msg.MessageType.PING, msg.EMPTY));
-    } catch (error) {
-      if (!isFailure(error)) throw error;
-      if (this.table.predecessor === p) this.#peerFailed(p, true);
-    }
-    this.#kv?.store.expire(this.runtime.clock.now());
+  /** One check_predecessor round now. */
+  checkPredecessor(): Promise<void> {
+    return this.#maintenance?.checkPredecessor() ?? Promise.resolve();
   }
 
   // ---- message handlers -----------------------------------------------------------------
@@ -813,10 +678,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     this.stats.timeouts++;
     if (!this.options.evictOnTimeout && !force) return;
     const t = this.table;
-    if (this.options.mergeMs > 0 && t.knows(peer.key) && !this.#graveyard.has(peer.key)) {
-      if (this.#graveyard.size >= 16) this.#graveyard.delete(this.#graveyard.keys().next().value!);
-      this.#graveyard.set(peer.key, { peer, attempts: 0 });
-    }
+    if (t.knows(peer.key)) this.#maintenance?.buried(peer);
     const wasSucc = t.successors[0]?.key === peer.key;
     const wasPred = t.predecessor?.key === peer.key;
     if (wasPred) this.#lastPredecessor = peer;
@@ -904,18 +766,6 @@ function sameId(bytes: Uint8Array, id: Id): boolean {
 
 function toContact(p: Peer): ChordContact {
   return { id: idToBigint(p.id), address: p.address };
-}
-
-/** Errors that mean "that peer is unreachable", as opposed to bugs. */
-function isFailure(error: unknown): boolean {
-  return (
-    error instanceof TimeoutError ||
-    (error instanceof P2PError &&
-      (error.code === 'ERR_HOST_UNREACHABLE' ||
-        error.code === 'ERR_CONNECTION_REFUSED' ||
-        error.code === 'ERR_REMOTE' ||
-        error.code === 'ERR_DECODE'))
-  );
 }
 
 /** Creates a Chord node; call start() to bind it, then join() (or stay alone: a ring of one). */
