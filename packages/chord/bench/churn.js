@@ -26,7 +26,11 @@ const durationMs = Number(values.hours) * 3_600_000;
 const rate = Number(values.rate);
 
 const t0 = performance.now();
-const sim = new Simulation({ seed: Number(values.seed), latency: exponentialLatency(50), traceHash: 'off' });
+const sim = new Simulation({
+  seed: Number(values.seed),
+  latency: exponentialLatency(50),
+  traceHash: 'off',
+});
 const world = new ChordWorld(sim, { expectedSize: N, mergeMs: 0 });
 await world.spawn(N);
 world.buildOracle();
@@ -77,7 +81,10 @@ const events0 = sim.eventCount;
 const t1 = performance.now();
 for (let at = 0; at < durationMs; at += 60_000) {
   await sim.run({ for: 60_000 });
-  if ((at / 60_000) % 10 === 9) process.stderr.write(`  ${(at + 60_000) / 60_000} simulated minutes, ${Math.round((performance.now() - t1) / 1000)} s wall\n`);
+  if ((at / 60_000) % 10 === 9)
+    process.stderr.write(
+      `  ${(at + 60_000) / 60_000} simulated minutes, ${Math.round((performance.now() - t1) / 1000)} s wall\n`,
+    );
 }
 const wallMs = performance.now() - t1;
 const events = sim.eventCount - events0;

@@ -10,7 +10,10 @@ import { createChordNode } from '../dist/index.js';
 import { summarize } from '../dist/scenarios/index.js';
 
 const { values } = parseArgs({
-  options: { nodes: { type: 'string', default: '64' }, lookups: { type: 'string', default: '2000' } },
+  options: {
+    nodes: { type: 'string', default: '64' },
+    lookups: { type: 'string', default: '2000' },
+  },
 });
 const N = Number(values.nodes);
 const L = Number(values.lookups);
@@ -24,7 +27,11 @@ for (let i = 0; i < N; i++) {
 }
 const sorted = [...nodes].sort((a, b) => (a.id < b.id ? -1 : 1));
 const consistent = () =>
-  sorted.every((n, i) => n.successor().id === sorted[(i + 1) % N].id && n.predecessor()?.id === sorted[(i - 1 + N) % N].id);
+  sorted.every(
+    (n, i) =>
+      n.successor().id === sorted[(i + 1) % N].id &&
+      n.predecessor()?.id === sorted[(i - 1 + N) % N].id,
+  );
 while (!consistent()) await new Promise((r) => setTimeout(r, 50));
 // Let fix_fingers fill the finger tables (one slot per 100 ms round).
 await new Promise((r) => setTimeout(r, 5000));

@@ -84,4 +84,4 @@ const result = {
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   ratioToPeerSim: +(lookupsPerSec / 42_000).toFixed(2),
 };
-console.log(JSON.stringify({ benchmark: "lookups", ...result }));
+console.log(JSON.stringify({ benchmark: 'lookups', ...result }));

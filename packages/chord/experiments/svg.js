@@ -20,7 +20,8 @@ function niceTicks(min, max, count = 6) {
   const norm = step0 / mag;
   const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
   const ticks = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(+t.toFixed(10));
+  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step)
+    ticks.push(+t.toFixed(10));
   return ticks;
 }
 
@@ -34,6 +35,7 @@ function frame(title, xLabel, yLabel, xTicks, yTicks, sx, sy, xTickLabel = fmt) 
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
   );
+  out.push(`<title>${esc(title)}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`);
   const x0 = PAD.left;
@@ -65,7 +67,9 @@ function legend(out, series) {
     const x = W - PAD.right + 12;
     const color = s.color ?? COLORS[i % COLORS.length];
     if (s.dashed) {
-      out.push(`<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/>`);
+      out.push(
+        `<line x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2" stroke-dasharray="4 3"/>`,
+      );
     } else {
       out.push(`<rect x="${x}" y="${y - 5}" width="18" height="10" fill="${color}"/>`);
     }
@@ -88,13 +92,22 @@ export function lineChart(options, series) {
   const sx = (x) => PAD.left + ((x - xMin) / (xMax - xMin || 1)) * (W - PAD.left - PAD.right);
   const sy = (y) => H - PAD.bottom - ((y - yMin) / (yMax - yMin || 1)) * (H - PAD.top - PAD.bottom);
   const xTicks = options.logX ? [...new Set(xs)].sort((a, b) => a - b) : niceTicks(xMin, xMax);
-  const out = frame(options.title, options.xLabel, options.yLabel, xTicks, niceTicks(yMin, yMax), sx, sy, (t) =>
-    options.logX ? fmt(2 ** t) : fmt(t),
+  const out = frame(
+    options.title,
+    options.xLabel,
+    options.yLabel,
+    xTicks,
+    niceTicks(yMin, yMax),
+    sx,
+    sy,
+    (t) => (options.logX ? fmt(2 ** t) : fmt(t)),
   );
   series.forEach((s, i) => {
     const color = s.color ?? COLORS[i % COLORS.length];
     const pts = s.points.map((p) => [sx(options.logX ? Math.log2(p[0]) : p[0]), sy(p[1]), p]);
-    const d = pts.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+    const d = pts
+      .map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`)
+      .join(' ');
     out.push(
       `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
     );
