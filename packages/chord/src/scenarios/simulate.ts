@@ -4,7 +4,7 @@
  * the live nodes. The result object is the CLI's JSON contract (issue: `p2pkit sim chord`).
  */
 import { AbortError } from '@p2pkit/core';
-import { constant, Simulation } from '@p2pkit/sim';
+import { constant, Simulation, uniform } from '@p2pkit/sim';
 import type { Id } from '../id.js';
 import type { ChordNode } from '../node.js';
 import { RingOracle } from '../oracle.js';
@@ -75,21 +75,31 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       : faults
         ? 'iterative'
         : 'recursive';
-  const latencyMs = options.latencyMs ?? (faults ? 50 : 0);
+  const churning = (options.churn ?? 0) > 0;
+  const frozen = (options.fail ?? 0) > 0 && !churning;
+  // Static rings: no delay (as PeerSim's benchmark). Churn: exponential delays, mean 50 ms
+  // (ToN §V-E). Mass failure on a frozen ring: bounded delays, so that a 500 ms timeout means
+  // "dead", never "slow" (ToN Table II counts timeouts to dead nodes only).
+  const latencyMs = options.latencyMs ?? (churning ? 50 : 0);
   const sim = new Simulation({
     seed,
-    latency: latencyMs > 0 ? exponentialLatency(latencyMs) : constant(0),
+    latency: frozen
+      ? uniform(10, 100)
+      : latencyMs > 0
+        ? exponentialLatency(latencyMs)
+        : constant(0),
     traceHash: 'off',
   });
-  const churning = (options.churn ?? 0) > 0;
   const nodeOptions: NodeOptions = {
     m: options.m ?? 160,
     expectedSize: n * v,
     lookup: mode,
     maintenance: churning || options.build === 'join',
     stabilizeMs: options.stabilizeMs ?? (churning ? 30_000 : 1_000),
-    // Frozen ring after mass failure (ToN Table II): dead entries are found only by timeouts.
-    evictOnTimeout: !((options.fail ?? 0) > 0 && !churning),
+    // Frozen ring after mass failure (ToN Table II): dead entries are found only by timeouts,
+    // and a lookup may take as many of them as it needs ("all lookups succeed after retries").
+    evictOnTimeout: !frozen,
+    ...(frozen ? { lookupTimeoutMs: 3_600_000 } : {}),
     mergeMs: 0,
     ...(options.successors !== undefined ? { successors: options.successors } : {}),
   };

@@ -1,0 +1,81 @@
+/**
+ * `p2pkit sim chord --json`: the output fields are a contract scripts rely on (issue 4).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
+const run = promisify(execFile);
+
+async function sim(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(process.execPath, [bin, 'sim', 'chord', ...args, '--json'], {
+    timeout: 60_000,
+  });
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!);
+}
+
+const summary = {
+  mean: expect.any(Number),
+  p1: expect.any(Number),
+  p50: expect.any(Number),
+  p99: expect.any(Number),
+  max: expect.any(Number),
+};
+
+describe('p2pkit sim chord --json', () => {
+  it('static ring with keys: every contract field, no failures', async () => {
+    expect(existsSync(bin), `build the CLI first: ${bin}`).toBe(true);
+    const r = await sim('--nodes', '300', '--lookups', '500', '--keys', '3000', '--seed', '7');
+    expect(r).toMatchObject({
+      nodes: 300,
+      lookups: 500,
+      hops: summary,
+      keysPerNode: {
+        mean: 10,
+        p1: expect.any(Number),
+        p99: expect.any(Number),
+        max: expect.any(Number),
+      },
+      failedLookups: 0,
+      wrongOwner: 0,
+      timeouts: 0,
+      simulatedMs: expect.any(Number),
+      events: expect.any(Number),
+      setupMs: expect.any(Number),
+      wallMs: expect.any(Number),
+      eventsPerSec: expect.any(Number),
+      lookupsPerSec: expect.any(Number),
+    });
+    expect((r.hops as { mean: number }).mean).toBeGreaterThan(1);
+  });
+
+  it('half the nodes failed, r = 2·log2 N: every lookup still finds the live owner', async () => {
+    const r = await sim(
+      '--nodes',
+      '256',
+      '--lookups',
+      '300',
+      '--fail',
+      '0.5',
+      '--successors',
+      '16',
+      '--seed',
+      '3',
+    );
+    expect(r).toMatchObject({ failedLookups: 0, wrongOwner: 0 });
+    expect(r.timeouts as number).toBeGreaterThan(0);
+    expect(r).not.toHaveProperty('keysPerNode');
+  });
+
+  it('the same seed gives the same answers', async () => {
+    const a = await sim('--nodes', '100', '--lookups', '100', '--seed', '11');
+    const b = await sim('--nodes', '100', '--lookups', '100', '--seed', '11');
+    expect(b.hops).toEqual(a.hops);
+    expect(b.events).toBe(a.events);
+  });
+});
