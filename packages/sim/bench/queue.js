@@ -1,9 +1,9 @@
 // Event queue alone, "hold" model: pop the earliest event, push one at t + U(0, 100).
 // Compares the simulator's EventQueue (4-ary heap over typed arrays, plus its slot pool) with a
 // bare 4-ary and a bare binary typed-array heap and a binary heap of {time, seq, payload}
-// objects, at several queue sizes. Best of 3 runs (the machine is shared).
+// objects, at several queue sizes. Operations per CPU-second, best of 3 runs.
 import { EventQueue } from '../dist/index.js';
-import { report, rng } from './util.js';
+import { report, rng, stopwatch } from './util.js';
 
 class QuadHeap {
   constructor() {
@@ -237,9 +237,9 @@ function hold(Heap, size, ops) {
     return x;
   };
   run(Math.min(ops, 500_000)); // warm up
-  const started = performance.now();
+  const elapsed = stopwatch();
   run(ops);
-  return ops / ((performance.now() - started) / 1000);
+  return ops / elapsed().cpu;
 }
 
 const results = {};

@@ -25,3 +25,17 @@ export function report(name, figures) {
 export function mib(bytes) {
   return Math.round((bytes / 1024 / 1024) * 10) / 10;
 }
+
+/**
+ * A stopwatch of this process's CPU time (user + system), in seconds. The build machines are
+ * shared (load averages of 5-9 on 2 cores are common): rates per CPU-second repeat, rates per
+ * wall second swing with the neighbours. Benchmarks report CPU-second rates and the wall time.
+ */
+export function stopwatch() {
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { cpu: (used.user + used.system) / 1e6, wall: (performance.now() - wall) / 1000 };
+  };
+}

@@ -203,7 +203,8 @@ export class Simulation {
   private readonly holds = new Map<number, number[]>();
   private background = 0;
   private running = false;
-  private dirty = false;
+  /** @internal User code ran since the last drain (so continuations may be pending). */
+  dirty = false;
   private failure: SimulationError | undefined;
   private eventHost = -1;
   private events = 0;
@@ -824,9 +825,13 @@ export class Simulation {
         if (stop) break;
         this.now_ = t;
       }
-      this.dispatchGuarded(q.pop());
+      const slot = q.pop();
+      const kind = q.kind(slot);
+      this.dispatchGuarded(slot);
       executed++;
-      this.dirty = true;
+      // Uplink and window events never call user code, nor does a segment that only joins a
+      // downlink queue (onSegment marks a delivered one): no continuations to wait for.
+      if (kind !== K_UPLINK && kind !== K_WAKE && kind !== K_SEGMENT) this.dirty = true;
       if (this.failure) this.throwFailure();
     }
     if (until !== Number.POSITIVE_INFINITY && until > this.now_) this.now_ = until;

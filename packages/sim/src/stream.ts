@@ -640,6 +640,7 @@ export function onSegment(sim: Simulation, slot: number, queued: boolean): void 
   q.release(slot);
   pipe.delivered += size;
   if (fin) pipe.finArrived = true;
+  sim.dirty = true; // the reader's listeners run
   reader.flush();
 }
 

@@ -238,4 +238,26 @@ describe('stream faults', () => {
     expect(traffic.byType.get('piece')?.sent).toEqual({ messages: 2, bytes: 6 });
     expect(sim.metrics.host(b!.index).streams.received.bytes).toBe(7);
   });
+
+  it('async data handlers finish before virtual time moves on (finite bandwidth too)', async () => {
+    const sim = new Simulation({
+      seed: 1,
+      latency: latency.uniform(5, 15),
+      upload: 50_000,
+      download: 80_000,
+    });
+    const [a, b] = sim.addHosts(2);
+    const lags: number[] = [];
+    await b!.net.listen({ port: 6000 }, (connection) => {
+      connection.on('data', async () => {
+        const arrived = b!.clock.now();
+        for (let i = 0; i < 100; i++) await null;
+        lags.push(b!.clock.now() - arrived);
+      });
+    });
+    sim.at(0, () => send(a!, b!, 200_000));
+    await sim.run();
+    expect(lags.length).toBeGreaterThan(10);
+    expect(lags.every((lag) => lag === 0)).toBe(true);
+  });
 });
