@@ -9,8 +9,16 @@
  * writes. No timers live here: the session's periodic tick reads `lastReceivedAt` /
  * `lastSentAt` to send keep-alives and drop idle peers.
  */
-import { type Address, type Clock, type Connection, Emitter, ProtocolError } from '@p2pkit/core';
+import {
+  type Address,
+  allocBytes,
+  type Clock,
+  type Connection,
+  Emitter,
+  ProtocolError,
+} from '@p2pkit/core';
 import type { RC4 } from '../mse/rc4.js';
+import { MessageId } from './constants.js';
 import {
   decodeExtendedHandshake,
   type ExtendedHandshake,
@@ -69,6 +77,13 @@ export interface PeerWireOptions {
   readonly limits?: Partial<ParserLimits>;
   /** Flush the write buffer at once past this many bytes (default 256 KiB). */
   readonly flushBytes?: number;
+}
+
+function writeU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
 }
 
 const FAST_ONLY = new Set<WireMessage['type']>([
@@ -210,7 +225,14 @@ export class PeerWire extends Emitter<PeerWireEvents> {
   }
 
   have(index: number): void {
-    this.#send({ type: 'have', index });
+    // The most frequent message of a swarm (every piece, to every peer): encoded in place.
+    if (this.#closed) return;
+    const at = this.#reserve(9);
+    const out = this.#out!;
+    writeU32(out, at, 5);
+    out[at + 4] = MessageId.have;
+    writeU32(out, at + 5, index);
+    this.#queued();
   }
 
   bitfield(bits: Uint8Array): void {
@@ -228,11 +250,24 @@ export class PeerWire extends Emitter<PeerWireEvents> {
   }
 
   request(index: number, begin: number, length: number): void {
-    this.#send({ type: 'request', index, begin, length });
+    this.#sendBlockRef(MessageId.request, index, begin, length);
   }
 
   cancel(index: number, begin: number, length: number): void {
-    this.#send({ type: 'cancel', index, begin, length });
+    this.#sendBlockRef(MessageId.cancel, index, begin, length);
+  }
+
+  /** request and cancel (one per block), encoded in place. */
+  #sendBlockRef(id: number, index: number, begin: number, length: number): void {
+    if (this.#closed) return;
+    const at = this.#reserve(17);
+    const out = this.#out!;
+    writeU32(out, at, 13);
+    out[at + 4] = id;
+    writeU32(out, at + 5, index);
+    writeU32(out, at + 9, begin);
+    writeU32(out, at + 13, length);
+    this.#queued();
   }
 
   reject(index: number, begin: number, length: number): void {
@@ -319,11 +354,13 @@ export class PeerWire extends Emitter<PeerWireEvents> {
   #reserve(n: number, bulk = false): number {
     const need = this.#outLength + n;
     if (this.#out === undefined) {
-      // A batch of piece messages fills up to flushBytes plus one message: allocate that at
-      // once (growing by doubling would copy it three times). Control messages stay small.
-      this.#out = new Uint8Array(Math.max(need, bulk ? n : 256));
+      // Piece messages: exactly one message (a burst grows by doubling). Control messages:
+      // 128 bytes carved from core's shared slabs (allocBytes): no backing store of its own to
+      // allocate and collect, and flush()'s subarray stays a cheap view (a subarray of a small
+      // on-heap array would force V8 to move it off the heap).
+      this.#out = bulk ? new Uint8Array(need) : allocBytes(Math.max(need, 128));
     } else if (need > this.#out.length) {
-      const next = new Uint8Array(Math.max(need, this.#out.length * 2));
+      const next = allocBytes(Math.max(need, this.#out.length * 2));
       next.set(this.#out.subarray(0, this.#outLength));
       this.#out = next;
     }
