@@ -193,7 +193,7 @@ function formatEta(seconds: number | undefined): string {
 /** A progress bar on stderr (a status line every few seconds when stderr is not a terminal). */
 function progressBar(label: string): { update(p: TorrentProgress): void; stop(): void } {
   const bar = new SingleBar({
-    format: `${label} [{bar}] {percentage}% | {done}/{size} MiB | {rate} | {peers} peers | ETA {eta}`,
+    format: `${label} [{bar}] {percentage}% | {done}/{size} MiB | {rate} | {peers} peers | ETA {left}`,
     hideCursor: true,
     noTTYOutput: true,
     notTTYSchedule: 5000,
@@ -207,7 +207,7 @@ function progressBar(label: string): { update(p: TorrentProgress): void; stop():
         size: (p.length / MiB).toFixed(1),
         rate: p.state === 'seeding' ? `up ${formatRate(p.uploadRate)}` : formatRate(p.downloadRate),
         peers: p.peers,
-        eta:
+        left:
           p.state === 'metadata'
             ? 'fetching metadata'
             : p.state === 'seeding'
