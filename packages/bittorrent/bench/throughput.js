@@ -204,7 +204,10 @@ if (pairs.includes('ours-ours') && pairs.includes('aria2-aria2')) {
 await mkdir(join(here, 'results'), { recursive: true });
 summary.loadAverage = loadavg();
 summary.measuredAt = new Date().toISOString();
-await writeFile(join(here, 'results', `throughput-${sizeMiB}MiB.json`), `${JSON.stringify(summary, null, 2)}\n`);
+await writeFile(
+  join(here, 'results', `throughput-${sizeMiB}MiB.json`),
+  `${JSON.stringify(summary, null, 2)}\n`,
+);
 await tracker.close();
 await runtime.close();
 await rm(work, { recursive: true, force: true });

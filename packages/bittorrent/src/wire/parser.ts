@@ -3,7 +3,8 @@
  * against a per-message cap as soon as the 5 header bytes are in, BEFORE any buffer is
  * allocated for the body, so a peer announcing 2^31 bytes costs us 5 bytes. Messages that sit
  * whole inside one received chunk are decoded in place (views, no copy); only a message split
- * across chunks is assembled, into a buffer of exactly its size.
+ * across chunks is assembled, into a buffer of exactly its size. (Core's FrameDecoder has one
+ * cap for every frame; the peer wire needs a cap per message id, known after the fifth byte.)
  */
 import { DecodeError } from '@p2pkit/core';
 import { BLOCK_SIZE, DEFAULT_MAX_MESSAGE_LENGTH, MessageId } from './constants.js';
