@@ -176,6 +176,10 @@ export class Torrent extends Emitter<TorrentEvents> {
   #nextPeerId = 1;
   readonly #candidates = new Map<string, Candidate>();
   readonly #dialing = new Set<string>();
+  /** Outgoing connections still in their handshake. */
+  readonly #handshaking = new Set<Connection>();
+  /** Aborts dials in flight when the torrent stops. */
+  readonly #abort = new AbortController();
   readonly #banned = new Set<string>();
   readonly #buffers = new Map<number, PieceBuffer>();
   readonly #failed = new Map<number, PieceBuffer>();
@@ -336,6 +340,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = 'stopped';
     this.#runtime.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#abort.abort();
+    for (const connection of this.#handshaking) connection.destroy();
+    this.#handshaking.clear();
     for (const peer of [...this.#peers.values()]) peer.wire.destroy();
     this.#peers.clear();
     this.#candidates.clear();
@@ -553,6 +560,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     const connection = await this.#runtime.net.dial(address, {
       timeoutMs: this.#settings.connectTimeoutMs,
       localHost: this.#ctx.host,
+      signal: this.#abort.signal,
     });
     if (this.#isStopped()) {
       connection.destroy();
@@ -563,6 +571,8 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   /** The handshake on a fresh connection; failures come wrapped in HandshakeFailure. */
   async #handshake(connection: Connection, encryption: OutgoingEncryption): Promise<Established> {
+    // stop() destroys connections still in their handshake (which then rejects).
+    this.#handshaking.add(connection);
     try {
       return await handshakeOutgoing({
         connection,
@@ -581,6 +591,8 @@ export class Torrent extends Emitter<TorrentEvents> {
       });
     } catch (error) {
       throw new HandshakeFailure(error);
+    } finally {
+      this.#handshaking.delete(connection);
     }
   }
 

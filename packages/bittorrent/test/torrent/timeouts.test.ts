@@ -94,6 +94,38 @@ describe('bitfields with spare bits set', () => {
   });
 });
 
+describe('stop() with connections in flight', () => {
+  it('aborts dials and handshakes in progress: nothing stays open, no time has to pass', async () => {
+    const hub = createMemoryNetwork();
+    const runtime = hub.runtime('10.0.0.2');
+    const data = createRandom(5).bytes(3 * 16384);
+    const { metainfo } = await createMetainfo(memorySource('f', [{ path: [], data }]), {
+      hasher: runtime.hash,
+      pieceLength: 16384,
+    });
+    // One peer that accepts and never says a word, one that does not answer at all.
+    const silent = await hub.runtime('10.0.0.7').net.listen({ port: 6881 }, () => {});
+    hub.blackhole('10.0.0.8');
+    const leecher = await createClient({
+      runtime,
+      storage: (layout) => createMemoryStorage(layout),
+      settings: { announce: false },
+    });
+    const torrent = await leecher.add(metainfo, {
+      peers: [
+        { host: '10.0.0.7', port: 6881 },
+        { host: '10.0.0.8', port: 6881 },
+      ],
+    });
+    await settle();
+    expect(torrent.peerCount).toBe(0);
+    await silent.close();
+    await leecher.stop();
+    await settle();
+    expect(hub.openHandles()).toBe(0);
+  });
+});
+
 describe('session timers (manual clock)', () => {
   it('sends keep-alives to a quiet peer and drops it once silent for idleTimeoutMs', async () => {
     const { hub, seeder, torrent, metainfo } = await setup();
