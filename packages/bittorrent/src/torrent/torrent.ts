@@ -141,6 +141,8 @@ interface PieceBuffer {
 }
 
 const UT_METADATA_ID = 1;
+const SELF = 'connection to ourselves';
+const DUPLICATE = 'already connected';
 
 /** A connection was made but its handshake failed (the peer is there, maybe not speaking MSE). */
 class HandshakeFailure extends Error {
@@ -541,7 +543,9 @@ export class Torrent extends Emitter<TorrentEvents> {
         return;
       }
       candidate.failures = 0;
-      this.attach(established, false, candidate.address);
+      const refusal = this.attach(established, false, candidate.address);
+      // Ourselves (trackers list us too) or a peer already connected by another address: done.
+      if (refusal === SELF || refusal === DUPLICATE) this.#candidates.delete(key);
     } catch (error) {
       candidate.failures++;
       // Back off: 10 s, 20 s, 40 s ... up to 10 min; forget a peer after 8 failures.
@@ -608,14 +612,14 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   /** Takes over a connection whose handshake is done (dialed by us, or accepted by the client). */
-  attach(established: Established, incoming: boolean, dialed?: Address): void {
+  attach(established: Established, incoming: boolean, dialed?: Address): string | undefined {
     const { connection, remote } = established;
     const refusal = this.#refusal(established);
     if (refusal) {
       this.#runtime.log.enabled &&
         this.#runtime.log('refusing peer %s: %s', formatAddress(connection.remoteAddress), refusal);
       connection.destroy();
-      return;
+      return refusal;
     }
     const meta = this.#meta;
     const wire = new PeerWire({
@@ -661,6 +665,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       incoming,
       encryption: established.encryption,
     });
+    return undefined;
   }
 
   /** Why a connection cannot be attached, or undefined when it can. */
@@ -668,9 +673,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     const { connection, remote } = established;
     if (this.#isStopped()) return 'stopped';
     if (this.#banned.has(connection.remoteAddress.host)) return 'banned';
-    if (sameBytes(remote.peerId, this.#ctx.peerId)) return 'connection to ourselves';
+    if (sameBytes(remote.peerId, this.#ctx.peerId)) return SELF;
     for (const peer of this.#peers.values()) {
-      if (sameBytes(peer.wire.remote.peerId, remote.peerId)) return 'already connected';
+      if (sameBytes(peer.wire.remote.peerId, remote.peerId)) return DUPLICATE;
     }
     if (this.#peers.size >= this.#settings.maxPeers) return 'too many peers';
     return undefined;

@@ -126,6 +126,58 @@ describe('stop() with connections in flight', () => {
   });
 });
 
+describe('our own address in the peer list (trackers list the announcer too)', () => {
+  it('is dialed once, recognised by its peer id, and forgotten', async () => {
+    const hub = createMemoryNetwork();
+    const base = hub.runtime('10.0.0.2');
+    let selfDials = 0;
+    const runtime: Runtime = {
+      ...base,
+      net: {
+        ...base.net,
+        maxDatagramSize: base.net.maxDatagramSize,
+        // Reachable under a second address too (as behind a NAT, or bound to 0.0.0.0).
+        listen: async (o, f) => {
+          const main = await base.net.listen(o, f);
+          const alias = await base.net.listen({ host: '10.0.0.3', port: main.address.port }, f);
+          return {
+            address: main.address,
+            close: async () => {
+              await main.close();
+              await alias.close();
+            },
+          };
+        },
+        bind: (o, f) => base.net.bind(o, f),
+        dial: (address, options) => {
+          if (address.host === '10.0.0.3') selfDials++;
+          return base.net.dial(address, options);
+        },
+      },
+    };
+    const data = createRandom(6).bytes(2 * 16384);
+    const { metainfo } = await createMetainfo(memorySource('f', [{ path: [], data }]), {
+      hasher: runtime.hash,
+      pieceLength: 16384,
+    });
+    const client = await createClient({
+      runtime,
+      storage: (layout) => createMemoryStorage(layout),
+      settings: { announce: false },
+    });
+    const torrent = await client.add(metainfo);
+    // As a tracker would: our own address as others see it (the host check cannot tell).
+    torrent.addPeers([{ host: '10.0.0.3', port: client.address.port }]);
+    for (let i = 0; i < 30; i++) {
+      hub.clock.advance(1000);
+      await settle();
+    }
+    expect(selfDials).toBe(1);
+    expect(torrent.peerCount).toBe(0);
+    await client.stop();
+  });
+});
+
 describe('session timers (manual clock)', () => {
   it('sends keep-alives to a quiet peer and drops it once silent for idleTimeoutMs', async () => {
     const { hub, seeder, torrent, metainfo } = await setup();
