@@ -819,7 +819,13 @@ export class Torrent extends Emitter<TorrentEvents> {
       if (peer.seed) picker.peerSeedLost();
       else if (peer.pieces) picker.peerBitfieldLost(peer.pieces);
     }
-    this.#exchange?.removeSource(peer.id, this.#runtime.clock.now());
+    const now = this.#runtime.clock.now();
+    this.#exchange?.removeSource(peer.id, now);
+    // Do not redial at once: 10 s, or a minute for a connection that did not last.
+    const address = peer.listenAddress;
+    const candidate = address && this.#candidates.get(formatAddress(address));
+    if (candidate)
+      candidate.nextAttemptAt = now + (now - peer.connectedAt < 30_000 ? 60_000 : 10_000);
     if (this.#state !== 'stopped') {
       // Others may take over its blocks; a slot may have freed up.
       for (const other of this.#peers.values()) this.#scheduleFill(other);
