@@ -5,7 +5,7 @@
 //   node bench/throughput.js [--size MiB] [--piece KiB] [--runs N] [--pairs ours-ours,aria2-aria2,...]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,9 @@ const here = new URL('.', import.meta.url).pathname;
 
 const work = join(tmpdir(), `p2pkit-bt-bench-${process.pid}`);
 await mkdir(join(work, 'seed'), { recursive: true });
+// Gigabytes of temporary files: removed however the run ends.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+process.on('SIGINT', () => process.exit(130));
 const dataPath = join(work, 'seed', 'data.bin');
 {
   const file = await open(dataPath, 'w');
