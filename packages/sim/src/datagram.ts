@@ -55,7 +55,7 @@ export class SimDatagramSocket implements DatagramSocket {
       this.closed = true;
       const sockets = this.owner.udp;
       if (sockets?.get(this.port) === this) sockets.delete(this.port);
-      if (this.owner.udpFirst === this) this.owner.udpFirst = undefined;
+      this.owner.sim.socketClosed(this);
     }
     return RESOLVED;
   }

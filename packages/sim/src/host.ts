@@ -50,8 +50,6 @@ export class SimHost implements Runtime {
   /** @internal */ random_: Random | undefined;
   /** @internal */ log_: Logger | undefined;
   /** @internal */ udp: Map<number, SimDatagramSocket> | undefined;
-  /** @internal The first bound socket: most hosts have one, and delivery skips the Map. */
-  udpFirst: SimDatagramSocket | undefined;
   /** @internal */ listeners: Map<number, SimListener> | undefined;
   /** @internal Ports taken by client connections (TCP namespace, with listeners). */
   tcpPorts: Set<number> | undefined;

@@ -95,7 +95,7 @@ export class SimNetwork implements Network {
     if (typeof port !== 'number') return Promise.reject(port);
     const socket = new SimDatagramSocket(owner, port, onDatagram);
     sockets.set(port, socket);
-    owner.udpFirst ??= socket;
+    owner.sim.socketBound(socket);
     return Promise.resolve(socket);
   }
 

@@ -148,6 +148,23 @@ describe('datagrams', () => {
     await sim.run();
     expect(atC.got).toHaveLength(1);
   });
+  it('custom addresses (even ones that look like another host’s default) resolve correctly', async () => {
+    const sim = new Simulation({ seed: 1 });
+    const odd = sim.addHost({ address: '10.0.0.3' }); // index 0, but looks like index 2's default
+    const plain = sim.addHost(); // 10.0.0.2
+    expect(() => sim.addHost()).toThrow(/taken/); // index 2's default, 10.0.0.3, is taken
+    const named = sim.addHost({ address: '192.168.7.7' });
+    const atOdd = await recorder(odd);
+    const atNamed = await recorder(named);
+    const out = await plain.net.bind({}, () => {});
+    out.send(new Uint8Array([1]), { host: '10.0.0.3', port: 5000 });
+    out.send(new Uint8Array([2]), { host: '192.168.7.7', port: 5000 });
+    out.send(new Uint8Array([3]), { host: '10.0.0.03', port: 5000 });
+    await sim.run();
+    expect(atOdd.got.map((g) => g.data[0])).toEqual([1]);
+    expect(atNamed.got.map((g) => g.data[0])).toEqual([2]);
+    expect(sim.metrics.drops.unreachable).toBe(1);
+  });
 });
 
 describe('latency models', () => {
