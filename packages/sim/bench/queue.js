@@ -208,7 +208,7 @@ class SimQueue {
   }
   push(time, payload) {
     const slot = this.q.alloc(5);
-    this.q.setN(slot, payload);
+    this.q.n[slot] = payload;
     this.q.push(time, slot);
   }
   peek() {
@@ -216,7 +216,7 @@ class SimQueue {
   }
   pop() {
     const slot = this.q.pop();
-    const payload = this.q.n(slot);
+    const payload = this.q.n[slot];
     this.q.release(slot);
     return payload;
   }

@@ -379,12 +379,12 @@ export class Simulation {
     if (typeof action !== 'function') throw invalidOption('at(): action must be a function');
     const q = this.queue;
     const slot = q.alloc(K_CALL);
-    q.setA(slot, action);
+    q.a[slot] = action;
     q.push(time, slot);
-    const gen = q.gen(slot);
+    const gen = q.gen[slot]!;
     return {
       cancel: () => {
-        if (q.gen(slot) === gen && q.kind(slot) === K_CALL) q.cancel(slot);
+        if (q.gen[slot]! === gen && q.kind[slot]! === K_CALL) q.cancel(slot);
       },
     };
   }
@@ -640,11 +640,11 @@ export class Simulation {
     if (interval && delay < 1) delay = 1;
     const q = this.queue;
     const slot = q.alloc(interval ? K_INTERVAL : K_TIMEOUT);
-    q.setA(slot, callback);
-    q.setB(slot, host);
-    q.setN(slot, delay);
+    q.a[slot] = callback;
+    q.b[slot] = host;
+    q.n[slot] = delay;
     q.push(this.now_ + delay, slot);
-    return (q.gen(slot) * SLOT_LIMIT + slot + 1) as unknown as TimerHandle;
+    return (q.gen[slot]! * SLOT_LIMIT + slot + 1) as unknown as TimerHandle;
   }
 
   /** @internal */
@@ -653,9 +653,9 @@ export class Simulation {
     const h = (handle as number) - 1;
     const slot = h % SLOT_LIMIT;
     const q = this.queue;
-    if (!(slot >= 0) || slot >= q.capacity || q.gen(slot) !== (h - slot) / SLOT_LIMIT) return;
-    const kind = q.kind(slot);
-    if ((kind === K_TIMEOUT || kind === K_INTERVAL) && q.b(slot) === host) q.cancel(slot);
+    if (!(slot >= 0) || slot >= q.kind.length || q.gen[slot]! !== (h - slot) / SLOT_LIMIT) return;
+    const kind = q.kind[slot]!;
+    if ((kind === K_TIMEOUT || kind === K_INTERVAL) && q.b[slot] === host) q.cancel(slot);
   }
 
   /** @internal A datagram socket was bound: the first one per host gets the fast path. */
@@ -753,10 +753,10 @@ export class Simulation {
   ): void {
     const q = this.queue;
     const slot = q.alloc(K_DATAGRAM);
-    q.setA(slot, from);
-    q.setB(slot, data);
-    q.setN(slot, port);
-    q.setY(slot, type);
+    q.a[slot] = from;
+    q.b[slot] = data;
+    q.n[slot] = port;
+    q.y[slot] = type;
     this.route(slot, src, dst, false, 0);
   }
 
@@ -770,7 +770,7 @@ export class Simulation {
   ): number {
     const q = this.queue;
     const slot = q.alloc(kind);
-    q.setA(slot, connection);
+    q.a[slot] = connection;
     return this.route(slot, src, dst, true, notBefore);
   }
 
@@ -781,8 +781,8 @@ export class Simulation {
    */
   route(slot: number, src: number, dst: number, reliable: boolean, notBefore: number): number {
     const q = this.queue;
-    q.setX(slot, dst);
-    q.setZ(slot, src);
+    q.x[slot] = dst;
+    q.z[slot] = src;
     if (this.rules) {
       if (this.partitioned && this.group[src] !== this.group[dst]) {
         if (!reliable) {
@@ -810,17 +810,17 @@ export class Simulation {
   /** Sends a parked packet again (after heal or release). */
   private reroute(slot: number): void {
     const q = this.queue;
-    const kind = q.kind(slot);
-    const src = q.z(slot);
-    const dst = q.x(slot);
+    const kind = q.kind[slot]!;
+    const src = q.z[slot]!;
+    const dst = q.x[slot]!;
     if (kind === K_DATAGRAM) {
       this.route(slot, src, dst, false, 0);
     } else if (kind === K_SYNACK) {
-      const client = q.a(slot) as SimConnection;
+      const client = q.a[slot] as SimConnection;
       q.release(slot);
       sendSynAck(this, client, src);
     } else if (kind === K_RST) {
-      const target = q.a(slot) as SimConnection;
+      const target = q.a[slot] as SimConnection;
       this.route(slot, src, dst, true, target.in?.lastArrival ?? 0);
     } else {
       this.route(slot, src, dst, true, 0);
@@ -841,7 +841,7 @@ export class Simulation {
   private scheduleSample(time: number, series: TimeSeries): void {
     const q = this.queue;
     const slot = q.alloc(K_SAMPLE);
-    q.setA(slot, series);
+    q.a[slot] = series;
     q.push(time, slot);
     this.background++;
   }
@@ -874,7 +874,7 @@ export class Simulation {
         this.now_ = t;
       }
       const slot = q.pop();
-      const kind = q.kind(slot);
+      const kind = q.kind[slot]!;
       this.dispatchGuarded(slot);
       executed++;
       // Uplink and window events never call user code, nor does a segment that only joins a
@@ -905,10 +905,10 @@ export class Simulation {
     const q = this.queue;
     const now = this.now_;
     this.events++;
-    switch (q.kind(slot)) {
+    switch (q.kind[slot]!) {
       case K_TIMEOUT: {
-        const host = q.b(slot) as SimHost;
-        const callback = q.a(slot) as () => void;
+        const host = q.b[slot] as SimHost;
+        const callback = q.a[slot] as () => void;
         q.release(slot);
         if (!host.alive_) return;
         this.eventHost = host.index;
@@ -917,13 +917,13 @@ export class Simulation {
         return;
       }
       case K_INTERVAL: {
-        const host = q.b(slot) as SimHost;
+        const host = q.b[slot] as SimHost;
         if (!host.alive_) {
           q.release(slot);
           return;
         }
-        const callback = q.a(slot) as () => void;
-        q.push(now + q.n(slot), slot);
+        const callback = q.a[slot] as () => void;
+        q.push(now + q.n[slot]!, slot);
         this.eventHost = host.index;
         if (this.hashing) this.trace.event(K_INTERVAL, now, host.index, 0);
         callback();
@@ -934,15 +934,15 @@ export class Simulation {
         return;
       case K_SEGMENT:
       case K_DELIVER: {
-        const kind = q.kind(slot);
-        const pipe = q.a(slot) as Pipe;
+        const kind = q.kind[slot]!;
+        const pipe = q.a[slot] as Pipe;
         this.eventHost = pipe.dstIndex;
-        if (this.hashing) this.trace.event(kind, now, pipe.dstIndex, q.n(slot));
+        if (this.hashing) this.trace.event(kind, now, pipe.dstIndex, q.n[slot]!);
         onSegment(this, slot, kind === K_DELIVER);
         return;
       }
       case K_UPLINK: {
-        const host = q.a(slot) as SimHost;
+        const host = q.a[slot] as SimHost;
         q.release(slot);
         if (!host.alive_) return;
         this.eventHost = host.index;
@@ -952,7 +952,7 @@ export class Simulation {
         return;
       }
       case K_WAKE: {
-        const pipe = q.a(slot) as Pipe;
+        const pipe = q.a[slot] as Pipe;
         q.release(slot);
         this.eventHost = pipe.srcIndex;
         if (this.hashing) this.trace.event(K_WAKE, now, pipe.srcIndex, 0);
@@ -960,7 +960,7 @@ export class Simulation {
         return;
       }
       case K_CALL: {
-        const action = q.a(slot) as () => unknown;
+        const action = q.a[slot] as () => unknown;
         q.release(slot);
         this.eventHost = -1;
         if (this.hashing) this.trace.event(K_CALL, now, -1, 0);
@@ -970,7 +970,7 @@ export class Simulation {
         return;
       }
       case K_SAMPLE: {
-        const series = q.a(slot) as TimeSeries;
+        const series = q.a[slot] as TimeSeries;
         q.release(slot);
         this.background--;
         this.events--; // Background: not part of the history.
@@ -985,11 +985,11 @@ export class Simulation {
   /** Stream control and connection events (rarer than data, kept out of the main switch). */
   private dispatchConnection(slot: number, now: number): void {
     const q = this.queue;
-    const kind = q.kind(slot);
-    const connection = q.a(slot) as SimConnection;
-    const port = q.n(slot);
-    const dst = q.x(slot);
-    const error = q.b(slot) as Error | undefined;
+    const kind = q.kind[slot]!;
+    const connection = q.a[slot] as SimConnection;
+    const port = q.n[slot]!;
+    const dst = q.x[slot]!;
+    const error = q.b[slot] as Error | undefined;
     q.release(slot);
     this.eventHost = connection.owner.index;
     if (this.hashing) this.trace.event(kind, now, connection.owner.index, port);
@@ -1023,11 +1023,11 @@ export class Simulation {
 
   private deliverDatagram(slot: number, now: number): void {
     const q = this.queue;
-    const from = q.a(slot) as Address;
-    const data = q.b(slot) as Uint8Array;
-    const port = q.n(slot);
-    const index = q.x(slot);
-    const type = q.y(slot);
+    const from = q.a[slot] as Address;
+    const data = q.b[slot] as Uint8Array;
+    const port = q.n[slot]!;
+    const index = q.x[slot]!;
+    const type = q.y[slot]!;
     q.release(slot);
     if (this.hashing) {
       this.trace.event(K_DATAGRAM, now, index, data.length);

@@ -300,8 +300,8 @@ export class SimConnection extends Emitter<ConnectionEvents> implements Connecti
     const sim = this.owner.sim;
     const q = sim.queue;
     const slot = q.alloc(K_CLOSE);
-    q.setA(slot, this);
-    q.setB(slot, error);
+    q.a[slot] = this;
+    q.b[slot] = error;
     q.push(sim.now, slot);
   }
 
@@ -312,7 +312,7 @@ export class SimConnection extends Emitter<ConnectionEvents> implements Connecti
     const sim = this.owner.sim;
     const q = sim.queue;
     const slot = q.alloc(K_FLUSH);
-    q.setA(slot, this);
+    q.a[slot] = this;
     q.push(sim.now, slot);
   }
 
@@ -323,7 +323,7 @@ export class SimConnection extends Emitter<ConnectionEvents> implements Connecti
     const sim = this.owner.sim;
     const q = sim.queue;
     const slot = q.alloc(K_DRAIN);
-    q.setA(slot, this);
+    q.a[slot] = this;
     q.push(sim.now, slot);
   }
 
@@ -398,8 +398,8 @@ export function dial(owner: SimHost, address: Address, options: DialOptions): Pr
     if (signal) signal.addEventListener('abort', onAbort!, { once: true });
     const q = sim.queue;
     const slot = q.alloc(K_SYN);
-    q.setA(slot, connection);
-    q.setN(slot, address.port);
+    q.a[slot] = connection;
+    q.n[slot] = address.port;
     sim.route(slot, owner.index, dst, true, 0);
   });
 }
@@ -580,7 +580,7 @@ export function serveUplink(host: SimHost): void {
     host.uplinkBusy = true;
     const q = sim.queue;
     const slot = q.alloc(K_UPLINK);
-    q.setA(slot, host);
+    q.a[slot] = host;
     q.push(done, slot);
     afterSend(pipe);
     return;
@@ -603,9 +603,9 @@ function emitSegment(pipe: Pipe, size: number, sentAt: number, fin: boolean): vo
   pipe.lastArrival = t;
   const q = sim.queue;
   const slot = q.alloc(K_SEGMENT);
-  q.setA(slot, pipe);
-  q.setN(slot, size);
-  q.setX(slot, fin ? 1 : 0);
+  q.a[slot] = pipe;
+  q.n[slot] = size;
+  q.x[slot] = fin ? 1 : 0;
   q.push(t, slot);
 }
 
@@ -619,9 +619,9 @@ function afterSend(pipe: Pipe): void {
 /** A segment arrives at the receiver's access link (K_SEGMENT) or leaves its downlink (K_DELIVER). */
 export function onSegment(sim: Simulation, slot: number, queued: boolean): void {
   const q = sim.queue;
-  const pipe = q.a(slot) as Pipe;
-  const size = q.n(slot);
-  const fin = q.x(slot) === 1;
+  const pipe = q.a[slot] as Pipe;
+  const size = q.n[slot]!;
+  const fin = q.x[slot]! === 1;
   const reader = pipe.dst;
   if (!reader || reader.destroyed_ || !reader.owner.alive_) {
     q.release(slot);
@@ -633,7 +633,7 @@ export function onSegment(sim: Simulation, slot: number, queued: boolean): void 
     if (t < sim.now) t = sim.now;
     t += (size * 1000) / host.download;
     host.downlinkFree = t;
-    q.setKind(slot, K_DELIVER);
+    q.kind[slot] = K_DELIVER;
     q.push(t, slot);
     return;
   }
@@ -690,7 +690,7 @@ function scheduleWake(pipe: Pipe, time: number): void {
   pipe.wakePending = true;
   const q = pipe.sim.queue;
   const slot = q.alloc(K_WAKE);
-  q.setA(slot, pipe);
+  q.a[slot] = pipe;
   q.push(time, slot);
 }
 

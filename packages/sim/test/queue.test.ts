@@ -22,7 +22,7 @@ describe('EventQueue', () => {
         for (const o of ops) {
           if ('push' in o) {
             const slot = q.alloc(K);
-            q.setN(slot, id);
+            q.n[slot] = id;
             ids.set(slot, id);
             q.push(o.push, slot);
             model.push({ time: o.push, seq: seq++, id: id++, slot });
@@ -36,7 +36,7 @@ describe('EventQueue', () => {
             const expected = model.shift()!;
             expect(t).toBe(expected.time);
             const slot = q.pop();
-            expect(q.n(slot)).toBe(expected.id);
+            expect(q.n[slot]!).toBe(expected.id);
             q.release(slot);
           } else if (model.length > 0) {
             const victim = model[o.cancel % model.length]!;
@@ -55,7 +55,7 @@ describe('EventQueue', () => {
     const slots: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       const slot = q.alloc(K);
-      q.setN(slot, i);
+      q.n[slot] = i;
       q.push(20_000 - i, slot); // reverse time order
       slots.push(slot);
     }
@@ -70,7 +70,7 @@ describe('EventQueue', () => {
       expect(t).toBeGreaterThan(last);
       last = t;
       const slot = q.pop();
-      expect(q.n(slot) % 4).toBe(0);
+      expect(q.n[slot]! % 4).toBe(0);
       q.release(slot);
       count++;
     }
@@ -80,12 +80,12 @@ describe('EventQueue', () => {
   it('recycles slots and bumps their generation, so stale handles are recognisable', () => {
     const q = new EventQueue();
     const a = q.alloc(K);
-    const gen = q.gen(a);
+    const gen = q.gen[a]!;
     q.push(1, a);
     q.peekTime();
     q.release(q.pop());
     const b = q.alloc(K);
     expect(b).toBe(a);
-    expect(q.gen(b)).not.toBe(gen);
+    expect(q.gen[b]!).not.toBe(gen);
   });
 });
