@@ -13,6 +13,10 @@
  * Cancelling is lazy: the slot is marked dead and skipped when it reaches the top; when dead
  * entries outnumber live ones the heap is rebuilt without them, so cancelled timers (every RPC
  * that gets its answer cancels one) cannot pile up.
+ *
+ * Measured and rejected: accessor methods over the fields (30 % fewer events/s: the dispatcher
+ * is large, and the calls exhaust TurboFan's inlining budget), and interleaving each slot's
+ * fields and each heap key's (time, seq) into one cache line (no faster at 10^5 hosts).
  */
 
 /** Slot kinds 0 and 1 are the queue's own; the simulator defines the rest. */
