@@ -56,6 +56,8 @@ export interface RouteResult {
   owner: Peer;
   hops: number;
   timeouts: number;
+  /** The owner candidates that followed the owner in the namer's successor list (iterative). */
+  alternates?: Peer[];
 }
 
 /** The answer this node gives to a FIND_SUCCESSOR step for `key`. */
@@ -125,11 +127,12 @@ export async function iterativeLookup(
     if (dead.has(peer.key)) continue;
     if (++steps > MAX_STEPS) break;
     if (level.owners) {
-      if (!confirm || peer.key === self.key) return { owner: peer, hops, timeouts };
+      const alternates = level.peers.slice(level.next);
+      if (!confirm || peer.key === self.key) return { owner: peer, hops, timeouts, alternates };
       try {
         await io.ping(peer, signal);
         trace?.({ peer, kind: 'ping', ok: true });
-        return { owner: peer, hops, timeouts };
+        return { owner: peer, hops, timeouts, alternates };
       } catch (error) {
         if (!(error instanceof TimeoutError) && !isUnreachable(error)) throw error;
         trace?.({ peer, kind: 'ping', ok: false });

@@ -96,6 +96,8 @@ export interface ChordStats {
 }
 
 const encoder = new TextEncoder();
+/** Lookups of our own id a join tries through its bootstrap before it fails. */
+const JOIN_ATTEMPTS = 3;
 
 export class ChordNode extends Emitter<ChordEvents> {
   readonly options: ResolvedOptions;
@@ -121,6 +123,8 @@ export class ChordNode extends Emitter<ChordEvents> {
   readonly #verified = new Map<string, Id>();
   /** Client mode: lookups start at this ring member (see useGateway). */
   #gateway: Peer | undefined;
+  /** The peer we joined through: a last resort when every other contact is gone. */
+  #bootstrap: Peer | undefined;
 
   constructor(options: ChordOptions) {
     super();
@@ -207,6 +211,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       setSuccessors: (list) => this.#setSuccessors(list),
       peerFailed: (peer, force) => this.#peerFailed(peer, force),
       tidy: () => this.#kv?.store.expire(this.runtime.clock.now()),
+      bootstrap: () => this.#bootstrap,
       warn: (error) => this.#warn(error),
     });
     this.#state = 'running';
@@ -270,9 +275,27 @@ export class ChordNode extends Emitter<ChordEvents> {
     if (via.key === t.self.key)
       throw new P2PError('cannot join through itself', 'ERR_INVALID_ARGUMENT');
     const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
-    const result = await this.#route(t.self.id, { signal: options.signal, via: [via], deadline });
+    // A lost datagram must not fail a join: try again (within the deadline) before giving up.
+    let result: RouteResult | undefined;
+    for (let attempt = 1; result === undefined; attempt++) {
+      try {
+        result = await this.#route(t.self.id, { signal: options.signal, via: [via], deadline });
+      } catch (error) {
+        const retry =
+          error instanceof P2PError &&
+          (error.code === 'ERR_LOOKUP_FAILED' || error.code === 'ERR_TIMEOUT') &&
+          attempt < JOIN_ATTEMPTS &&
+          this.runtime.clock.now() < deadline;
+        if (!retry) throw error;
+      }
+    }
     t.predecessor = undefined;
-    if (result.owner.key !== t.self.key) this.#setSuccessors([result.owner]);
+    this.#bootstrap = via;
+    // The namer's successor list from the owner on is our first successor list: a node that
+    // joins with a single successor is cut off if that one fails before stabilize runs.
+    if (result.owner.key !== t.self.key) {
+      this.#setSuccessors([result.owner, ...(result.alternates ?? [])]);
+    }
     await this.stabilize();
   }
 

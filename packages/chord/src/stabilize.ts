@@ -35,6 +35,8 @@ export interface MaintenanceHost {
   peerFailed(peer: Peer, force: boolean): void;
   /** Runs after each check_predecessor round (housekeeping: tombstones). */
   tidy(): void;
+  /** The peer this node joined through, if any. */
+  bootstrap(): Peer | undefined;
   warn(error: unknown): void;
 }
 
@@ -148,11 +150,21 @@ export class Maintenance {
   async #rejoin(): Promise<void> {
     const h = this.#h;
     const t = h.table;
+    // Anyone we still know, then the peers we gave up on (they may be back), then the node we
+    // joined through.
     const known = [...t.fingers, ...(t.predecessor ? [t.predecessor] : [])];
+    for (const { peer } of this.#graveyard.values()) known.push(peer);
+    const bootstrap = h.bootstrap();
+    if (bootstrap) known.push(bootstrap);
+    const tried = new Set<string>();
     for (const via of known) {
+      if (tried.has(via.key) || via.key === t.self.key) continue;
+      tried.add(via.key);
       try {
         const r = await h.route(t.self.id, [via]);
-        if (r.owner.key !== t.self.key) h.setSuccessors([r.owner]);
+        // If the ring still has us (we own our id), the candidates after us are our successors.
+        const list = [r.owner, ...(r.alternates ?? [])].filter((p) => p.key !== t.self.key);
+        if (list.length > 0) h.setSuccessors(list);
         return;
       } catch {
         h.peerFailed(via, false);

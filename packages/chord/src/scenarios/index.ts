@@ -4,6 +4,7 @@
  * imports this.
  */
 
+export { RingOracle } from '../oracle.js';
 export {
   type ChurnResult,
   churnRun,

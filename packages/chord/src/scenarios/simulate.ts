@@ -276,13 +276,18 @@ function startChurn(
       const [node] = await world.spawn(1);
       stats.joins++;
       joining.add(node!);
-      if (via) await node!.join(via.address).catch(() => {});
+      const joined = via
+        ? await node!.join(via.address).then(
+            () => true,
+            () => false,
+          )
+        : false;
       joining.delete(node!);
+      // A node whose join failed is not in the ring: it is not an owner or a lookup origin.
+      if (!joined) world.crash(node!);
       changed();
     });
   };
   nextFailure();
   nextJoin();
 }
-
-export { RingOracle };
