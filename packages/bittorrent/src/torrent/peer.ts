@@ -14,8 +14,14 @@ export interface OutgoingRequest {
   readonly begin: number;
   readonly length: number;
   readonly at: number;
-  /** We sent a cancel; with BEP 6 an answer (piece or reject) still comes. */
+  /** We sent a cancel (or gave up on it); with BEP 6 an answer (piece or reject) still comes. */
   cancelled: boolean;
+  /**
+   * Answers still due: request messages sent for this block minus pieces and rejects received
+   * (2 when a cancelled request was asked again). BEP 6 answers every request once, so the
+   * entry lives until the last one, and no answer ever looks unrequested.
+   */
+  answers: number;
 }
 
 /** Key of a block request: piece index and block number (16 KiB aligned, as we request). */

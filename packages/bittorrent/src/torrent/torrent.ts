@@ -1038,15 +1038,21 @@ export class Torrent extends Emitter<TorrentEvents> {
       const key = blockKey(r.index, r.begin);
       const old = peer.requests.get(key);
       if (old && !old.cancelled) continue;
-      // A cancelled request still awaiting its answer is simply revived.
-      peer.requests.set(key, {
-        index: r.index,
-        begin: r.begin,
-        length: r.length,
-        at: now,
-        cancelled: false,
-      });
       peer.active++;
+      if (old) {
+        // A cancelled request still awaiting its answer is asked again: two answers are due.
+        old.cancelled = false;
+        old.answers++;
+      } else {
+        peer.requests.set(key, {
+          index: r.index,
+          begin: r.begin,
+          length: r.length,
+          at: now,
+          cancelled: false,
+          answers: 1,
+        });
+      }
       wire.request(r.index, r.begin, r.length);
     }
   }
@@ -1067,10 +1073,33 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const other of this.#peers.values()) if (other !== peer) this.#scheduleFill(other);
   }
 
+  /**
+   * Our requests to `peer` timed out: their blocks go back to the picker for others. With BEP 6
+   * every request still gets an answer, so they are cancelled and remembered as such: a late
+   * piece is then a known race, not an unrequested piece that closes the connection.
+   */
+  #abandonRequests(peer: TorrentPeer): void {
+    if (!peer.wire.features.fast) {
+      this.#dropRequests(peer);
+      return;
+    }
+    const picker = this.#picker;
+    for (const r of peer.requests.values()) {
+      if (r.cancelled) continue;
+      r.cancelled = true;
+      picker?.release(peer.id, r.index, r.begin);
+      peer.wire.cancel(r.index, r.begin, r.length);
+    }
+    peer.active = 0;
+    for (const other of this.#peers.values()) if (other !== peer) this.#scheduleFill(other);
+  }
+
   #onReject(peer: TorrentPeer, ref: BlockRef): void {
     const key = blockKey(ref.index, ref.begin);
     const request = peer.requests.get(key);
     if (!request || request.length !== ref.length) return; // a late reject for something we gave up
+    // One of two answers (a cancelled request asked again): the other one is still due.
+    if (--request.answers > 0) return;
     peer.requests.delete(key);
     if (!request.cancelled) {
       peer.active--;
@@ -1091,8 +1120,13 @@ export class Torrent extends Emitter<TorrentEvents> {
       if (peer.wire.features.fast) throw new ProtocolError(`unrequested piece ${index}/${begin}`);
       return;
     }
-    peer.requests.delete(key);
     if (!request.cancelled) peer.active--;
+    if (--request.answers > 0) {
+      // The data is here; the answer to the other request message is still due.
+      request.cancelled = true;
+    } else {
+      peer.requests.delete(key);
+    }
     const now = this.#runtime.clock.now();
     peer.lastBlockAt = now;
     peer.snubbed = false;
@@ -1388,7 +1422,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       const silent = now - peer.lastBlockAt;
       if (peer.active > 0 && silent >= s.requestTimeoutMs) {
         // It sits on our requests: let others fetch those blocks, start its pipeline over.
-        this.#dropRequests(peer);
+        this.#abandonRequests(peer);
         peer.queueTarget = Math.min(peer.queueTarget, s.initialQueue);
         peer.lastBlockAt = now;
       }
