@@ -7,7 +7,7 @@
  *
  * --quick shrinks every experiment (a smoke run; the report then says so).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -79,91 +79,104 @@ function svg(name, text) {
 }
 
 async function timed(id, fn) {
-  if (only && !only.has(id)) return;
   const t = performance.now();
   log(`${id}: running${quick ? ' (quick)' : ''}...`);
   await fn();
   log(`${id}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
+const experiments = [];
+
 // ---------------------------------------------------------------- CH-LB-1
-await timed('CH-LB-1', async () => {
-  const N = quick ? 1000 : 10_000;
-  const seeds = quick ? 2 : 5;
-  const ks = quick ? [1, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const rows = [];
-  for (const k of ks) {
-    const K = k * 100_000 * (N / 10_000);
-    const runs = [];
-    for (let s = 1; s <= seeds; s++)
-      runs.push(placement({ nodes: N, keys: K, seed: s }).keysPerNode);
-    const avg = (f) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
-    rows.push({
-      k,
-      K,
-      mean: avg((r) => r.mean),
-      p1: avg((r) => r.p1),
-      p99: avg((r) => r.p99),
-      max: avg((r) => r.max),
-    });
-  }
-  results['CH-LB-1'] = { nodes: N, seeds, rows };
-  const at5 = rows.find((r) => r.k === 5);
-  const lines = [
-    `### CH-LB-1 — load balance, one id per node (SIGCOMM §6.2, ToN Fig. 8)`,
-    '',
-    `N = ${N} nodes, K keys, ${seeds} seeds per K (placement by the ring's owner rule; ids = SHA-1 of "host:port", keys = SHA-1 of the key string). Keys per node:`,
-    '',
-    '| K | mean | 1st pct | 99th pct | max | published 99th [fig] |',
-    '|---|---|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.K} | ${r2(r.mean)} | ${r2(r.p1)} | ${r2(r.p99)} | ${r2(r.max)} | ${N === 10_000 ? C1_P99[r.k - 1] : '—'} |`,
-    ),
-    '',
-    `At K = 5×10^5 (mean ${r2(at5.mean)}): 99th/mean = **${r2(at5.p99 / at5.mean)}** (paper 4.6×, target [4.2, 5.1]) ${check('CH-LB-1', '99th/mean in [4.2, 5.1]', at5.p99 / at5.mean >= 4.2 && at5.p99 / at5.mean <= 5.1)}; 1st percentile **${r2(at5.p1)}** (paper 0, target ≤ 1) ${check('CH-LB-1', '1st percentile <= 1', at5.p1 <= 1)}; max/mean **${r2(at5.max / at5.mean)}** (paper 9.1×, target [7, 13]) ${check('CH-LB-1', 'max/mean in [7, 13]', at5.max / at5.mean >= 7 && at5.max / at5.mean <= 13)}.`,
-    '',
-    svg(
-      'lb-keys-per-node.svg',
-      lineChart(
-        {
-          title: `Keys per node, N = ${N} (Fig. 8)`,
-          xLabel: 'keys (×10^5)',
-          yLabel: 'keys per node',
-        },
-        [
-          { name: 'ours: 99th', points: rows.map((r) => [r.k, r.p99]) },
-          { name: 'ours: mean', points: rows.map((r) => [r.k, r.mean]) },
-          { name: 'ours: 1st', points: rows.map((r) => [r.k, r.p1]) },
-          ...(N === 10_000
-            ? [
-                {
-                  name: 'paper: 99th',
-                  dashed: true,
-                  points: rows.map((r) => [r.k, C1_P99[r.k - 1]]),
-                },
-              ]
-            : []),
-        ],
+experiments.push({
+  id: 'CH-LB-1',
+  async run() {
+    const N = quick ? 1000 : 10_000;
+    const seeds = quick ? 2 : 5;
+    const ks = quick ? [1, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const rows = [];
+    for (const k of ks) {
+      const K = k * 100_000 * (N / 10_000);
+      const runs = [];
+      for (let s = 1; s <= seeds; s++)
+        runs.push(placement({ nodes: N, keys: K, seed: s }).keysPerNode);
+      const avg = (f) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+      rows.push({
+        k,
+        K,
+        mean: avg((r) => r.mean),
+        p1: avg((r) => r.p1),
+        p99: avg((r) => r.p99),
+        max: avg((r) => r.max),
+      });
+    }
+    return { nodes: N, seeds, rows };
+  },
+  render(result) {
+    const { nodes: N, seeds, rows } = result;
+
+    const at5 = rows.find((r) => r.k === 5);
+    const lines = [
+      `### CH-LB-1 — load balance, one id per node (SIGCOMM §6.2, ToN Fig. 8)`,
+      '',
+      `N = ${N} nodes, K keys, ${seeds} seeds per K (placement by the ring's owner rule; ids = SHA-1 of "host:port", keys = SHA-1 of the key string). Keys per node:`,
+      '',
+      '| K | mean | 1st pct | 99th pct | max | published 99th [fig] |',
+      '|---|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.K} | ${r2(r.mean)} | ${r2(r.p1)} | ${r2(r.p99)} | ${r2(r.max)} | ${N === 10_000 ? C1_P99[r.k - 1] : '—'} |`,
       ),
-    ),
-  ];
-  sections.push(lines.join('\n'));
+      '',
+      `At K = 5×10^5 (mean ${r2(at5.mean)}): 99th/mean = **${r2(at5.p99 / at5.mean)}** (paper 4.6×, target [4.2, 5.1]) ${check('CH-LB-1', '99th/mean in [4.2, 5.1]', at5.p99 / at5.mean >= 4.2 && at5.p99 / at5.mean <= 5.1)}; 1st percentile **${r2(at5.p1)}** (paper 0, target ≤ 1) ${check('CH-LB-1', '1st percentile <= 1', at5.p1 <= 1)}; max/mean **${r2(at5.max / at5.mean)}** (paper 9.1×, target [7, 13]) ${check('CH-LB-1', 'max/mean in [7, 13]', at5.max / at5.mean >= 7 && at5.max / at5.mean <= 13)}.`,
+      '',
+      svg(
+        'lb-keys-per-node.svg',
+        lineChart(
+          {
+            title: `Keys per node, N = ${N} (Fig. 8)`,
+            xLabel: 'keys (×10^5)',
+            yLabel: 'keys per node',
+          },
+          [
+            { name: 'ours: 99th', points: rows.map((r) => [r.k, r.p99]) },
+            { name: 'ours: mean', points: rows.map((r) => [r.k, r.mean]) },
+            { name: 'ours: 1st', points: rows.map((r) => [r.k, r.p1]) },
+            ...(N === 10_000
+              ? [
+                  {
+                    name: 'paper: 99th',
+                    dashed: true,
+                    points: rows.map((r) => [r.k, C1_P99[r.k - 1]]),
+                  },
+                ]
+              : []),
+          ],
+        ),
+      ),
+    ];
+    return lines.join('\n');
+  },
 });
 
 // ---------------------------------------------------------------- CH-LB-VN
-await timed('CH-LB-VN', async () => {
-  const N = quick ? 1000 : 10_000;
-  const K = quick ? 100_000 : 1_000_000;
-  const rows = [];
-  for (const v of [1, 2, 5, 10, 20]) {
-    const s = placement({ nodes: N, keys: K, virtualNodes: v, seed: 1 }).keysPerNode;
-    rows.push({ v, ...s });
-  }
-  results['CH-LB-VN'] = { nodes: N, keys: K, rows };
-  const r20 = rows.find((r) => r.v === 20);
-  sections.push(
-    [
+experiments.push({
+  id: 'CH-LB-VN',
+  async run() {
+    const N = quick ? 1000 : 10_000;
+    const K = quick ? 100_000 : 1_000_000;
+    const rows = [];
+    for (const v of [1, 2, 5, 10, 20]) {
+      const s = placement({ nodes: N, keys: K, virtualNodes: v, seed: 1 }).keysPerNode;
+      rows.push({ v, ...s });
+    }
+    return { nodes: N, keys: K, rows };
+  },
+  render(result) {
+    const { nodes: N, keys: K, rows } = result;
+
+    const r20 = rows.find((r) => r.v === 20);
+    return [
       `### CH-LB-VN — load balance with virtual nodes (ToN Fig. 9)`,
       '',
       `N = ${N} real nodes, K = ${K} keys (mean ${K / N}); each real node runs v virtual nodes (full Chord nodes on consecutive ports, so every id is still nodeId(host, port)). Keys per real node:`,
@@ -193,287 +206,336 @@ await timed('CH-LB-VN', async () => {
           ],
         ),
       ),
-    ].join('\n'),
-  );
+    ].join('\n');
+  },
 });
 
 // ---------------------------------------------------------------- CH-PATH
-await timed('CH-PATH', async () => {
-  const ks = quick ? [6, 8, 10] : [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const rows = [];
-  let pdf12;
-  for (const k of ks) {
-    const lookups = quick ? 2000 : k === 12 ? 50_000 : 10_000;
-    const r = await pathLength({ k, lookups, seed: 1 });
-    rows.push({ k, n: r.nodes, lookups, ...r.hops, wrong: r.wrong, failed: r.failed });
-    if (k === 12) pdf12 = r.pdf;
-    log(`  N = 2^${k}: mean ${r3(r.hops.mean)}`);
-  }
-  results['CH-PATH'] = { rows, pdf12 };
-  const lines = [
-    `### CH-PATH — path length vs N (SIGCOMM §6.3, ToN Fig. 10)`,
-    '',
-    "N = 2^k nodes with a single successor (as the SIGCOMM simulator), fingers built directly, iterative lookups of random keys from random nodes over the simulated network; hops = finger forwardings until the key's predecessor (spec §5.1).",
-    '',
-    '| N | lookups | mean | 1st | 99th | max | published mean (1st, 99th) [fig] | ½·log2 N | check |',
-    '|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const p = C3[r.k];
-    const ok = r.k < 6 || Math.abs(r.mean - r.k / 2) <= 0.35;
-    const c =
-      r.k >= 6 && r.k <= 12
-        ? check(
-            'CH-PATH',
-            `N=2^${r.k}: |mean - k/2| <= 0.35`,
-            ok && r.wrong === 0 && r.failed === 0,
-          )
-        : '';
+experiments.push({
+  id: 'CH-PATH',
+  async run() {
+    const ks = quick ? [6, 8, 10] : [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+    const rows = [];
+    let pdf12;
+    for (const k of ks) {
+      const lookups = quick ? 2000 : k === 12 ? 50_000 : 10_000;
+      const r = await pathLength({ k, lookups, seed: 1 });
+      rows.push({ k, n: r.nodes, lookups, ...r.hops, wrong: r.wrong, failed: r.failed });
+      if (k === 12) pdf12 = r.pdf;
+      log(`  N = 2^${k}: mean ${r3(r.hops.mean)}`);
+    }
+    return { rows, pdf12 };
+  },
+  render(result) {
+    const { rows, pdf12 } = result;
+
+    const lines = [
+      `### CH-PATH — path length vs N (SIGCOMM §6.3, ToN Fig. 10)`,
+      '',
+      "N = 2^k nodes with a single successor (as the SIGCOMM simulator), fingers built directly, iterative lookups of random keys from random nodes over the simulated network; hops = finger forwardings until the key's predecessor (spec §5.1).",
+      '',
+      '| N | lookups | mean | 1st | 99th | max | published mean (1st, 99th) [fig] | ½·log2 N | check |',
+      '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const r of rows) {
+      const p = C3[r.k];
+      const ok = r.k < 6 || Math.abs(r.mean - r.k / 2) <= 0.35;
+      const c =
+        r.k >= 6 && r.k <= 12
+          ? check(
+              'CH-PATH',
+              `N=2^${r.k}: |mean - k/2| <= 0.35`,
+              ok && r.wrong === 0 && r.failed === 0,
+            )
+          : '';
+      lines.push(
+        `| ${r.n} | ${r.lookups} | ${r3(r.mean)} | ${r.p1} | ${r.p99} | ${r.max} | ${p[0]} (${p[1]}, ${p[2]}) | ${r.k / 2} | ${c} |`,
+      );
+    }
     lines.push(
-      `| ${r.n} | ${r.lookups} | ${r3(r.mean)} | ${r.p1} | ${r.p99} | ${r.max} | ${p[0]} (${p[1]}, ${p[2]}) | ${r.k / 2} | ${c} |`,
+      '',
+      `Wrong owners: ${rows.reduce((a, r) => a + r.wrong, 0)}; failed lookups: ${rows.reduce((a, r) => a + r.failed, 0)}.`,
     );
-  }
-  lines.push(
-    '',
-    `Wrong owners: ${rows.reduce((a, r) => a + r.wrong, 0)}; failed lookups: ${rows.reduce((a, r) => a + r.failed, 0)}.`,
-  );
-  if (pdf12) {
-    const row12 = rows.find((r) => r.k === 12);
-    const mode = pdf12.indexOf(Math.max(...pdf12));
-    const binsOk = C4.every((p, h) => Math.abs((pdf12[h] ?? 0) - p) <= 0.03);
+    if (pdf12) {
+      const row12 = rows.find((r) => r.k === 12);
+      const mode = pdf12.indexOf(Math.max(...pdf12));
+      const binsOk = C4.every((p, h) => Math.abs((pdf12[h] ?? 0) - p) <= 0.03);
+      lines.push(
+        '',
+        `N = 2^12: mean **${r3(row12.mean)}** (target [5.65, 6.05]) ${check('CH-PATH', 'k=12 mean in [5.65, 6.05]', row12.mean >= 5.65 && row12.mean <= 6.05)}; mode **${mode}** (target 5 or 6) ${check('CH-PATH', 'k=12 mode in {5, 6}', mode === 5 || mode === 6)}; 1st percentile **${row12.p1}** (target 2 ± 1) ${check('CH-PATH', 'k=12 1st pct 2 +- 1', Math.abs(row12.p1 - 2) <= 1)}; 99th **${row12.p99}** (target 10 ± 1) ${check('CH-PATH', 'k=12 99th pct 10 +- 1', Math.abs(row12.p99 - 10) <= 1)}; every PDF bin within ±0.03 of Fig. 10(b) ${check('CH-PATH', 'k=12 PDF bins +- 0.03', binsOk)}.`,
+        '',
+        `| hops | ${C4.map((_, h) => h).join(' | ')} |`,
+        `|---|${C4.map(() => '---').join('|')}|`,
+        `| ours | ${C4.map((_, h) => r3(pdf12[h] ?? 0)).join(' | ')} |`,
+        `| Fig. 10(b) | ${C4.join(' | ')} |`,
+        '',
+        svg(
+          'path-pdf.svg',
+          barChart(
+            {
+              title: 'Path length PDF, N = 2^12 (Fig. 10(b))',
+              xLabel: 'hops',
+              yLabel: 'fraction of lookups',
+            },
+            C4.map((_, h) => h),
+            [
+              { name: 'ours', values: C4.map((_, h) => pdf12[h] ?? 0) },
+              { name: 'paper', values: C4 },
+            ],
+          ),
+        ),
+      );
+    }
     lines.push(
-      '',
-      `N = 2^12: mean **${r3(row12.mean)}** (target [5.65, 6.05]) ${check('CH-PATH', 'k=12 mean in [5.65, 6.05]', row12.mean >= 5.65 && row12.mean <= 6.05)}; mode **${mode}** (target 5 or 6) ${check('CH-PATH', 'k=12 mode in {5, 6}', mode === 5 || mode === 6)}; 1st percentile **${row12.p1}** (target 2 ± 1) ${check('CH-PATH', 'k=12 1st pct 2 +- 1', Math.abs(row12.p1 - 2) <= 1)}; 99th **${row12.p99}** (target 10 ± 1) ${check('CH-PATH', 'k=12 99th pct 10 +- 1', Math.abs(row12.p99 - 10) <= 1)}; every PDF bin within ±0.03 of Fig. 10(b) ${check('CH-PATH', 'k=12 PDF bins +- 0.03', binsOk)}.`,
-      '',
-      `| hops | ${C4.map((_, h) => h).join(' | ')} |`,
-      `|---|${C4.map(() => '---').join('|')}|`,
-      `| ours | ${C4.map((_, h) => r3(pdf12[h] ?? 0)).join(' | ')} |`,
-      `| Fig. 10(b) | ${C4.join(' | ')} |`,
       '',
       svg(
-        'path-pdf.svg',
-        barChart(
-          {
-            title: 'Path length PDF, N = 2^12 (Fig. 10(b))',
-            xLabel: 'hops',
-            yLabel: 'fraction of lookups',
-          },
-          C4.map((_, h) => h),
+        'path-vs-n.svg',
+        lineChart(
+          { title: 'Path length vs N (Fig. 10(a))', xLabel: 'N', yLabel: 'hops', logX: true },
           [
-            { name: 'ours', values: C4.map((_, h) => pdf12[h] ?? 0) },
-            { name: 'paper', values: C4 },
+            { name: 'ours (1st..99th)', points: rows.map((r) => [r.n, r.mean, r.p1, r.p99]) },
+            { name: 'paper mean', dashed: true, points: rows.map((r) => [r.n, C3[r.k][0]]) },
+            {
+              name: '½·log2 N',
+              dashed: true,
+              color: '#999',
+              points: rows.map((r) => [r.n, r.k / 2]),
+            },
           ],
         ),
       ),
     );
-  }
-  lines.push(
-    '',
-    svg(
-      'path-vs-n.svg',
-      lineChart(
-        { title: 'Path length vs N (Fig. 10(a))', xLabel: 'N', yLabel: 'hops', logX: true },
-        [
-          { name: 'ours (1st..99th)', points: rows.map((r) => [r.n, r.mean, r.p1, r.p99]) },
-          { name: 'paper mean', dashed: true, points: rows.map((r) => [r.n, C3[r.k][0]]) },
-          {
-            name: '½·log2 N',
-            dashed: true,
-            color: '#999',
-            points: rows.map((r) => [r.n, r.k / 2]),
-          },
-        ],
-      ),
-    ),
-  );
-  sections.push(lines.join('\n'));
+    return lines.join('\n');
+  },
 });
 
 // ---------------------------------------------------------------- CH-FAIL-SL
-await timed('CH-FAIL-SL', async () => {
-  const ps = [0.1, 0.2, 0.3, 0.4, 0.5];
-  const rows = [];
-  for (const p of ps) {
-    const r = await failWithSuccessorList({
-      nodes: 1000,
-      p,
-      lookups: quick ? 1000 : 10_000,
-      seed: 1,
-    });
-    rows.push(r);
-    log(
-      `  p = ${p}: path ${r3(r.path.mean)}, timeouts ${r3(r.timeouts.mean)}, wrong ${r.wrong}, failed ${r.failed}`,
-    );
-  }
-  results['CH-FAIL-SL'] = rows;
-  const lines = [
-    `### CH-FAIL-SL — simultaneous failures with a successor list (ToN Table II)`,
-    '',
-    `N = 1000, r = 20, ring built then frozen (no stabilization; dead fingers are found only by timeouts), each node fails with probability p, then ${rows[0].lookups} iterative lookups from live nodes with the ToN retry rule; 500 ms timeouts, delays uniform in [10, 100] ms. Path = hops to the key's predecessor; timeouts = contacts to dead nodes.`,
-    '',
-    '| p | failed nodes | path mean (1st, 99th) | paper | timeouts mean (1st, 99th) | paper | wrong | failed | check |',
-    '|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const c = C6[r.p];
-    const ok =
-      r.wrong === 0 &&
-      r.failed === 0 &&
-      Math.abs(r.path.mean - c[0]) <= 0.3 &&
-      Math.abs(r.timeouts.mean - c[3]) <= 0.3 * c[3];
+experiments.push({
+  id: 'CH-FAIL-SL',
+  async run() {
+    const ps = [0.1, 0.2, 0.3, 0.4, 0.5];
+    const rows = [];
+    for (const p of ps) {
+      const r = await failWithSuccessorList({
+        nodes: 1000,
+        p,
+        lookups: quick ? 1000 : 10_000,
+        seed: 1,
+      });
+      rows.push(r);
+      log(
+        `  p = ${p}: path ${r3(r.path.mean)}, timeouts ${r3(r.timeouts.mean)}, wrong ${r.wrong}, failed ${r.failed}`,
+      );
+    }
+    return rows;
+  },
+  render(result) {
+    const rows = result;
+
+    const lines = [
+      `### CH-FAIL-SL — simultaneous failures with a successor list (ToN Table II)`,
+      '',
+      `N = 1000, r = 20, ring built then frozen (no stabilization; dead fingers are found only by timeouts), each node fails with probability p, then ${rows[0].lookups} iterative lookups from live nodes with the ToN retry rule; 500 ms timeouts, delays uniform in [10, 100] ms. Path = hops to the key's predecessor; timeouts = contacts to dead nodes.`,
+      '',
+      '| p | failed nodes | path mean (1st, 99th) | paper | timeouts mean (1st, 99th) | paper | wrong | failed | check |',
+      '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const r of rows) {
+      const c = C6[r.p];
+      const ok =
+        r.wrong === 0 &&
+        r.failed === 0 &&
+        Math.abs(r.path.mean - c[0]) <= 0.3 &&
+        Math.abs(r.timeouts.mean - c[3]) <= 0.3 * c[3];
+      lines.push(
+        `| ${r.p} | ${r.failedNodes} | ${r3(r.path.mean)} (${r.path.p1}, ${r.path.p99}) | ${c[0]} (${c[1]}, ${c[2]}) | ${r3(r.timeouts.mean)} (${r.timeouts.p1}, ${r.timeouts.p99}) | ${c[3]} (${c[4]}, ${c[5]}) | ${r.wrong} | ${r.failed} | ${check('CH-FAIL-SL', `p=${r.p}: 0 wrong, path +-0.3, timeouts +-30%`, ok)} |`,
+      );
+    }
     lines.push(
-      `| ${r.p} | ${r.failedNodes} | ${r3(r.path.mean)} (${r.path.p1}, ${r.path.p99}) | ${c[0]} (${c[1]}, ${c[2]}) | ${r3(r.timeouts.mean)} (${r.timeouts.p1}, ${r.timeouts.p99}) | ${c[3]} (${c[4]}, ${c[5]}) | ${r.wrong} | ${r.failed} | ${check('CH-FAIL-SL', `p=${r.p}: 0 wrong, path +-0.3, timeouts +-30%`, ok)} |`,
-    );
-  }
-  lines.push(
-    '',
-    svg(
-      'fail-successor-list.svg',
-      lineChart(
-        {
-          title: 'Failures with a successor list (ToN Table II)',
-          xLabel: 'fraction of nodes failed',
-          yLabel: 'per lookup',
-        },
-        [
-          { name: 'ours: path', points: rows.map((r) => [r.p, r.path.mean]) },
-          { name: 'ours: timeouts', points: rows.map((r) => [r.p, r.timeouts.mean]) },
-          { name: 'paper: path', dashed: true, points: rows.map((r) => [r.p, C6[r.p][0]]) },
-          { name: 'paper: timeouts', dashed: true, points: rows.map((r) => [r.p, C6[r.p][3]]) },
-        ],
+      '',
+      svg(
+        'fail-successor-list.svg',
+        lineChart(
+          {
+            title: 'Failures with a successor list (ToN Table II)',
+            xLabel: 'fraction of nodes failed',
+            yLabel: 'per lookup',
+          },
+          [
+            { name: 'ours: path', points: rows.map((r) => [r.p, r.path.mean]) },
+            { name: 'ours: timeouts', points: rows.map((r) => [r.p, r.timeouts.mean]) },
+            { name: 'paper: path', dashed: true, points: rows.map((r) => [r.p, C6[r.p][0]]) },
+            { name: 'paper: timeouts', dashed: true, points: rows.map((r) => [r.p, C6[r.p][3]]) },
+          ],
+        ),
       ),
-    ),
-  );
-  sections.push(lines.join('\n'));
+    );
+    return lines.join('\n');
+  },
 });
 
 // ---------------------------------------------------------------- CH-FAIL-NOREP
-await timed('CH-FAIL-NOREP', async () => {
-  const ps = quick ? [0.2] : [0.01, 0.025, 0.05, 0.1, 0.15, 0.2];
-  const rows = [];
-  for (const p of ps) {
-    const r = await failWithoutReplication({
-      nodes: quick ? 1000 : 10_000,
-      keys: quick ? 100_000 : 1_000_000,
-      p,
-      lookups: quick ? 5000 : 20_000,
-      seed: 1,
-      onProgress: (what) => log(`  p = ${p}: ${what}`),
-    });
-    rows.push(r);
-    log(`  p = ${p}: failed ${r3(r.failedFraction)}, lost ${r3(r.lostKeys)}`);
-  }
-  results['CH-FAIL-NOREP'] = rows;
-  const lines = [
-    `### CH-FAIL-NOREP — simultaneous failures, no replication (SIGCOMM §6.4, Fig. 11)`,
-    '',
-    `N = ${rows[0].nodes}, ${rows[0].keys} keys; a fraction p of the nodes fails at once; the ring then stabilizes (until every successor and predecessor pointer is right); ${rows[0].lookups} lookups of random keys, correct only if they reach the node originally responsible.`,
-    '',
-    '| p | keys lost (all keys) | keys lost (looked-up keys) | failed lookups | paper [fig] | stabilized after | check |',
-    '|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const ok = Math.abs(r.failedFraction - r.lostLookedUp) <= 0.005;
+experiments.push({
+  id: 'CH-FAIL-NOREP',
+  async run() {
+    const ps = quick ? [0.2] : [0.01, 0.025, 0.05, 0.1, 0.15, 0.2];
+    const rows = [];
+    for (const p of ps) {
+      const r = await failWithoutReplication({
+        nodes: quick ? 1000 : 10_000,
+        keys: quick ? 100_000 : 1_000_000,
+        p,
+        lookups: quick ? 5000 : 20_000,
+        seed: 1,
+        onProgress: (what) => log(`  p = ${p}: ${what}`),
+      });
+      rows.push(r);
+      log(`  p = ${p}: failed ${r3(r.failedFraction)}, lost ${r3(r.lostKeys)}`);
+    }
+    return rows;
+  },
+  render(result) {
+    const rows = result;
+
+    const lines = [
+      `### CH-FAIL-NOREP — simultaneous failures, no replication (SIGCOMM §6.4, Fig. 11)`,
+      '',
+      `N = ${rows[0].nodes}, ${rows[0].keys} keys; a fraction p of the nodes fails at once; the ring then stabilizes (until every successor and predecessor pointer is right); ${rows[0].lookups} lookups of random keys, correct only if they reach the node originally responsible.`,
+      '',
+      '| p | keys lost (all keys) | keys lost (looked-up keys) | failed lookups | paper [fig] | stabilized after | check |',
+      '|---|---|---|---|---|---|---|',
+    ];
+    for (const r of rows) {
+      const ok = Math.abs(r.failedFraction - r.lostLookedUp) <= 0.005;
+      lines.push(
+        `| ${r.p} | ${r3(r.lostKeys)} | ${r3(r.lostLookedUp)} | ${r3(r.failedFraction)} | ${C5[r.p] ?? '—'} | ${Math.round(r.convergeMs / 1000)} s | ${r.p === 0.2 ? check('CH-FAIL-NOREP', 'p=0.2: failed = lost +- 0.5 pp', ok) : mark(ok)} |`,
+      );
+    }
     lines.push(
-      `| ${r.p} | ${r3(r.lostKeys)} | ${r3(r.lostLookedUp)} | ${r3(r.failedFraction)} | ${C5[r.p] ?? '—'} | ${Math.round(r.convergeMs / 1000)} s | ${r.p === 0.2 ? check('CH-FAIL-NOREP', 'p=0.2: failed = lost +- 0.5 pp', ok) : mark(ok)} |`,
-    );
-  }
-  lines.push(
-    '',
-    "Routing adds no failures: a lookup fails exactly when the key's node died.",
-    '',
-    svg(
-      'fail-no-replication.svg',
-      lineChart(
-        {
-          title: 'Failed lookups vs failed nodes (Fig. 11)',
-          xLabel: 'fraction of nodes failed',
-          yLabel: 'fraction of lookups failed',
-        },
-        [
-          { name: 'ours', points: rows.map((r) => [r.p, r.failedFraction]) },
+      '',
+      "Routing adds no failures: a lookup fails exactly when the key's node died.",
+      '',
+      svg(
+        'fail-no-replication.svg',
+        lineChart(
           {
-            name: 'keys lost',
-            dashed: true,
-            color: '#999',
-            points: rows.map((r) => [r.p, r.lostKeys]),
+            title: 'Failed lookups vs failed nodes (Fig. 11)',
+            xLabel: 'fraction of nodes failed',
+            yLabel: 'fraction of lookups failed',
           },
-          {
-            name: 'paper',
-            dashed: true,
-            points: rows.filter((r) => C5[r.p] !== undefined).map((r) => [r.p, C5[r.p]]),
-          },
-        ],
+          [
+            { name: 'ours', points: rows.map((r) => [r.p, r.failedFraction]) },
+            {
+              name: 'keys lost',
+              dashed: true,
+              color: '#999',
+              points: rows.map((r) => [r.p, r.lostKeys]),
+            },
+            {
+              name: 'paper',
+              dashed: true,
+              points: rows.filter((r) => C5[r.p] !== undefined).map((r) => [r.p, C5[r.p]]),
+            },
+          ],
+        ),
       ),
-    ),
-  );
-  sections.push(lines.join('\n'));
+    );
+    return lines.join('\n');
+  },
 });
 
 // ---------------------------------------------------------------- CH-CHURN
-await timed('CH-CHURN', async () => {
-  const rates = [0.05, 0.2, 0.4];
-  const rows = [];
-  for (const rate of rates) {
-    const r = await churnRun({
-      nodes: quick ? 500 : 1000,
-      rate,
-      lookups: quick ? 500 : 10_000,
-      warmupMs: quick ? 300_000 : 1_800_000,
-      seed: 1,
-      onProgress: (done, total) => {
-        if (done % 2000 < 60) log(`  R = ${rate}: ${done}/${total}`);
-      },
-    });
-    rows.push(r);
-    log(
-      `  R = ${rate}: path ${r3(r.path.mean)}, timeouts ${r3(r.timeouts.mean)}, failures ${r2(r.failuresPer10k)}/10^4`,
-    );
-  }
-  results['CH-CHURN'] = rows;
-  const lines = [
-    `### CH-CHURN — lookups under churn (ToN Table III)`,
-    '',
-    `Start with ${rows[0].nodes} nodes (ring built directly), r = 20; joins and voluntary leaves each a Poisson process at rate R per second; stabilization every [15, 45] s (successor list plus one finger per round); delays exponential with mean 50 ms; a node is dead after 500 ms without an answer; departure optimizations on (leaving nodes hand over and notify their neighbours). ${rows[0].lookups} iterative lookups, one per second for the whole system, after ${quick ? 300 : 1800} s of churn, judged against the current successor among the joined live nodes.`,
-    '',
-    '| R (per s) | path mean (1st, 99th) | paper | timeouts mean (1st, 99th) | paper | failures per 10^4 | paper | joins / leaves | check |',
-    '|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const c = C8[r.rate];
-    const ok =
-      Math.abs(r.path.mean - 3.82) <= 0.3 && r.timeouts.mean <= 0.7 && r.failuresPer10k <= 50;
-    lines.push(
-      `| ${r.rate} | ${r3(r.path.mean)} (${r.path.p1}, ${r.path.p99}) | ${c[0]} (${c[1]}, ${c[2]}) | ${r3(r.timeouts.mean)} (${r.timeouts.p1}, ${r.timeouts.p99}) | ${c[3]} (${c[4]}, ${c[5]}) | ${r2(r.failuresPer10k)} | ${c[6]} | ${r.joins} / ${r.leaves} | ${quick ? mark(ok) : check('CH-CHURN', `R=${r.rate}: path 3.82 +- 0.3, timeouts <= 0.7, failures <= 50/10^4`, ok)} |`,
-    );
-  }
-  lines.push(
-    '',
-    `Simulator cost: ${rows.map((r) => `R = ${r.rate}: ${Math.round(r.simulatedMs / 1000)} s simulated, ${r.events} events in ${Math.round(r.wallMs / 1000)} s wall`).join('; ')}.`,
-    '',
-    svg(
-      'churn.svg',
-      lineChart(
-        {
-          title: 'Lookups under churn (ToN Table III)',
-          xLabel: 'joins and leaves per second, each',
-          yLabel: 'per lookup',
+experiments.push({
+  id: 'CH-CHURN',
+  async run() {
+    const rates = [0.05, 0.2, 0.4];
+    const rows = [];
+    for (const rate of rates) {
+      const r = await churnRun({
+        nodes: quick ? 500 : 1000,
+        rate,
+        lookups: quick ? 500 : 10_000,
+        warmupMs: quick ? 300_000 : 1_800_000,
+        seed: 1,
+        onProgress: (done, total) => {
+          if (done % 2000 < 60) log(`  R = ${rate}: ${done}/${total}`);
         },
-        [
-          { name: 'ours: path', points: rows.map((r) => [r.rate, r.path.mean]) },
-          { name: 'ours: timeouts', points: rows.map((r) => [r.rate, r.timeouts.mean]) },
-          { name: 'paper: path', dashed: true, points: rows.map((r) => [r.rate, C8[r.rate][0]]) },
+      });
+      rows.push(r);
+      log(
+        `  R = ${rate}: path ${r3(r.path.mean)}, timeouts ${r3(r.timeouts.mean)}, failures ${r2(r.failuresPer10k)}/10^4`,
+      );
+    }
+    return rows;
+  },
+  render(result, quick) {
+    const rows = result;
+
+    const lines = [
+      `### CH-CHURN — lookups under churn (ToN Table III)`,
+      '',
+      `Start with ${rows[0].nodes} nodes (ring built directly), r = 20; joins and voluntary leaves each a Poisson process at rate R per second; stabilization every [15, 45] s (successor list plus one finger per round); delays exponential with mean 50 ms; a node is dead after 500 ms without an answer; departure optimizations on (leaving nodes hand over and notify their neighbours). ${rows[0].lookups} iterative lookups, one per second for the whole system, after ${quick ? 300 : 1800} s of churn, judged against the current successor among the joined live nodes.`,
+      '',
+      '| R (per s) | path mean (1st, 99th) | paper | timeouts mean (1st, 99th) | paper | failures per 10^4 | paper | joins / leaves | check |',
+      '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const r of rows) {
+      const c = C8[r.rate];
+      const ok =
+        Math.abs(r.path.mean - 3.82) <= 0.3 && r.timeouts.mean <= 0.7 && r.failuresPer10k <= 50;
+      lines.push(
+        `| ${r.rate} | ${r3(r.path.mean)} (${r.path.p1}, ${r.path.p99}) | ${c[0]} (${c[1]}, ${c[2]}) | ${r3(r.timeouts.mean)} (${r.timeouts.p1}, ${r.timeouts.p99}) | ${c[3]} (${c[4]}, ${c[5]}) | ${r2(r.failuresPer10k)} | ${c[6]} | ${r.joins} / ${r.leaves} | ${quick ? mark(ok) : check('CH-CHURN', `R=${r.rate}: path 3.82 +- 0.3, timeouts <= 0.7, failures <= 50/10^4`, ok)} |`,
+      );
+    }
+    lines.push(
+      '',
+      `Simulator cost: ${rows.map((r) => `R = ${r.rate}: ${Math.round(r.simulatedMs / 1000)} s simulated, ${r.events} events in ${Math.round(r.wallMs / 1000)} s wall`).join('; ')}.`,
+      '',
+      svg(
+        'churn.svg',
+        lineChart(
           {
-            name: 'paper: timeouts',
-            dashed: true,
-            points: rows.map((r) => [r.rate, C8[r.rate][3]]),
+            title: 'Lookups under churn (ToN Table III)',
+            xLabel: 'joins and leaves per second, each',
+            yLabel: 'per lookup',
           },
-        ],
+          [
+            { name: 'ours: path', points: rows.map((r) => [r.rate, r.path.mean]) },
+            { name: 'ours: timeouts', points: rows.map((r) => [r.rate, r.timeouts.mean]) },
+            { name: 'paper: path', dashed: true, points: rows.map((r) => [r.rate, C8[r.rate][0]]) },
+            {
+              name: 'paper: timeouts',
+              dashed: true,
+              points: rows.map((r) => [r.rate, C8[r.rate][3]]),
+            },
+          ],
+        ),
       ),
-    ),
-  );
-  sections.push(lines.join('\n'));
+    );
+    return lines.join('\n');
+  },
 });
+
+// ---------------------------------------------------------------- run, then render
+const jsonUrl = new URL('experiments.json', docs);
+const previous = existsSync(jsonUrl) ? JSON.parse(readFileSync(jsonUrl, 'utf8')) : {};
+for (const e of experiments) {
+  if (only && !only.has(e.id)) {
+    const prev = previous[e.id];
+    // Reports written before results carried { quick, date, result } stored the result alone.
+    if (prev !== undefined)
+      results[e.id] = prev.result !== undefined ? prev : { quick: false, result: prev };
+    continue;
+  }
+  await timed(e.id, async () => {
+    results[e.id] = { quick, date: new Date().toISOString().slice(0, 10), result: await e.run() };
+  });
+}
+for (const e of experiments) {
+  const stored = results[e.id];
+  if (stored) sections.push(e.render(stored.result, stored.quick));
+}
+const anyQuick = Object.values(results).some((r) => r.quick);
 
 // ---------------------------------------------------------------- report
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version;
@@ -481,8 +543,14 @@ const passed = checks.filter((c) => c.ok).length;
 const header = [
   '# Chord experiments: the papers beside our runs',
   '',
-  `Generated by \`pnpm experiments\` (\`node experiments/run.js${quick ? ' --quick' : ''}${values.only ? ` --only ${values.only}` : ''}\`) on ${new Date().toISOString().slice(0, 10)}, @p2pkit/chord ${version}, Node ${process.version}, ${cpus().length} CPUs. Every run is seeded (seed 1 unless noted) on the deterministic simulator running the real node code.`,
-  quick ? "\n**Quick run: shrunk sizes, not the papers' — do not quote these numbers.**\n" : '',
+  `Generated by \`pnpm experiments\` (\`node experiments/run.js\`; \`--only <ids>\` re-runs some experiments and keeps the others' results from docs/experiments.json), @p2pkit/chord ${version}, Node ${process.version}, ${cpus().length} CPUs. Runs: ${Object.entries(
+    results,
+  )
+    .map(([id, r]) => `${id} ${r.date ?? 'earlier'}`)
+    .join(
+      ', ',
+    )}. Every run is seeded (seed 1 unless noted) on the deterministic simulator running the real node code.`,
+  anyQuick ? "\n**Quick run: shrunk sizes, not the papers' — do not quote these numbers.**\n" : '',
   "Targets and tolerances are the spec sheet's (`chord.md` §5.3); published values are marked [paper] (text or table) or [fig] (read off a figure, ±2 % of full scale).",
   '',
   `**Checks: ${passed} of ${checks.length} within tolerance.**`,
