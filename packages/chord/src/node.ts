@@ -14,11 +14,13 @@
 import {
   AbortError,
   type Address,
+  type Clock,
   Emitter,
   keyId,
   type Logger,
   nodeId,
   P2PError,
+  type Random,
   type Runtime,
   sameAddress,
   TimeoutError,
@@ -35,11 +37,11 @@ import {
 import * as msg from './messages.js';
 import { type ChordOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Peer } from './peer.js';
-import { RecursiveLookups } from './recursive.js';
-import { Replication } from './replication.js';
+import { type RecursiveHost, RecursiveLookups } from './recursive.js';
+import { Replication, type ReplicationHost } from './replication.js';
 import { RoutingTable } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
-import { Maintenance } from './stabilize.js';
+import { Maintenance, type MaintenanceHost } from './stabilize.js';
 import type { Store } from './store.js';
 
 /** A node as the public API shows it. */
@@ -109,7 +111,8 @@ export class ChordNode extends Emitter<ChordEvents> {
     badMessages: 0,
     rejectedPeers: 0,
   };
-  readonly #log: Logger;
+  /** Created on first use: 10^5 simulated nodes need not each carry a logger. */
+  #logger: Logger | undefined;
   readonly #limits: msg.WireLimits;
   #rpc: ChordRpc | undefined;
   #table: RoutingTable | undefined;
@@ -130,13 +133,115 @@ export class ChordNode extends Emitter<ChordEvents> {
     super();
     this.options = resolveOptions(options);
     this.runtime = options.runtime;
-    this.#log = this.runtime.log.extend('chord');
     this.#limits = {
       m: this.options.m,
       maxKeySize: this.options.maxKeySize,
       maxValueSize: this.options.maxValueSize,
     };
   }
+
+  /**
+   * The node's internals as its modules (recursive.ts, replication.ts, stabilize.ts) see them:
+   * one object per node whose methods live on the prototype, so 10^5 simulated nodes do not
+   * each carry a dozen closures.
+   */
+  static readonly #Context = class implements RecursiveHost, ReplicationHost, MaintenanceHost {
+    readonly node: ChordNode;
+
+    constructor(node: ChordNode) {
+      this.node = node;
+    }
+
+    get clock(): Clock {
+      return this.node.runtime.clock;
+    }
+
+    get random(): Random {
+      return this.node.runtime.random;
+    }
+
+    get table(): RoutingTable {
+      return this.node.table;
+    }
+
+    get limits(): msg.WireLimits {
+      return this.node.#limits;
+    }
+
+    get options(): ResolvedOptions {
+      return this.node.options;
+    }
+
+    get running(): boolean {
+      return this.node.#state === 'running';
+    }
+
+    get timeoutMs(): number {
+      return this.node.options.recursiveTimeoutMs;
+    }
+
+    get maxPending(): number {
+      return this.node.options.maxPendingLookups;
+    }
+
+    get replicas(): number {
+      return this.node.options.replicas;
+    }
+
+    get tombstoneMs(): number {
+      return this.node.options.tombstoneMs;
+    }
+
+    get maxStoredBytes(): number {
+      return this.node.options.maxStoredBytes;
+    }
+
+    notify(to: Peer, type: number, body: Uint8Array): void {
+      this.node.#notify(to, type, body);
+    }
+
+    sendTo(to: Address, type: number, body: Uint8Array): void {
+      if (this.node.#state === 'running') this.node.#rpc?.notify(to, type, body);
+    }
+
+    request(to: Peer, type: number, body: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+      return this.node.#request(to, type, body, signal);
+    }
+
+    route(id: Id, options: LookupOptions): Promise<RouteResult> {
+      return this.node.route(id, options);
+    }
+
+    routeVia(key: Id, via: Peer[] | undefined): Promise<RouteResult> {
+      const node = this.node;
+      const deadline = node.runtime.clock.now() + node.options.lookupTimeoutMs;
+      return node.#route(key, via === undefined ? { deadline } : { via, deadline });
+    }
+
+    accept(peer: Peer): boolean {
+      return this.node.#accept(peer);
+    }
+
+    setSuccessors(list: Peer[]): void {
+      this.node.#setSuccessors(list);
+    }
+
+    peerFailed(peer: Peer, force: boolean): void {
+      this.node.#peerFailed(peer, force);
+    }
+
+    tidy(): void {
+      this.node.#kv?.store.expire(this.node.runtime.clock.now());
+    }
+
+    bootstrap(): Peer | undefined {
+      return this.node.#bootstrap;
+    }
+
+    warn(error: unknown): void {
+      this.node.#warn(error);
+    }
+  };
 
   // ---- lifecycle ------------------------------------------------------------------------
 
@@ -167,56 +272,14 @@ export class ChordNode extends Emitter<ChordEvents> {
     const address = rpc.address;
     const self = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
     this.#rpc = rpc;
-    const node = this;
     const table = new RoutingTable(self, m, successors);
     this.#table = table;
-    this.#recursive = new RecursiveLookups({
-      clock: this.runtime.clock,
-      table,
-      limits: this.#limits,
-      timeoutMs: this.options.recursiveTimeoutMs,
-      maxPending: this.options.maxPendingLookups,
-      send: (to, type, body) => this.#notify(to, type, body),
-      sendTo: (to, type, body) => {
-        if (this.#state === 'running') rpc.notify(to, type, body);
-      },
-    });
-    const o = this.options;
-    this.#kv = new Replication({
-      clock: this.runtime.clock,
-      table,
-      limits: this.#limits,
-      replicas: o.replicas,
-      tombstoneMs: o.tombstoneMs,
-      maxStoredBytes: o.maxStoredBytes,
-      route: (id, options) => this.route(id, options),
-      request: (to, type, body, signal) => this.#request(to, type, body, signal),
-      accept: (peer) => this.#accept(peer),
-      warn: (error) => this.#warn(error),
-    });
-    this.#maintenance = new Maintenance({
-      clock: this.runtime.clock,
-      random: this.runtime.random,
-      table,
-      limits: this.#limits,
-      get running() {
-        return node.#state === 'running';
-      },
-      options: o,
-      request: (to, type, body) => this.#request(to, type, body),
-      notify: (to, type, body) => this.#notify(to, type, body),
-      route: (key, via) =>
-        this.#route(key, { via, deadline: this.runtime.clock.now() + o.lookupTimeoutMs }),
-      accept: (peer) => this.#accept(peer),
-      setSuccessors: (list) => this.#setSuccessors(list),
-      peerFailed: (peer, force) => this.#peerFailed(peer, force),
-      tidy: () => this.#kv?.store.expire(this.runtime.clock.now()),
-      bootstrap: () => this.#bootstrap,
-      warn: (error) => this.#warn(error),
-    });
+    const context = new ChordNode.#Context(this);
+    this.#recursive = new RecursiveLookups(context);
+    this.#kv = new Replication(context);
+    this.#maintenance = new Maintenance(context);
     this.#state = 'running';
     this.#register(rpc);
-    this.#log('started %s id %s', self.key, this.id.toString(16));
   }
 
   /** Stops without telling anyone (a crash, as far as the ring can tell): releases everything. */
@@ -297,6 +360,12 @@ export class ChordNode extends Emitter<ChordEvents> {
       this.#setSuccessors([result.owner, ...(result.alternates ?? [])]);
     }
     await this.stabilize();
+    this.#log(
+      'joined via %s: id %s, successor %s',
+      via.key,
+      this.id.toString(16),
+      t.successor().key,
+    );
   }
 
   /**
@@ -529,62 +598,31 @@ export class ChordNode extends Emitter<ChordEvents> {
 
   // ---- message handlers -----------------------------------------------------------------
 
+  /** One handler for every Chord type (one closure per node, not one per type). */
   #register(rpc: ChordRpc): void {
+    const handler = (req: RpcRequest): Uint8Array => {
+      try {
+        return this.#handle(req);
+      } catch (error) {
+        // The RPC layer answers a request with the error; a oneway message is dropped.
+        this.stats.badMessages++;
+        this.#warn(error);
+        throw error;
+      }
+    };
+    for (const type of Object.values(msg.MessageType)) rpc.handle(type, handler);
+  }
+
+  #handle(req: RpcRequest): Uint8Array {
     const T = msg.MessageType;
-    const guard =
-      (handler: (req: RpcRequest) => Uint8Array | undefined) =>
-      (req: RpcRequest): Uint8Array => {
-        try {
-          return handler(req) ?? msg.EMPTY;
-        } catch (error) {
-          this.stats.badMessages++;
-          this.#warn(error);
-          throw error;
-        }
-      };
-    rpc.handle(
-      T.PING,
-      guard((req) => {
-        msg.decodeEmpty(req.body);
+    const body = req.body;
+    switch (req.type) {
+      case T.LOOKUP: // the hot path first
+        msg.checkLookup(body, this.options.m);
+        this.#recursive!.forward(body);
         return msg.EMPTY;
-      }),
-    );
-    rpc.handle(
-      T.NEIGHBORS,
-      guard((req) => {
-        msg.decodeEmpty(req.body);
-        const t = this.table;
-        return msg.encodeNeighbors({ predecessor: t.predecessor, successors: t.successors });
-      }),
-    );
-    rpc.handle(
-      T.FIND_SUCCESSOR,
-      guard((req) => {
-        const key = msg.decodeFindSuccessor(req.body, this.#limits);
-        return msg.encodeStep(localStep(this.table, key));
-      }),
-    );
-    rpc.handle(
-      T.NOTIFY,
-      guard((req) => {
-        msg.decodeEmpty(req.body);
-        const sender = this.#sender(req);
-        if (sender) this.#onNotify(sender);
-        return undefined;
-      }),
-    );
-    rpc.handle(
-      T.LOOKUP,
-      guard((req) => {
-        msg.checkLookup(req.body, this.options.m);
-        this.#recursive!.forward(req.body);
-        return undefined;
-      }),
-    );
-    rpc.handle(
-      T.LOOKUP_RESULT,
-      guard((req) => {
-        const r = msg.decodeLookupResult(req.body, this.#limits);
+      case T.LOOKUP_RESULT: {
+        const r = msg.decodeLookupResult(body, this.#limits);
         // Only the owner itself may answer: that answer doubles as proof it is alive.
         const o = r.owner;
         if (
@@ -596,22 +634,32 @@ export class ChordNode extends Emitter<ChordEvents> {
         ) {
           this.#recursive!.resolve(r.lookupId, r.hops, o);
         }
-        return undefined;
-      }),
-    );
-    rpc.handle(
-      T.LEAVE,
-      guard((req) => {
-        const n = msg.decodeLeave(req.body, this.#limits);
+        return msg.EMPTY;
+      }
+      case T.PING:
+        msg.decodeEmpty(body);
+        return msg.EMPTY;
+      case T.NEIGHBORS: {
+        msg.decodeEmpty(body);
+        const t = this.table;
+        return msg.encodeNeighbors({ predecessor: t.predecessor, successors: t.successors });
+      }
+      case T.FIND_SUCCESSOR:
+        return msg.encodeStep(localStep(this.table, msg.decodeFindSuccessor(body, this.#limits)));
+      case T.NOTIFY: {
+        msg.decodeEmpty(body);
+        const sender = this.#sender(req);
+        if (sender) this.#onNotify(sender);
+        return msg.EMPTY;
+      }
+      case T.LEAVE: {
+        const n = msg.decodeLeave(body, this.#limits);
         const sender = this.#sender(req);
         if (sender) this.#onLeave(sender, n);
-        return undefined;
-      }),
-    );
-    rpc.handle(
-      T.SUCCESSOR_HINT,
-      guard((req) => {
-        const x = msg.decodePeer(req.body, this.#limits);
+        return msg.EMPTY;
+      }
+      case T.SUCCESSOR_HINT: {
+        const x = msg.decodePeer(body, this.#limits);
         const sender = this.#sender(req);
         const t = this.table;
         const succ = t.successors[0];
@@ -624,21 +672,17 @@ export class ChordNode extends Emitter<ChordEvents> {
         ) {
           this.#setSuccessors([x, ...t.successors]);
         }
-        return undefined;
-      }),
-    );
-    rpc.handle(
-      T.PUT,
-      guard((req) => this.#kv!.handlePut(req.body)),
-    );
-    rpc.handle(
-      T.FETCH,
-      guard((req) => this.#kv!.handleFetch(req.body)),
-    );
-    rpc.handle(
-      T.REPLICATE,
-      guard((req) => this.#kv!.handleReplicate(req.body)),
-    );
+        return msg.EMPTY;
+      }
+      case T.PUT:
+        return this.#kv!.handlePut(body);
+      case T.FETCH:
+        return this.#kv!.handleFetch(body);
+      case T.REPLICATE:
+        return this.#kv!.handleReplicate(body);
+      default:
+        throw new P2PError(`unknown message type ${req.type}`, 'ERR_UNKNOWN_TYPE');
+    }
   }
 
   /** notify (ToN Fig. 6): adopt the sender as predecessor if it is closer than ours. */
@@ -770,6 +814,11 @@ export class ChordNode extends Emitter<ChordEvents> {
 
   #requireRunning(): void {
     if (this.#state !== 'running') throw new AbortError('node not running');
+  }
+
+  #log(message: string, ...args: unknown[]): void {
+    this.#logger ??= this.runtime.log.extend('chord');
+    if (this.#logger.enabled) this.#logger(message, ...args);
   }
 
   #warn(error: unknown): void {

@@ -27,7 +27,7 @@ export interface RecursiveHost {
   readonly timeoutMs: number;
   readonly maxPending: number;
   /** Sends a oneway message to a peer. */
-  send(to: Peer, type: number, body: Uint8Array): void;
+  notify(to: Peer, type: number, body: Uint8Array): void;
   /** Sends a oneway message to an address (the origin of a lookup). */
   sendTo(to: Address, type: number, body: Uint8Array): void;
 }
@@ -122,13 +122,13 @@ export class RecursiveLookups {
     if (outcome === STEP_OWNER) {
       body[msg.LOOKUP_PHASE_OFFSET] = 1;
       if (hop === t.self) this.#answer(body);
-      else h.send(hop, msg.MessageType.LOOKUP, body);
+      else h.notify(hop, msg.MessageType.LOOKUP, body);
       return;
     }
     const hops = body[msg.LOOKUP_HOPS_OFFSET]!;
     if (hops >= msg.MAX_HOPS) return; // looping: let the origin time out and go iterative
     body[msg.LOOKUP_HOPS_OFFSET] = hops + 1;
-    h.send(hop, msg.MessageType.LOOKUP, body);
+    h.notify(hop, msg.MessageType.LOOKUP, body);
   }
 
   /** A LOOKUP_RESULT from `owner` (the caller checked that the owner itself sent it). */

@@ -29,7 +29,7 @@ export interface MaintenanceHost {
   request(to: Peer, type: number, body: Uint8Array): Promise<Uint8Array>;
   notify(to: Peer, type: number, body: Uint8Array): void;
   /** An iterative lookup, from `via` instead of our own table when given. */
-  route(key: Id, via: Peer[] | undefined): Promise<RouteResult>;
+  routeVia(key: Id, via: Peer[] | undefined): Promise<RouteResult>;
   accept(peer: Peer): boolean;
   setSuccessors(list: Peer[]): void;
   peerFailed(peer: Peer, force: boolean): void;
@@ -161,7 +161,7 @@ export class Maintenance {
       if (tried.has(via.key) || via.key === t.self.key) continue;
       tried.add(via.key);
       try {
-        const r = await h.route(t.self.id, [via]);
+        const r = await h.routeVia(t.self.id, [via]);
         // If the ring still has us (we own our id), the candidates after us are our successors.
         const list = [r.owner, ...(r.alternates ?? [])].filter((p) => p.key !== t.self.key);
         if (list.length > 0) h.setSuccessors(list);
@@ -187,7 +187,7 @@ export class Maintenance {
         if (first === -1) first = next.index;
         let owner: Peer;
         try {
-          ({ owner } = await h.route(next.start, undefined));
+          ({ owner } = await h.routeVia(next.start, undefined));
         } catch (error) {
           if (!h.running) return;
           h.warn(error);
@@ -219,7 +219,7 @@ export class Maintenance {
     const t = h.table;
     let owner: Peer;
     try {
-      ({ owner } = await h.route(t.self.id, [entry.peer]));
+      ({ owner } = await h.routeVia(t.self.id, [entry.peer]));
     } catch {
       if (++entry.attempts < MERGE_ATTEMPTS && h.running) this.#graveyard.set(key, entry);
       return;
