@@ -618,7 +618,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     const body = req.body;
     switch (req.type) {
       case T.LOOKUP: // the hot path first
-        msg.checkLookup(body, this.options.m);
+        msg.checkLookup(body, this.#limits.m);
         this.#recursive!.forward(body);
         return msg.EMPTY;
       case T.LOOKUP_RESULT: {

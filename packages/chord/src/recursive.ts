@@ -40,12 +40,17 @@ interface Pending {
 
 export class RecursiveLookups {
   readonly #host: RecursiveHost;
+  // Cached from the host: the hot path should touch as few objects as it can.
+  readonly #table: RoutingTable;
+  readonly #idBytes: number;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #sweep: TimerHandle | undefined;
 
   constructor(host: RecursiveHost) {
     this.#host = host;
+    this.#table = host.table;
+    this.#idBytes = (host.limits.m + 7) >>> 3;
   }
 
   get pending(): number {
@@ -104,13 +109,13 @@ export class RecursiveLookups {
    * unless they tie (see RoutingTable.fastStep).
    */
   forward(body: Uint8Array): void {
-    const h = this.#host;
-    const t = h.table;
+    const t = this.#table;
     if (body[msg.LOOKUP_PHASE_OFFSET] === 1) {
       this.#answer(body);
       return;
     }
-    const n = (h.limits.m + 7) >>> 3;
+    const h = this.#host;
+    const n = this.#idBytes;
     let outcome = t.fastStep(hiAt(body, msg.LOOKUP_KEY_OFFSET, n));
     let hop = t.hop!;
     if (outcome === STEP_AMBIGUOUS) {
