@@ -117,6 +117,16 @@ function decodeBody(id: number, payload: Uint8Array): WireMessage {
   }
 }
 
+/** Body of a piece message carrying a full 16 KiB block (index, begin, block). */
+const PIECE_BODY = 8 + BLOCK_SIZE;
+/**
+ * Assembly buffers of split piece messages, shared by every parser: a block arrives in several
+ * chunks on most connections, and a fresh 16 KiB buffer per block was most of the garbage of a
+ * simulated 1000-peer swarm. Bounded (16 MiB).
+ */
+const blockPool: Uint8Array[] = [];
+const MAX_POOLED_BLOCKS = 1024;
+
 export class WireParser {
   readonly #onMessage: (message: WireMessage) => void;
   #limits: ParserLimits;
@@ -205,7 +215,14 @@ export class WireParser {
             const body = this.#body;
             this.#body = undefined;
             this.#bodyFilled = 0;
-            this.#onMessage(decodeBody(this.#bodyId, body));
+            if (this.#bodyId === MessageId.piece && body.length === PIECE_BODY) {
+              // A block is only valid during the handler (handlers copy it): recycle the buffer.
+              try {
+                this.#onMessage(decodeBody(MessageId.piece, body));
+              } finally {
+                if (blockPool.length < MAX_POOLED_BLOCKS) blockPool.push(body);
+              }
+            } else this.#onMessage(decodeBody(this.#bodyId, body));
           }
           continue;
         }
@@ -249,7 +266,10 @@ export class WireParser {
           pos += payloadLength;
           this.#onMessage(decodeBody(id, payload));
         } else {
-          this.#body = new Uint8Array(payloadLength);
+          this.#body =
+            id === MessageId.piece && payloadLength === PIECE_BODY
+              ? (blockPool.pop() ?? new Uint8Array(PIECE_BODY))
+              : new Uint8Array(payloadLength);
           this.#bodyId = id;
           this.#bodyFilled = n - pos;
           this.#body.set(chunk.subarray(pos, n), 0);
