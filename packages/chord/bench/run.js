@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -21,13 +21,19 @@ const benches = values.quick
 const results = [];
 for (const [file, ...args] of benches) {
   process.stderr.write(`node bench/${file} ${args.join(' ')}\n`);
+  const loadBefore = loadavg()[0];
   const out = execFileSync(process.execPath, [new URL(file, here).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });
   const line = out.trim().split('\n').pop();
   console.log(line);
-  results.push({ command: `node bench/${[file, ...args].join(' ')}`, ...JSON.parse(line) });
+  // Other work on this machine slows a run down: keep the 1-minute load average with it.
+  results.push({
+    command: `node bench/${[file, ...args].join(' ')}`,
+    loadAverage: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
+    ...JSON.parse(line),
+  });
 }
 writeFileSync(
   new URL('../docs/benchmarks.json', import.meta.url),
