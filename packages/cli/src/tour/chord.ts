@@ -32,7 +32,9 @@ export const chordStep: TourStep = {
       // Read through the owner's successor: the node farthest from the key along the ring.
       const { owner } = await writer.lookup('hello', { signal });
       const sorted = [...nodes].sort((a, b) => (a.id < b.id ? -1 : 1));
-      const reader = sorted[(sorted.findIndex((n) => n.id === owner.id) + 1) % sorted.length]!;
+      const at = sorted.findIndex((n) => n.id === owner.id);
+      let reader = sorted[(at + 1) % sorted.length]!;
+      if (reader === writer) reader = sorted[(at + 2) % sorted.length]!;
       const value = await reader.get('hello', { signal });
       const route = await reader.lookup('hello', { signal });
       const rows: TourRow[] = [
