@@ -18,15 +18,15 @@ export interface RateClass {
 export type RateSpec = number | readonly number[] | { readonly classes: readonly RateClass[] };
 
 /**
- * The default heterogeneous mix (bytes/s): a fifth slow, most in the middle, a tenth fast, a
- * 16:1 spread (mean 40.8 KiB/s). Scaled so a 1000-peer flash crowd of an 8 MiB file takes a few
- * hundred seconds, i.e. many 10 s rechoke periods.
+ * The default heterogeneous mix (bytes/s): a fifth slow, most in the middle, a tenth fast, an
+ * 8:1 spread (mean 20.4 KiB/s). Scaled so a 1000-peer flash crowd of a 4 MiB file (256 pieces
+ * of 16 KiB) takes about three minutes: many 10 s rechoke and 30 s optimistic-unchoke periods.
  */
 export const DEFAULT_UPLOAD_CLASSES: readonly RateClass[] = [
-  { rate: 16 * 1024, share: 0.2 },
-  { rate: 32 * 1024, share: 0.4 },
-  { rate: 64 * 1024, share: 0.3 },
-  { rate: 128 * 1024, share: 0.1 },
+  { rate: 8 * 1024, share: 0.2 },
+  { rate: 16 * 1024, share: 0.4 },
+  { rate: 32 * 1024, share: 0.3 },
+  { rate: 64 * 1024, share: 0.1 },
 ];
 
 /** Rates for `n` leechers. */

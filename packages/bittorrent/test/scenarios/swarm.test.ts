@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { runSwarm, type SwarmOptions } from '../../src/scenarios/swarm.js';
 
 /**
- * A CI-size flash crowd: 30 leechers and one seed, 2 MiB in 128 pieces, heterogeneous uploads
+ * A CI-size flash crowd: 40 leechers and one seed, 2 MiB in 128 pieces, heterogeneous uploads
  * (8..64 KiB/s, so the bound is ~70 s: several rechoke periods), the real client on simulated
  * links and a real tracker on a simulated host.
  */
 const small = (seed: SwarmOptions['seed']): SwarmOptions => ({
   seed,
-  peers: 30,
+  peers: 40,
   size: 2 << 20,
   pieceLength: 16384,
   upload: [8192, 16384, 16384, 32768, 65536],
@@ -23,19 +23,22 @@ describe('BitTorrent swarm in the simulator', () => {
     () =>
       withSeed(seedFromEnv(20261126), async (seed) => {
         const a = await runSwarm(small(seed));
-        expect(a.completed).toBe(30);
+        expect(a.completed).toBe(40);
         // Every piece every leecher wrote equals the content, byte for byte (on top of SHA-1).
-        expect(a.piecesVerified).toBe(30 * a.pieceCount);
+        expect(a.piecesVerified).toBe(40 * a.pieceCount);
         expect(a.piecesCorrupt).toBe(0);
         expect(a.completions.every((c) => c > 0)).toBe(true);
         // No schedule beats the fluid bound: a run below it would mean the simulator let more
         // bytes through the links than their capacity.
         expect(a.completionS.max).toBeGreaterThanOrEqual(a.boundS);
-        // Tolerance from measurement: over seeds 1..20 this setting gives ratios of 1.1-1.4 (a
-        // 64-piece file spends a large share of its time ramping up and in the endgame). Twice
-        // the bound would mean the protocol wastes half the swarm's upload.
-        expect(a.ratio).toBeLessThan(1.8);
-        expect(a.utilization).toBeGreaterThan(0.5);
+        // Tolerance from measurement: seeds 1..10 of this setting give ratios 1.21-1.32 and
+        // utilization 0.80-0.88 (40 peers and 128 pieces spend a good share of ~70 s ramping up
+        // and in the endgame; the 1000-peer experiment is where the 1.15 target is measured).
+        // Above 1.6 the swarm would be wasting over a third of its upload: a regression.
+        expect(a.ratio).toBeLessThan(1.6);
+        expect(a.utilization).toBeGreaterThan(0.65);
+        // Protocol trouble surfaces as session warnings (bad pieces, unrequested blocks, ...).
+        expect(a.warnings).toEqual({});
 
         const b = await runSwarm(small(seed));
         expect(b.traceHash).toBe(a.traceHash);

@@ -29,7 +29,7 @@ export function registerSimBt(sim: Command): void {
     )
     .option(
       '--up <bytes/s>',
-      "leechers' upload: one rate, or a comma list cycled over the peers (default: a 16:1 mix, 16..128 KiB/s)",
+      "leechers' upload: one rate, or a comma list cycled over the peers (default: an 8:1 mix, 8..64 KiB/s)",
       rates,
     )
     .option('--down <bytes/s>', "leechers' download cap (default: unlimited)", positive)
