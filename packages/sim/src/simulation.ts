@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Address,
+  allocBytes,
   createLogger,
   createRandom,
   type DatagramHandler,
@@ -731,7 +732,7 @@ export class Simulation {
     }
     this.queueDatagram(
       socket.address,
-      this.copyDatagrams ? data.slice() : data,
+      this.copyDatagrams ? copyBytes(data) : data,
       to.port,
       dst,
       src,
@@ -739,7 +740,7 @@ export class Simulation {
     );
     if (duplicate > 0 && this.netRandom.float() < duplicate) {
       metrics.drops.duplicated++;
-      this.queueDatagram(socket.address, data.slice(), to.port, dst, src, type);
+      this.queueDatagram(socket.address, copyBytes(data), to.port, dst, src, type);
     }
   }
 
@@ -1034,13 +1035,13 @@ export class Simulation {
       if (this.hashPayloads) this.trace.bytes(data);
     }
     const metrics = this.metrics;
-    if (this.aliveAt[index] === 0) {
+    let handler: DatagramHandler | undefined;
+    // A crash resets firstPort, so a match means a live host: one table read in the common case.
+    if (this.firstPort[index] === port) handler = this.firstHandler[index];
+    else if (this.aliveAt[index] === 0) {
       metrics.drops.crashed++;
       return;
-    }
-    let handler: DatagramHandler | undefined;
-    if (this.firstPort[index] === port) handler = this.firstHandler[index];
-    else handler = this.hosts_[index]!.udp?.get(port)?.handler;
+    } else handler = this.hosts_[index]!.udp?.get(port)?.handler;
     if (handler === undefined) {
       metrics.drops.noSocket++;
       return;
@@ -1160,6 +1161,17 @@ function parseDefaultAddress(address: string): number {
   }
   if (dots !== 2 || digits === 0 || octet > 255) return -1;
   return n * 256 + octet - 1;
+}
+
+/**
+ * The receiver's copy of a datagram. Through core's slab allocator: `slice()` gives anything
+ * over 64 bytes its own off-heap backing store, about 7x slower than a slab view (450 vs
+ * 65 ns for 69 bytes, a Chord LOOKUP), and most RPC datagrams are that size.
+ */
+function copyBytes(data: Uint8Array): Uint8Array {
+  const copy = allocBytes(data.length);
+  copy.set(data);
+  return copy;
 }
 
 function defaultAddress(index: number): string {
