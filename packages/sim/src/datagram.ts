@@ -6,6 +6,7 @@ import {
 } from '@p2pkit/core';
 import { HostCrashedError } from './errors.js';
 import type { SimHost } from './host.js';
+import type { Simulation } from './simulation.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -16,15 +17,20 @@ const RESOLVED = Promise.resolve();
  * never reported to the sender.
  */
 export class SimDatagramSocket implements DatagramSocket {
+  // send() reads only this object (and the simulation): not the host, a cold object at scale.
+  /** @internal */ closed = false;
+  /** @internal */ readonly sim: Simulation;
+  /** @internal The owner's index. */ readonly index: number;
   /** Shared with every receiver as their `from`: one object per socket, not per datagram. */
   readonly address: Address;
   /** @internal */ readonly port: number;
-  /** @internal */ closed = false;
   /** @internal */ readonly owner: SimHost;
   /** @internal */ readonly handler: DatagramHandler;
 
   /** @internal */
   constructor(owner: SimHost, port: number, handler: DatagramHandler) {
+    this.sim = owner.sim;
+    this.index = owner.index;
     this.owner = owner;
     this.handler = handler;
     this.port = port;
@@ -32,15 +38,15 @@ export class SimDatagramSocket implements DatagramSocket {
   }
 
   send(data: Uint8Array, to: Address): void {
-    const owner = this.owner;
     if (this.closed) {
+      const owner = this.owner;
       if (!owner.alive_) throw new HostCrashedError(owner.host, owner.crashedAt, 'send');
       throw new NetworkError(
-        `send on closed socket ${owner.host}:${this.address.port}`,
+        `send on closed socket ${owner.host}:${this.port}`,
         'ERR_SOCKET_CLOSED',
       );
     }
-    const sim = owner.sim;
+    const sim = this.sim;
     if (data.length > sim.maxDatagramSize) {
       throw new NetworkError(
         `datagram of ${data.length} bytes exceeds maxDatagramSize ${sim.maxDatagramSize}`,

@@ -700,7 +700,7 @@ export class Simulation {
 
   /** @internal Datagram send (the hot path: no closures, one copy of the bytes). */
   sendDatagram(socket: SimDatagramSocket, data: Uint8Array, to: Address): void {
-    const src = socket.owner.index;
+    const src = socket.index;
     const metrics = this.metrics;
     const length = data.length;
     const traffic = metrics.traffic;
