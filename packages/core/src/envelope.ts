@@ -62,20 +62,66 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const { kind, type, requestId, sender, body } = envelope;
   const kindCode = KINDS.indexOf(kind);
   if (kindCode < 0) throw invalid(`envelope kind ${String(kind)}`);
+  return writeEnvelope(
+    kindCode,
+    type,
+    requestId,
+    sender.id,
+    encodeSenderAddress(sender.address),
+    body,
+  );
+}
+
+/**
+ * @internal The family, host and port fields of an envelope from `address` (what the RPC
+ * layer computes once per endpoint instead of once per message). Throws like encodeEnvelope.
+ */
+export function encodeSenderAddress(address: Address): Uint8Array {
+  const { host, port } = address;
+  if (!(port >= 0 && port <= 0xffff && port === (port | 0))) throw invalid(`port ${port}`);
+  const ipv4 = parseIpv4(host);
+  let out: Uint8Array;
+  let p: number;
+  if (ipv4 >= 0) {
+    out = new Uint8Array(7);
+    out[0] = FAMILY_IPV4;
+    out[1] = ipv4 >>> 24;
+    out[2] = ipv4 >>> 16;
+    out[3] = ipv4 >>> 8;
+    out[4] = ipv4;
+    p = 5;
+  } else {
+    const hostLength = utf8Length(host);
+    if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
+    out = new Uint8Array(4 + hostLength);
+    out[0] = FAMILY_NAME;
+    out[1] = hostLength;
+    p = encodeUtf8Short(host, out, 2);
+  }
+  out[p] = port >>> 8;
+  out[p + 1] = port;
+  return out;
+}
+
+/**
+ * @internal An envelope from its fields, with the sender's address already encoded by
+ * encodeSenderAddress. `kindCode` is the kind's wire value (0..3).
+ */
+export function writeEnvelope(
+  kindCode: number,
+  type: number,
+  requestId: number,
+  id: Uint8Array,
+  senderAddress: Uint8Array,
+  body: Uint8Array,
+): Uint8Array {
   if (!(type >= 0 && type <= 0xffff && type === (type | 0))) throw invalid(`envelope type ${type}`);
   if (!(requestId >= 0 && requestId <= 0xffff_ffff && requestId === requestId >>> 0)) {
     throw invalid(`requestId ${requestId}`);
   }
-  const id = sender.id;
-  if (id.length > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${id.length} bytes`);
-  const { host, port } = sender.address;
-  if (!(port >= 0 && port <= 0xffff && port === (port | 0))) throw invalid(`port ${port}`);
-  const ipv4 = parseIpv4(host);
-  const hostLength = ipv4 >= 0 ? 4 : utf8Length(host);
-  if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
-
-  const addressSize = ipv4 >= 0 ? 4 : 1 + hostLength;
-  const out = allocBytes(8 + 1 + id.length + 1 + addressSize + 2 + body.length);
+  const idLength = id.length;
+  if (idLength > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${idLength} bytes`);
+  const out = allocBytes(9 + idLength + senderAddress.length + body.length);
   out[0] = ENVELOPE_VERSION;
   out[1] = kindCode;
   out[2] = type >>> 8;
@@ -84,22 +130,10 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   out[5] = requestId >>> 16;
   out[6] = requestId >>> 8;
   out[7] = requestId;
-  out[8] = id.length;
+  out[8] = idLength;
   let p = 9;
-  for (let i = 0; i < id.length; i++) out[p++] = id[i]!;
-  if (ipv4 >= 0) {
-    out[p++] = FAMILY_IPV4;
-    out[p++] = ipv4 >>> 24;
-    out[p++] = ipv4 >>> 16;
-    out[p++] = ipv4 >>> 8;
-    out[p++] = ipv4;
-  } else {
-    out[p++] = FAMILY_NAME;
-    out[p++] = hostLength;
-    p = encodeUtf8Short(host, out, p);
-  }
-  out[p++] = port >>> 8;
-  out[p++] = port;
+  for (let i = 0; i < idLength; i++) out[p++] = id[i]!;
+  for (let i = 0; i < senderAddress.length; i++) out[p++] = senderAddress[i]!;
   out.set(body, p);
   return out;
 }
@@ -113,48 +147,71 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
  * views into `bytes`: copy them to keep them past the input's lifetime.
  */
 export function decodeEnvelope(bytes: Uint8Array, options?: DecodeEnvelopeOptions): Envelope {
-  const n = bytes.length;
-  if (n < 9) throw truncated(n);
-  if (bytes[0] !== ENVELOPE_VERSION) throw new DecodeError(`unknown envelope version ${bytes[0]}`);
-  const kind = KINDS[bytes[1]!];
-  if (kind === undefined) throw new DecodeError(`unknown envelope kind ${bytes[1]}`);
-  const type = (bytes[2]! << 8) | bytes[3]!;
-  const requestId = ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0;
-  const idLength = bytes[8]!;
-  let p = 9 + idLength;
-  if (p + 1 > n) throw truncated(n);
-  const id = bytes.subarray(9, p);
-  const family = bytes[p++]!;
-  let host: string;
-  if (family === FAMILY_IPV4) {
-    if (p + 4 > n) throw truncated(n);
-    host = `${bytes[p]}.${bytes[p + 1]}.${bytes[p + 2]}.${bytes[p + 3]}`;
-    p += 4;
-  } else if (family === FAMILY_NAME) {
-    if (p + 1 > n) throw truncated(n);
-    const hostLength = bytes[p++]!;
-    if (p + hostLength > n) throw truncated(n);
-    host = decodeHost(bytes, p, p + hostLength);
-    if (parseIpv4(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a host name`);
-    p += hostLength;
-  } else {
-    throw new DecodeError(`unknown address family ${family}`);
-  }
-  if (p + 2 > n) throw truncated(n);
-  const port = (bytes[p]! << 8) | bytes[p + 1]!;
-  p += 2;
-  const bodyLength = n - p;
+  const bodyAt = scanEnvelope(bytes);
+  const bodyLength = bytes.length - bodyAt;
   const max = options?.maxBodySize;
   if (max !== undefined && bodyLength > max) {
     throw new DecodeError(`envelope body of ${bodyLength} bytes exceeds maxBodySize ${max}`);
   }
   return {
-    kind,
-    type,
-    requestId,
-    sender: { id, address: { host, port } },
-    body: bytes.subarray(p),
+    kind: KINDS[bytes[1]!]!,
+    type: (bytes[2]! << 8) | bytes[3]!,
+    requestId: ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0,
+    sender: envelopeSender(bytes),
+    body: bytes.subarray(bodyAt),
   };
+}
+
+/**
+ * @internal Checks everything decodeEnvelope checks (except maxBodySize) without building
+ * anything, and returns where the body starts. Then bytes[1] is the kind's wire value, bytes
+ * 2..3 the type, 4..7 the requestId, and envelopeSender(bytes) decodes the sender. The RPC
+ * layer's receive path: most handlers never look at the sender.
+ */
+export function scanEnvelope(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 9) throw truncated(n);
+  if (bytes[0] !== ENVELOPE_VERSION) throw new DecodeError(`unknown envelope version ${bytes[0]}`);
+  if (bytes[1]! >= KINDS.length) throw new DecodeError(`unknown envelope kind ${bytes[1]}`);
+  let p = 9 + bytes[8]!;
+  if (p + 1 > n) throw truncated(n);
+  const family = bytes[p++]!;
+  if (family === FAMILY_IPV4) {
+    if (p + 4 > n) throw truncated(n);
+    p += 4;
+  } else if (family === FAMILY_NAME) {
+    if (p + 1 > n) throw truncated(n);
+    const hostLength = bytes[p++]!;
+    if (p + hostLength > n) throw truncated(n);
+    checkHostName(bytes, p, p + hostLength);
+    p += hostLength;
+  } else {
+    throw new DecodeError(`unknown address family ${family}`);
+  }
+  if (p + 2 > n) throw truncated(n);
+  return p + 2;
+}
+
+/** @internal The sender of an envelope that scanEnvelope accepted (its id is a view). */
+export function envelopeSender(bytes: Uint8Array): Contact {
+  let p = 9 + bytes[8]!;
+  const id = bytes.subarray(9, p);
+  let host: string;
+  if (bytes[p++] === FAMILY_IPV4) {
+    host = `${bytes[p]}.${bytes[p + 1]}.${bytes[p + 2]}.${bytes[p + 3]}`;
+    p += 4;
+  } else {
+    const hostLength = bytes[p++]!;
+    host = decodeHost(bytes, p, p + hostLength);
+    p += hostLength;
+  }
+  return { id, address: { host, port: (bytes[p]! << 8) | bytes[p + 1]! } };
+}
+
+/** A host name must be valid UTF-8 and must not be an IPv4 address (that has family 4). */
+function checkHostName(bytes: Uint8Array, start: number, end: number): void {
+  const host = decodeHost(bytes, start, end);
+  if (parseIpv4(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a host name`);
 }
 
 function decodeHost(bytes: Uint8Array, start: number, end: number): string {

@@ -2,7 +2,7 @@ import { encodeFrame, FrameDecoder } from '../codec/framing.js';
 import { Emitter } from '../emitter.js';
 import { NetworkError, P2PError, ProtocolError } from '../errors.js';
 import type { Address, Connection, TimerHandle } from '../runtime.js';
-import { liveContact, RpcCore } from './endpoint.js';
+import { RpcCore } from './endpoint.js';
 import type {
   RequestOptions,
   RpcHandler,
@@ -62,18 +62,17 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
     this.#maxWriteBuffer = options.maxWriteBuffer ?? 8 * 1024 * 1024;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
     this.#decoder = new FrameDecoder({ maxFrameSize: maxMessageSize, prefix: 'u32' });
-    this.#core = new RpcCore(
-      runtime,
-      liveContact(options.self, options.advertise ?? connection.localAddress),
+    this.#core = new RpcCore(runtime, options.self, {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: 0,
+      maxMessageSize,
+      maxPending: options.maxPending ?? 4_096,
+      maxConcurrentHandlers: options.maxConcurrentHandlers ?? 256,
+      checkSource: false,
+    });
+    this.#core.connect(
       { send: (bytes) => this.#send(bytes) },
-      {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        retries: 0,
-        maxMessageSize,
-        maxPending: options.maxPending ?? 4_096,
-        maxConcurrentHandlers: options.maxConcurrentHandlers ?? 256,
-        checkSource: false,
-      },
+      options.advertise ?? connection.localAddress,
     );
     this.#closed = new Promise((resolve) => {
       connection.once('close', (error) => {
@@ -81,7 +80,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
         this.#core.failAll(
           error ?? new NetworkError('connection closed before the response', 'ERR_SOCKET_CLOSED'),
         );
-        this.#core.close();
+        this.#core.shutdown();
         resolve();
         this.emit('close', error);
       });
@@ -128,7 +127,7 @@ class StreamEndpoint extends Emitter<StreamRpcEvents> implements StreamRpc {
   }
 
   async close(): Promise<void> {
-    this.#core.close();
+    this.#core.shutdown();
     const connection = this.#connection;
     if (!this.#open) return this.#closed;
     this.#writable = false;
