@@ -83,8 +83,10 @@ export interface SwarmProgress {
 export interface SwarmSample {
   readonly timeS: number;
   readonly completed: number;
-  /** Piece payload bytes uploaded by everyone so far. */
+  /** Piece payload bytes handed to the uplinks by everyone so far (counted when queued). */
   readonly uploaded: number;
+  /** Piece payload bytes the leechers received so far (duplicates included). */
+  readonly received: number;
 }
 
 export interface SwarmResult {
@@ -113,11 +115,14 @@ export interface SwarmResult {
   /** Mean completion / bound. */
   readonly meanRatio: number;
   /**
-   * Piece payload uploaded by everyone until the last completion, over what every host's
-   * upload capacity could have carried in that time.
+   * Piece payload the leechers received until the last completion (duplicates included), over
+   * what every host's uplink could have carried in that time.
    */
   readonly utilization: number;
-  /** Piece payload uploaded / (N · F): above 1 by endgame duplicates. */
+  /**
+   * Piece payload handed to the uplinks / (N · F): above 1 by duplicates, and by blocks queued
+   * on connections that closed before sending them.
+   */
   readonly payloadOverhead: number;
   /** Piece payload the leechers received / (N · F): above 1 by duplicates (endgame, cancels). */
   readonly receivedOverhead: number;
@@ -320,8 +325,18 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     for (const t of torrents) total += t.progress().uploaded;
     return total;
   };
+  const receivedNow = () => {
+    let total = 0;
+    for (let i = s; i < torrents.length; i++) total += torrents[i]!.progress().received;
+    return total;
+  };
   const sample = () => {
-    samples.push({ timeS: (sim.now - t0) / 1000, completed, uploaded: uploadedNow() });
+    samples.push({
+      timeS: (sim.now - t0) / 1000,
+      completed,
+      uploaded: uploadedNow(),
+      received: receivedNow(),
+    });
     if (options.onProgress) {
       let pieces = 0;
       for (let i = s; i < torrents.length; i++) pieces += torrents[i]!.progress().piecesDone;
@@ -347,8 +362,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   sample();
   const virtualS = (sim.now - t0) / 1000;
   const uploaded = uploadedNow();
-  let received = 0;
-  for (let i = s; i < torrents.length; i++) received += torrents[i]!.progress().received;
+  const received = receivedNow();
   const events = sim.eventCount;
   const traceHash = sim.traceHash;
   const wire = sim.metrics.totals().streams.sent.bytes;
@@ -385,7 +399,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     boundS: bound.seconds,
     ratio: last / bound.seconds,
     meanRatio: completionS.mean / bound.seconds,
-    utilization: uploaded / (capacity * virtualS),
+    utilization: received / (capacity * virtualS),
     payloadOverhead: uploaded / (n * options.size),
     receivedOverhead: received / (n * options.size),
     wireOverhead: wire / uploaded,
