@@ -165,6 +165,17 @@ describe('datagrams', () => {
     expect(atNamed.got.map((g) => g.data[0])).toEqual([2]);
     expect(sim.metrics.drops.unreachable).toBe(1);
   });
+  it('with default addresses only, non-canonical and absent 10.x addresses are unreachable', async () => {
+    const sim = new Simulation({ seed: 1 });
+    const [a, b] = sim.addHosts(2); // 10.0.0.1, 10.0.0.2
+    const atB = await recorder(b!);
+    const out = await a!.net.bind({}, () => {});
+    for (const host of ['10.0.0.2', '10.0.0.02', '10.00.0.2', '10.0.256.2', '10.0.0.3', '10.0.0.0'])
+      out.send(new Uint8Array([host.length]), { host, port: 5000 });
+    await sim.run();
+    expect(atB.got.map((g) => g.data[0])).toEqual([8]);
+    expect(sim.metrics.drops.unreachable).toBe(5);
+  });
 });
 
 describe('latency models', () => {
