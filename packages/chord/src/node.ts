@@ -18,7 +18,6 @@ import {
   Emitter,
   keyId,
   type Logger,
-  nodeId,
   P2PError,
   type Random,
   type Runtime,
@@ -26,7 +25,7 @@ import {
   TimeoutError,
   throwIfAborted,
 } from '@p2pkit/core';
-import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen } from './id.js';
+import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen, nodeIdOf } from './id.js';
 import {
   type IterativeOptions,
   iterativeLookup,
@@ -200,8 +199,8 @@ export class ChordNode extends Emitter<ChordEvents> {
       this.node.#notify(to, type, body);
     }
 
-    sendTo(to: Address, type: number, body: Uint8Array): void {
-      if (this.node.#state === 'running') this.node.#rpc?.notify(to, type, body);
+    get rpc(): ChordRpc {
+      return this.node.#rpc!;
     }
 
     request(to: Peer, type: number, body: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
@@ -254,7 +253,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       runtime,
       host,
       port,
-      idBytes: (address) => idToBytes(idFromBigint(nodeId(address.host, address.port, m), m)),
+      idBytes: (address) => idToBytes(nodeIdOf(address.host, address.port, m)),
       timeoutMs: this.options.rpcTimeoutMs,
       retries: this.options.rpcRetries,
       maxPending: this.options.maxPendingLookups * 4,
@@ -270,7 +269,7 @@ export class ChordNode extends Emitter<ChordEvents> {
   attach(rpc: ChordRpc): void {
     const { m, successors } = this.options;
     const address = rpc.address;
-    const self = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
+    const self = new Peer(nodeIdOf(address.host, address.port, m), address);
     this.#rpc = rpc;
     const table = new RoutingTable(self, m, successors);
     this.#table = table;
@@ -334,7 +333,7 @@ export class ChordNode extends Emitter<ChordEvents> {
   ): Promise<void> {
     const t = this.table;
     const { m } = this.options;
-    const via = new Peer(idFromBigint(nodeId(bootstrap.host, bootstrap.port, m), m), bootstrap);
+    const via = new Peer(nodeIdOf(bootstrap.host, bootstrap.port, m), bootstrap);
     if (via.key === t.self.key)
       throw new P2PError('cannot join through itself', 'ERR_INVALID_ARGUMENT');
     const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
@@ -374,7 +373,7 @@ export class ChordNode extends Emitter<ChordEvents> {
    */
   useGateway(address: Address): void {
     const { m } = this.options;
-    this.#gateway = new Peer(idFromBigint(nodeId(address.host, address.port, m), m), address);
+    this.#gateway = new Peer(nodeIdOf(address.host, address.port, m), address);
   }
 
   /**
@@ -598,19 +597,24 @@ export class ChordNode extends Emitter<ChordEvents> {
 
   // ---- message handlers -----------------------------------------------------------------
 
-  /** One handler for every Chord type (one closure per node, not one per type). */
+  /**
+   * One handler for every Chord type, a bound method: no closure per type, and no closure
+   * context between the endpoint and this node.
+   */
   #register(rpc: ChordRpc): void {
-    const handler = (req: RpcRequest): Uint8Array => {
-      try {
-        return this.#handle(req);
-      } catch (error) {
-        // The RPC layer answers a request with the error; a oneway message is dropped.
-        this.stats.badMessages++;
-        this.#warn(error);
-        throw error;
-      }
-    };
+    const handler = this.#onRequest.bind(this);
     for (const type of Object.values(msg.MessageType)) rpc.handle(type, handler);
+  }
+
+  #onRequest(req: RpcRequest): Uint8Array {
+    try {
+      return this.#handle(req);
+    } catch (error) {
+      // The RPC layer answers a request with the error; a oneway message is dropped.
+      this.stats.badMessages++;
+      this.#warn(error);
+      throw error;
+    }
   }
 
   #handle(req: RpcRequest): Uint8Array {
@@ -618,8 +622,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     const body = req.body;
     switch (req.type) {
       case T.LOOKUP: // the hot path first
-        msg.checkLookup(body, this.#limits.m);
-        this.#recursive!.forward(body);
+        this.#recursive!.receive(body);
         return msg.EMPTY;
       case T.LOOKUP_RESULT: {
         const r = msg.decodeLookupResult(body, this.#limits);
@@ -785,7 +788,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       return false;
     }
     const { m } = this.options;
-    const expected = idFromBigint(nodeId(peer.address.host, peer.address.port, m), m);
+    const expected = nodeIdOf(peer.address.host, peer.address.port, m);
     if (this.#verified.size >= 256) this.#verified.clear();
     this.#verified.set(peer.key, expected);
     if (expected === peer.id) return true;

@@ -1,6 +1,7 @@
 import {
   inHalfOpen as coreHalfOpen,
   idToBytes as coreIdToBytes,
+  nodeId as coreNodeId,
   inOpen as coreOpen,
 } from '@p2pkit/core';
 import fc from 'fast-check';
@@ -15,6 +16,7 @@ import {
   idToHex,
   inHalfOpen,
   inOpen,
+  nodeIdOf,
 } from '../src/id.js';
 import { addPow2Id } from '../src/oracle.js';
 
@@ -87,6 +89,18 @@ describe('binary-string ids', () => {
           expect(expected).toBe((x + (1n << BigInt(i))) % (1n << BigInt(m)));
         }),
         { numRuns: 200 },
+      );
+    }
+  });
+
+  it('nodeIdOf equals core nodeId (the claimed-id check relies on it)', () => {
+    for (const m of [...widths, 152, 159]) {
+      fc.assert(
+        fc.property(fc.ipV4(), fc.integer({ min: 0, max: 65535 }), (host, port) => {
+          expect(idToBigint(nodeIdOf(host, port, m))).toBe(coreNodeId(host, port, m));
+          expect(nodeIdOf(host, port, m).length).toBe(idLength(m));
+        }),
+        { numRuns: 100 },
       );
     }
   });

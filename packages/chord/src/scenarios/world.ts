@@ -5,7 +5,7 @@
  */
 import type { Address } from '@p2pkit/core';
 import type { LatencyModel, SimHost, Simulation } from '@p2pkit/sim';
-import { type Id, idFromBigint } from '../id.js';
+import { type Id, idAt } from '../id.js';
 import { type ChordNode, createChordNode } from '../node.js';
 import type { ChordOptions } from '../options.js';
 import { RingOracle } from '../oracle.js';
@@ -170,9 +170,7 @@ export function randomKey(random: { bytes(n: number): Uint8Array }, m: number): 
   const bytes = random.bytes(n);
   const spare = m & 7;
   if (spare !== 0) bytes[0] = bytes[0]! & ((1 << spare) - 1);
-  let x = 0n;
-  for (const b of bytes) x = (x << 8n) | BigInt(b);
-  return idFromBigint(x, m);
+  return idAt(bytes, 0, n);
 }
 
 export type { Peer };
