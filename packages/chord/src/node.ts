@@ -203,6 +203,10 @@ export class ChordNode extends Emitter<ChordEvents> {
       return this.node.#rpc!;
     }
 
+    badMessage(error: unknown): void {
+      this.node.#badMessage(error);
+    }
+
     request(to: Peer, type: number, body: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
       return this.node.#request(to, type, body, signal);
     }
@@ -270,6 +274,9 @@ export class ChordNode extends Emitter<ChordEvents> {
     const { m, successors } = this.options;
     const address = rpc.address;
     const self = new Peer(nodeIdOf(address.host, address.port, m), address);
+    // Our wire form goes into every lookup we start or answer: made now, next to the node's
+    // other objects, rather than at first use anywhere in a big simulation's heap.
+    void self.wire;
     this.#rpc = rpc;
     const table = new RoutingTable(self, m, successors);
     this.#table = table;
@@ -598,32 +605,35 @@ export class ChordNode extends Emitter<ChordEvents> {
   // ---- message handlers -----------------------------------------------------------------
 
   /**
-   * One handler for every Chord type, a bound method: no closure per type, and no closure
-   * context between the endpoint and this node.
+   * One handler for every Chord type, a bound method (no closure per type, no closure context
+   * between the endpoint and this node), except the hot LOOKUP: bound to the recursive engine.
    */
   #register(rpc: ChordRpc): void {
     const handler = this.#onRequest.bind(this);
     for (const type of Object.values(msg.MessageType)) rpc.handle(type, handler);
+    const recursive = this.#recursive!;
+    rpc.handle(msg.MessageType.LOOKUP, recursive.handleLookup.bind(recursive));
   }
 
   #onRequest(req: RpcRequest): Uint8Array {
     try {
       return this.#handle(req);
     } catch (error) {
-      // The RPC layer answers a request with the error; a oneway message is dropped.
-      this.stats.badMessages++;
-      this.#warn(error);
+      this.#badMessage(error);
       throw error;
     }
+  }
+
+  /** The RPC layer answers a request with the error; a oneway message is dropped. */
+  #badMessage(error: unknown): void {
+    this.stats.badMessages++;
+    this.#warn(error);
   }
 
   #handle(req: RpcRequest): Uint8Array {
     const T = msg.MessageType;
     const body = req.body;
     switch (req.type) {
-      case T.LOOKUP: // the hot path first
-        this.#recursive!.receive(body);
-        return msg.EMPTY;
       case T.LOOKUP_RESULT: {
         const r = msg.decodeLookupResult(body, this.#limits);
         // Only the owner itself may answer: that answer doubles as proof it is alive.

@@ -30,6 +30,8 @@ export interface RecursiveHost {
   readonly rpc: Pick<ChordRpc, 'notify'>;
   /** Reports a failed send (the node's 'warning' event). */
   warn(error: unknown): void;
+  /** Counts and reports a malformed message. */
+  badMessage(error: unknown): void;
 }
 
 interface Pending {
@@ -109,10 +111,21 @@ export class RecursiveLookups {
     });
   }
 
-  /** A LOOKUP message arrived: validate it (DecodeError if malformed), then forward it. */
-  receive(body: Uint8Array): void {
-    msg.checkLookup(body, this.#m);
-    this.forward(body);
+  /**
+   * The LOOKUP handler, registered bound to this object (the endpoint calls it with no node
+   * object in between): validates the message (a malformed one is reported and dropped), then
+   * forwards it.
+   */
+  handleLookup(request: { readonly body: Uint8Array }): Uint8Array {
+    const body = request.body;
+    try {
+      msg.checkLookup(body, this.#m);
+      this.forward(body);
+    } catch (error) {
+      this.#host.badMessage(error);
+      throw error;
+    }
+    return msg.EMPTY;
   }
 
   /**

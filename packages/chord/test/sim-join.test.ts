@@ -1,6 +1,8 @@
+import { createDatagramRpc, DecodeError } from '@p2pkit/core';
 import { Simulation } from '@p2pkit/sim';
 import { describe, expect, it } from 'vitest';
 import { idToBigint } from '../src/id.js';
+import * as msg from '../src/messages.js';
 import { ChordWorld, randomKey } from '../src/scenarios/world.js';
 
 describe('a ring built by real joins in the simulator', () => {
@@ -53,5 +55,27 @@ describe('determinism', () => {
     const c = await history(4);
     expect(b).toEqual(a);
     expect(c.hash).not.toBe(a.hash);
+  });
+});
+
+describe('bad LOOKUP messages', () => {
+  it('are counted and reported, and the node keeps forwarding good ones', async () => {
+    const sim = new Simulation({ seed: 5, traceHash: 'off' });
+    const world = new ChordWorld(sim, { m: 32, maintenance: false, lookup: 'recursive' });
+    const nodes = await world.spawn(8);
+    world.buildOracle();
+    const target = nodes[3]!;
+    const warnings: Error[] = [];
+    target.on('warning', (e) => warnings.push(e));
+    const [host] = sim.addHosts(1);
+    const rpc = await createDatagramRpc({ runtime: host!, self: { id: new Uint8Array(4) } });
+    rpc.notify(target.address, msg.MessageType.LOOKUP, Uint8Array.of(0, 7, 0, 0, 0, 1)); // phase 7
+    await sim.runFor(100);
+    expect(target.stats.badMessages).toBe(1);
+    expect(warnings[0]).toBeInstanceOf(DecodeError);
+    const key = randomKey(sim.random('bad'), 32);
+    const r = await world.settle(nodes[0]!.lookupId(idToBigint(key)));
+    expect(r.owner.address).toEqual(world.oracle().owner(key).address);
+    await rpc.close();
   });
 });
