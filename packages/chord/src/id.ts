@@ -121,41 +121,35 @@ export function idToBytes(id: Id): Uint8Array {
 }
 
 /**
- * The id's leading 52 bits as an exact double (all of it when m ≤ 48): a prefix, so it orders
- * ids like the ids themselves except that distinct ids may tie. The hot path of routing compares
- * these numbers (no strings touched) and falls back to full ids only on a tie.
+ * The id's leading 30 bits (all of it when m ≤ 24): a prefix, so it orders ids like the ids
+ * themselves except that distinct ids may tie. A small integer (a V8 Smi, never boxed), so the
+ * hot path of routing keeps these prefixes next to peer references in one array, compares them
+ * without touching any string, and falls back to full ids only on a tie.
  */
 export function idHi(id: Id): number {
   const n = id.length;
-  if (n <= 6) {
+  if (n <= 3) {
     let x = 0;
     for (let i = 0; i < n; i++) x = x * 256 + id.charCodeAt(i);
     return x;
   }
   return (
-    ((((id.charCodeAt(0) * 256 + id.charCodeAt(1)) * 256 + id.charCodeAt(2)) * 256 +
-      id.charCodeAt(3)) *
-      256 +
-      id.charCodeAt(4)) *
-      4096 +
-    id.charCodeAt(5) * 16 +
-    (id.charCodeAt(6) >>> 4)
+    (id.charCodeAt(0) << 22) |
+    (id.charCodeAt(1) << 14) |
+    (id.charCodeAt(2) << 6) |
+    (id.charCodeAt(3) >>> 2)
   );
 }
 
 /** idHi of the id stored at `bytes[at..at+n)`. */
 export function hiAt(bytes: Uint8Array, at: number, n: number): number {
-  if (n <= 6) {
+  if (n <= 3) {
     let x = 0;
     for (let i = 0; i < n; i++) x = x * 256 + bytes[at + i]!;
     return x;
   }
   return (
-    ((((bytes[at]! * 256 + bytes[at + 1]!) * 256 + bytes[at + 2]!) * 256 + bytes[at + 3]!) * 256 +
-      bytes[at + 4]!) *
-      4096 +
-    bytes[at + 5]! * 16 +
-    (bytes[at + 6]! >>> 4)
+    (bytes[at]! << 22) | (bytes[at + 1]! << 14) | (bytes[at + 2]! << 6) | (bytes[at + 3]! >>> 2)
   );
 }
 

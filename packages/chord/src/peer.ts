@@ -9,7 +9,7 @@ import { checkIdBits, type Id, idAt, idHi, writeId } from './id.js';
 export class Peer {
   /** Ring id (binary string, see id.ts). */
   readonly id: Id;
-  /** idHi(id): the leading 52 bits, for the number-only hot path of routing. */
+  /** idHi(id): the leading 30 bits, for the number-only hot path of routing. */
   readonly hi: number;
   readonly address: Address;
   #key: string | undefined;
