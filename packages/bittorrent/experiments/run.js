@@ -3,13 +3,17 @@
  * (issue 5; spec sheet simulation.md §6.1), and what rarest first and choking buy. Writes
  * docs/swarm.md, docs/swarm.json and docs/swarm-*.svg.
  *
- *   node experiments/run.js [--peers 1000] [--seed 1] [--only baseline,random,unchoke-all] [--quick]
+ *   node experiments/run.js [--peers 1000] [--small-peers 300] [--seed 1] [--only id,id] [--quick]
  *
- * Every variant runs the same swarm (same seed: same content, upload rates, latencies and
- * tracker answers); only the switch under test differs. --quick: 200 peers (a smoke run; the
- * report then says so). Needs a build (`pnpm build`): it imports dist/scenarios.
+ * Every variant of a group runs the same swarm (same seed: same content, upload rates,
+ * latencies and tracker answers); only the switch under test differs. --only reruns the listed
+ * variants and takes the others from docs/swarm.json (each entry records its date and commit;
+ * runs are deterministic, so a rerun of unchanged code gives the same numbers). --quick: 200
+ * and 100 peers (a smoke run; the report then says so). Needs a build: it imports
+ * dist/scenarios.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_UPLOAD_CLASSES, runSwarm } from '../dist/scenarios/index.js';
@@ -18,18 +22,27 @@ import { cdfPoints, lineChart } from './svg.js';
 const { values } = parseArgs({
   options: {
     peers: { type: 'string' },
+    'small-peers': { type: 'string' },
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
 });
 const peers = Number(values.peers ?? (values.quick ? 200 : 1000));
+const smallPeers = Number(values['small-peers'] ?? (values.quick ? 100 : 300));
 const seed = Number(values.seed);
 const docs = new URL('../docs/', import.meta.url);
 mkdirSync(docs, { recursive: true });
 const log = (line) => process.stderr.write(`${line}\n`);
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
 
-/** The experiment's swarm: the settings every variant shares. */
+/** The main swarm: the settings every variant of the main group shares. */
 const SWARM = {
   seed,
   peers,
@@ -40,38 +53,74 @@ const SWARM = {
   // upload class, 12x the mean); the bound's F/d_min term stays far below the swarm term.
   download: 256 * 1024,
 };
+const MEAN_UPLOAD = DEFAULT_UPLOAD_CLASSES.reduce((a, c) => a + c.rate * c.share, 0);
 
 const VARIANTS = [
   {
     id: 'baseline',
+    group: 'main',
     label: 'rarest first + tit-for-tat',
-    options: { pieceSelection: 'rarest-first', choking: 'tit-for-tat' },
+    options: { ...SWARM, pieceSelection: 'rarest-first', choking: 'tit-for-tat' },
   },
   {
     id: 'random',
+    group: 'main',
     label: 'random pieces + tit-for-tat',
-    options: { pieceSelection: 'random', choking: 'tit-for-tat' },
+    options: { ...SWARM, pieceSelection: 'random', choking: 'tit-for-tat' },
   },
   {
     id: 'unchoke-all',
+    group: 'main',
     label: 'rarest first, no choking',
-    options: { pieceSelection: 'rarest-first', choking: 'unchoke-all' },
+    options: { ...SWARM, pieceSelection: 'rarest-first', choking: 'unchoke-all' },
+  },
+  // The seed as the bottleneck: it uploads no faster than an average leecher, so every copy of
+  // a piece it sends twice is lost to the swarm (where Cohen says rarest first matters most).
+  {
+    id: 'slow-seed-rarest',
+    group: 'seed',
+    label: 'slow seed, rarest first',
+    options: {
+      ...SWARM,
+      peers: smallPeers,
+      seedUpload: MEAN_UPLOAD,
+      pieceSelection: 'rarest-first',
+    },
+  },
+  {
+    id: 'slow-seed-random',
+    group: 'seed',
+    label: 'slow seed, random pieces',
+    options: { ...SWARM, peers: smallPeers, seedUpload: MEAN_UPLOAD, pieceSelection: 'random' },
   },
 ];
 const only = values.only ? new Set(values.only.split(',')) : undefined;
-const variants = VARIANTS.filter((v) => !only || only.has(v.id));
 
 const r1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 const r3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : String(x));
 const kib = (bytes) => `${Number((bytes / 1024).toFixed(1))} KiB`;
 
-const results = [];
-for (const variant of variants) {
-  log(`${variant.id}: ${peers} peers ...`);
+// Earlier results, for the variants not rerun (--only).
+const jsonUrl = new URL('swarm.json', docs);
+const previous = new Map();
+if (only && existsSync(jsonUrl)) {
+  for (const entry of JSON.parse(readFileSync(jsonUrl, 'utf8'))) previous.set(entry.variant, entry);
+}
+
+const entries = [];
+for (const variant of VARIANTS) {
+  if (only && !only.has(variant.id)) {
+    const old = previous.get(variant.id);
+    if (old) {
+      log(`${variant.id}: from docs/swarm.json (${old.generated}, ${old.commit})`);
+      entries.push(old);
+    }
+    continue;
+  }
+  log(`${variant.id}: ${variant.options.peers} peers ...`);
   let lastLog = 0;
   const result = await runSwarm({
-    ...SWARM,
     ...variant.options,
     onProgress: (p) => {
       if (p.timeMs - lastLog < 20_000) return;
@@ -81,22 +130,38 @@ for (const variant of variants) {
       );
     },
   });
-  const rss = process.memoryUsage().rss;
   log(
     `  ratio ${r3(result.ratio)} (last ${r1(result.completionS.max)} s / bound ${r1(result.boundS)} s), ${r1(result.wallS)} s wall`,
   );
-  results.push({ variant, result, rss });
+  const { samples, ...rest } = result;
+  entries.push({
+    variant: variant.id,
+    generated: new Date().toISOString().slice(0, 10),
+    commit,
+    node: process.version,
+    rssBytes: process.memoryUsage().rss,
+    ...rest,
+    samples: thin(samples, 5),
+  });
 }
+const entry = (id) => entries.find((e) => e.variant === id);
+const labelOf = (id) => VARIANTS.find((v) => v.id === id)?.label ?? id;
+const main = entries.filter((e) => VARIANTS.find((v) => v.id === e.variant)?.group === 'main');
+const seedGroup = entries.filter((e) => VARIANTS.find((v) => v.id === e.variant)?.group === 'seed');
+const b = entry('baseline') ?? main[0] ?? entries[0];
 
 // ---- report ----
-const base = results.find((r) => r.variant.id === 'baseline') ?? results[0];
-const b = base.result;
-const upMean = b.uploads.reduce((a, x) => a + x, 0) / b.uploads.length;
 const lines = [];
+const row = (e) =>
+  `| ${labelOf(e.variant)} | **${r3(e.ratio)}** | ${r3(e.meanRatio)} | ${r1(e.completionS.min)} / ${r1(e.completionS.median)} / ${r1(e.completionS.max)} | ${pct(e.utilization)} | ${pct(e.receivedOverhead - 1)} | ${(e.events / 1e6).toFixed(1)} M | ${r1(e.wallS)} s | ${e.generated} ${e.commit} |`;
+const header = [
+  '| variant | last / bound | mean / bound | completion min / median / max (s) | upload utilization | duplicate payload | events | wall | run |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
 lines.push(
   '# BitTorrent flash crowd in the simulator',
   '',
-  `Generated by \`pnpm --filter @p2pkit/bittorrent experiments${values.quick ? ' --quick' : ''}\` (\`node experiments/run.js${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\`), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB.${values.quick ? ' **Quick run: fewer peers than the issue asks for.**' : ''}`,
+  `Generated by \`pnpm --filter @p2pkit/bittorrent experiments\` (\`node experiments/run.js${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\`) on Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, shared with other jobs (wall times vary with load).${values.quick ? ' **Quick run: fewer peers than the issue asks for.**' : ''}`,
   '',
   'The real client (`createClient`: session, wire, picker, choker) runs on simulated hosts whose',
   'upload and download the simulator enforces; the real tracker runs on a simulated host. One seed',
@@ -112,35 +177,28 @@ lines.push(
   `| leechers N | ${b.peers}, all joining at t = 0 (flash crowd) |`,
   `| seeds | ${b.seeds}, upload ${kib(b.seedUpload)}/s (4× the leechers' mean) |`,
   `| file F | ${b.size} bytes, ${b.pieceCount} pieces of ${kib(b.pieceLength)} |`,
-  `| leecher upload u_i | ${DEFAULT_UPLOAD_CLASSES.map((c) => `${kib(c.rate)}/s × ${c.share * 100} %`).join(', ')} (drawn per peer; mean of this draw ${kib(upMean)}/s) |`,
-  `| leecher download | ${b.download === Number.POSITIVE_INFINITY || b.download === null ? 'unlimited' : `${kib(b.download)}/s`} |`,
+  `| leecher upload u_i | ${DEFAULT_UPLOAD_CLASSES.map((c) => `${kib(c.rate)}/s × ${c.share * 100} %`).join(', ')}, drawn per peer (mean of this draw ${kib(b.uploads.reduce((a, x) => a + x, 0) / b.uploads.length)}/s) |`,
+  `| leecher download | ${b.download === null || b.download === Number.POSITIVE_INFINITY ? 'unlimited' : `${kib(b.download)}/s cap`} |`,
   '| latency | one-way uniform 10..50 ms per segment |',
   '| links | uplinks shared round-robin by 1460-byte segments (TCP MSS), downlinks FIFO; 256 KiB flow-control window per connection |',
   '| peers per torrent | 50 connections; a UDP tracker (BEP 15) on a simulated host, numwant 50 |',
-  '| session | defaults, plus the swarm settings of `SWARM_SETTINGS` (no MSE, one request in flight per connection, no allowed-fast set; see src/scenarios/swarm.ts for why) |',
+  '| session | defaults (4 + 1 unchoke slots, 10 s rechoke, 30 s optimistic unchoke, endgame with 2 requesters per block), plus `SWARM_SETTINGS`: no MSE, one request in flight per connection, no allowed-fast set (src/scenarios/swarm.ts says why) |',
   `| fluid bound | ${r1(b.bound.seconds)} s (F/u_s ${r1(b.bound.seedTerm)} s, F/d_min ${r1(b.bound.downloadTerm)} s, N·F/(u_s+Σu_i) ${r1(b.bound.swarmTerm)} s) |`,
   '',
   '## Results',
   '',
-  '| variant | last / bound | mean / bound | completion min / median / max (s) | upload utilization | duplicate payload | events | wall |',
-  '|---|---|---|---|---|---|---|---|',
-);
-for (const { variant, result: r } of results) {
-  lines.push(
-    `| ${variant.label} | **${r3(r.ratio)}** | ${r3(r.meanRatio)} | ${r1(r.completionS.min)} / ${r1(r.completionS.median)} / ${r1(r.completionS.max)} | ${pct(r.utilization)} | ${pct(r.receivedOverhead - 1)} | ${(r.events / 1e6).toFixed(1)} M | ${r1(r.wallS)} s |`,
-  );
-}
-lines.push(
+  ...header,
+  ...main.map(row),
   '',
   'Upload utilization: piece payload received by the leechers until the last completion, over',
   "what all hosts' uplinks could have carried in that time. Duplicate payload: bytes received twice",
   '(endgame requests to two peers, or blocks already in flight when a request is cancelled).',
   '',
-  `![completion time CDF](swarm-cdf.svg)`,
+  '![completion time CDF](swarm-cdf.svg)',
   '',
-  `![upload utilization over time](swarm-utilization.svg)`,
+  '![upload utilization over time](swarm-utilization.svg)',
   '',
-  '### Completion by upload class (first variant)',
+  `### Completion by upload class (${labelOf(b.variant)})`,
   '',
   '| upload | peers | mean completion (s) | last (s) |',
   '|---|---|---|---|',
@@ -149,83 +207,90 @@ lines.push(
   ),
   '',
 );
-const target = b.ratio <= 1.15;
+if (seedGroup.length > 0) {
+  const s0 = seedGroup[0];
+  lines.push(
+    '## When the seed is the bottleneck',
+    '',
+    `Same file, rates and session, ${s0.peers} leechers, but the seed uploads only ${kib(s0.seedUpload)}/s (the leechers' mean): every piece it sends twice is a piece the swarm does not get. The bound is then ${r1(s0.boundS)} s (F/u_s ${r1(s0.bound.seedTerm)} s, swarm term ${r1(s0.bound.swarmTerm)} s).`,
+    '',
+    ...header,
+    ...seedGroup.map(row),
+    '',
+  );
+}
 lines.push(
   '## Against the target',
   '',
-  `Issue 5 asks for the last completion within 1.15× of the fluid bound. Measured: **${r3(b.ratio)}×** ${target ? '(met)' : `(not met, by ${pct(b.ratio / 1.15 - 1)})`}.`,
+  `Issue 5 asks for the last completion within 1.15× of the fluid bound (1000 peers, one seed, heterogeneous uploads, flash crowd). Measured: **${r3(b.ratio)}×** ${b.ratio <= 1.15 ? '(met)' : `(not met, by ${pct(b.ratio / 1.15 - 1)})`}.`,
   '',
-);
-lines.push(
   '## Reproduce',
   '',
   '```sh',
   'pnpm --filter @p2pkit/bittorrent build',
-  `pnpm --filter @p2pkit/bittorrent experiments${values.quick ? ' --quick' : ''}`,
-  `# one variant from the CLI, same swarm:`,
-  `p2pkit sim bt --peers ${peers} --seeds 1 --size ${SWARM.size} --piece-length ${SWARM.pieceLength} --down ${SWARM.download} --seed ${seed}`,
+  'pnpm --filter @p2pkit/bittorrent experiments',
+  '# the main swarm from the CLI (same seed, same run):',
+  `p2pkit sim bt --peers ${b.peers} --seeds 1 --size ${b.size} --piece-length ${b.pieceLength} --down ${b.download} --seed ${seed}`,
   '```',
   '',
 );
+writeFileSync(new URL('swarm.md', docs), lines.join('\n'));
 
-const cdf = lineChart({
-  title: `Completion times, ${peers} leechers, flash crowd`,
-  xLabel: 'seconds since the crowd arrived',
-  yLabel: 'leechers done',
-  yRange: [0, 1],
-  yFormat: (y) => `${Math.round(y * 100)} %`,
-  series: results.map(({ variant, result }) => ({
-    label: `${variant.label} (${r3(result.ratio)}×)`,
-    points: cdfPoints(result.completions),
-    step: true,
-  })),
-  markers: [{ x: b.boundS, label: `fluid bound ${r1(b.boundS)} s` }],
-});
-writeFileSync(new URL('swarm-cdf.svg', docs), cdf);
-
-const utilization = lineChart({
-  title: 'Upload utilization of the whole swarm',
-  xLabel: 'seconds since the crowd arrived',
-  yLabel: 'payload received / upload capacity',
-  yRange: [0, 1.1],
-  yFormat: (y) => `${Math.round(y * 100)} %`,
-  series: results.map(({ variant, result }) => ({
-    label: variant.label,
-    points: utilizationPoints(result),
-  })),
-  markers: [{ x: b.boundS, label: 'bound' }],
-});
-writeFileSync(new URL('swarm-utilization.svg', docs), utilization);
-
-writeFileSync(new URL('swarm.md', docs), `${lines.join('\n')}`);
 writeFileSync(
-  new URL('swarm.json', docs),
-  `${JSON.stringify(
-    results.map(({ variant, result, rss }) => {
-      const { samples: _s, ...rest } = result;
-      return { variant: variant.id, rssBytes: rss, ...rest };
-    }),
-    null,
-    1,
-  )}\n`,
+  new URL('swarm-cdf.svg', docs),
+  lineChart({
+    title: `Completion times, ${b.peers} leechers, flash crowd`,
+    xLabel: 'seconds since the crowd arrived',
+    yLabel: 'leechers done',
+    yRange: [0, 1],
+    yFormat: (y) => `${Math.round(y * 100)} %`,
+    series: main.map((e) => ({
+      label: `${labelOf(e.variant)} (${r3(e.ratio)}×)`,
+      points: cdfPoints(e.completions),
+      step: true,
+    })),
+    markers: [{ x: b.boundS, label: `fluid bound ${r1(b.boundS)} s` }],
+  }),
 );
-log(`wrote docs/swarm.md, docs/swarm.json, docs/swarm-cdf.svg, docs/swarm-utilization.svg`);
+writeFileSync(
+  new URL('swarm-utilization.svg', docs),
+  lineChart({
+    title: 'Upload utilization of the whole swarm',
+    xLabel: 'seconds since the crowd arrived',
+    yLabel: 'payload received / upload capacity',
+    yRange: [0, 1.1],
+    yFormat: (y) => `${Math.round(y * 100)} %`,
+    series: main.map((e) => ({ label: labelOf(e.variant), points: utilizationPoints(e) })),
+    markers: [{ x: b.boundS, label: 'bound' }],
+  }),
+);
+writeFileSync(jsonUrl, `${JSON.stringify(entries, null, 1)}\n`);
+log('wrote docs/swarm.md, docs/swarm.json, docs/swarm-cdf.svg, docs/swarm-utilization.svg');
 
-/** Utilization per 5 s window from the run's samples: payload received / upload capacity. */
-function utilizationPoints(result) {
-  let capacity = result.seedUpload * result.seeds;
-  for (const u of result.uploads) capacity += u;
-  const points = [];
-  const samples = result.samples;
-  let from = samples[0];
+/** Samples at least `seconds` apart (the last one kept), for the JSON and the plots. */
+function thin(samples, seconds) {
+  const out = [];
   for (const s of samples) {
-    if (s.timeS - from.timeS < 5 && s !== samples[samples.length - 1]) continue;
-    if (s.timeS > from.timeS)
+    if (out.length === 0 || s.timeS - out[out.length - 1].timeS >= seconds) out.push(s);
+  }
+  const last = samples[samples.length - 1];
+  if (last && out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+/** Utilization between consecutive samples: payload received / upload capacity. */
+function utilizationPoints(e) {
+  let capacity = e.seedUpload * e.seeds;
+  for (const u of e.uploads) capacity += u;
+  const points = [];
+  for (let i = 1; i < e.samples.length; i++) {
+    const a = e.samples[i - 1];
+    const s = e.samples[i];
+    if (s.timeS > a.timeS)
       points.push([
         s.timeS,
-        Math.min(1.1, (s.received - from.received) / ((s.timeS - from.timeS) * capacity)),
+        Math.min(1.1, (s.received - a.received) / ((s.timeS - a.timeS) * capacity)),
       ]);
-    from = s;
   }
   return points;
 }
