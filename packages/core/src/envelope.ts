@@ -62,41 +62,36 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const { kind, type, requestId, sender, body } = envelope;
   const kindCode = KINDS.indexOf(kind);
   if (kindCode < 0) throw invalid(`envelope kind ${String(kind)}`);
-  return writeEnvelope(
-    kindCode,
-    type,
-    requestId,
-    sender.id,
-    encodeSenderAddress(sender.address),
-    body,
-  );
+  return writeEnvelope(kindCode, type, requestId, encodeSender(sender), body);
 }
 
 /**
- * @internal The family, host and port fields of an envelope from `address` (what the RPC
- * layer computes once per endpoint instead of once per message). Throws like encodeEnvelope.
+ * @internal The sender fields of an envelope (id length, id, family, host, port), which the
+ * RPC layer encodes once per endpoint rather than once per message. Throws like encodeEnvelope.
  */
-export function encodeSenderAddress(address: Address): Uint8Array {
+export function encodeSender(sender: Contact): Uint8Array {
+  const { id, address } = sender;
   const { host, port } = address;
+  const idLength = id.length;
+  if (idLength > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${idLength} bytes`);
   if (!(port >= 0 && port <= 0xffff && port === (port | 0))) throw invalid(`port ${port}`);
   const ipv4 = parseIpv4(host);
-  let out: Uint8Array;
-  let p: number;
+  const hostLength = ipv4 >= 0 ? 4 : utf8Length(host);
+  if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
+  const out = new Uint8Array(1 + idLength + (ipv4 >= 0 ? 5 : 2 + hostLength) + 2);
+  out[0] = idLength;
+  out.set(id, 1);
+  let p = 1 + idLength;
   if (ipv4 >= 0) {
-    out = new Uint8Array(7);
-    out[0] = FAMILY_IPV4;
-    out[1] = ipv4 >>> 24;
-    out[2] = ipv4 >>> 16;
-    out[3] = ipv4 >>> 8;
-    out[4] = ipv4;
-    p = 5;
+    out[p++] = FAMILY_IPV4;
+    out[p++] = ipv4 >>> 24;
+    out[p++] = ipv4 >>> 16;
+    out[p++] = ipv4 >>> 8;
+    out[p++] = ipv4;
   } else {
-    const hostLength = utf8Length(host);
-    if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
-    out = new Uint8Array(4 + hostLength);
-    out[0] = FAMILY_NAME;
-    out[1] = hostLength;
-    p = encodeUtf8Short(host, out, 2);
+    out[p++] = FAMILY_NAME;
+    out[p++] = hostLength;
+    p = encodeUtf8Short(host, out, p);
   }
   out[p] = port >>> 8;
   out[p + 1] = port;
@@ -104,24 +99,22 @@ export function encodeSenderAddress(address: Address): Uint8Array {
 }
 
 /**
- * @internal An envelope from its fields, with the sender's address already encoded by
- * encodeSenderAddress. `kindCode` is the kind's wire value (0..3).
+ * @internal An envelope from its fields, the sender's already encoded by encodeSender.
+ * `kindCode` is the kind's wire value (0..3).
  */
 export function writeEnvelope(
   kindCode: number,
   type: number,
   requestId: number,
-  id: Uint8Array,
-  senderAddress: Uint8Array,
+  sender: Uint8Array,
   body: Uint8Array,
 ): Uint8Array {
   if (!(type >= 0 && type <= 0xffff && type === (type | 0))) throw invalid(`envelope type ${type}`);
   if (!(requestId >= 0 && requestId <= 0xffff_ffff && requestId === requestId >>> 0)) {
     throw invalid(`requestId ${requestId}`);
   }
-  const idLength = id.length;
-  if (idLength > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${idLength} bytes`);
-  const out = allocBytes(9 + idLength + senderAddress.length + body.length);
+  const senderLength = sender.length;
+  const out = allocBytes(8 + senderLength + body.length);
   out[0] = ENVELOPE_VERSION;
   out[1] = kindCode;
   out[2] = type >>> 8;
@@ -130,11 +123,8 @@ export function writeEnvelope(
   out[5] = requestId >>> 16;
   out[6] = requestId >>> 8;
   out[7] = requestId;
-  out[8] = idLength;
-  let p = 9;
-  for (let i = 0; i < idLength; i++) out[p++] = id[i]!;
-  for (let i = 0; i < senderAddress.length; i++) out[p++] = senderAddress[i]!;
-  out.set(body, p);
+  for (let i = 0; i < senderLength; i++) out[8 + i] = sender[i]!;
+  out.set(body, 8 + senderLength);
   return out;
 }
 
