@@ -374,4 +374,21 @@ describe('createDatagramRpc self.id', () => {
     expect(text(response.sender.id)).toBe(`node@${server.address.port}`);
     expect(text(server.contact.id)).toBe(`node@${server.address.port}`);
   });
+
+  it('is read on every send: replacing or editing it in place changes the next message', async () => {
+    const hub = createMemoryNetwork();
+    const self = { id: utf8('aaaa') };
+    const server = await createDatagramRpc({ runtime: hub.runtime('s'), self });
+    server.handle(1, () => new Uint8Array(0));
+    const client = await createDatagramRpc({ runtime: hub.runtime('c'), self: { id: utf8('c') } });
+    const ask = async () =>
+      text((await client.request(server.address, 1, new Uint8Array(0))).sender.id);
+    expect(await ask()).toBe('aaaa');
+    self.id.set(utf8('bb'), 1); // in place, same length
+    expect(await ask()).toBe('abba');
+    self.id = utf8('longer id'); // replaced, new length
+    expect(await ask()).toBe('longer id');
+    self.id = utf8('abba'); // replaced, old length
+    expect(await ask()).toBe('abba');
+  });
 });
