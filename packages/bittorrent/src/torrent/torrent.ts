@@ -180,8 +180,11 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #dialing = new Set<string>();
   /** Outgoing connections still in their handshake. */
   readonly #handshaking = new Set<Connection>();
-  /** Aborts dials in flight when the torrent stops. */
-  readonly #abort = new AbortController();
+  /**
+   * One controller per dial in flight, aborted when the torrent stops. (One torrent-wide
+   * signal shared by every dial would carry a listener per dial: Node warns past 10.)
+   */
+  readonly #dialAborts = new Set<AbortController>();
   readonly #banned = new Set<string>();
   readonly #buffers = new Map<number, PieceBuffer>();
   readonly #failed = new Map<number, PieceBuffer>();
@@ -342,7 +345,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = 'stopped';
     this.#runtime.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#abort.abort();
+    for (const dial of this.#dialAborts) dial.abort();
+    this.#dialAborts.clear();
     for (const connection of this.#handshaking) connection.destroy();
     this.#handshaking.clear();
     for (const peer of [...this.#peers.values()]) peer.wire.destroy();
@@ -561,11 +565,19 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   async #openConnection(address: Address): Promise<Connection> {
-    const connection = await this.#runtime.net.dial(address, {
-      timeoutMs: this.#settings.connectTimeoutMs,
-      localHost: this.#ctx.host,
-      signal: this.#abort.signal,
-    });
+    if (this.#isStopped()) throw new ProtocolError('torrent stopped');
+    const dial = new AbortController();
+    this.#dialAborts.add(dial);
+    let connection: Connection;
+    try {
+      connection = await this.#runtime.net.dial(address, {
+        timeoutMs: this.#settings.connectTimeoutMs,
+        localHost: this.#ctx.host,
+        signal: dial.signal,
+      });
+    } finally {
+      this.#dialAborts.delete(dial);
+    }
     if (this.#isStopped()) {
       connection.destroy();
       throw new ProtocolError('torrent stopped');

@@ -22,7 +22,13 @@ describe('BitTorrent swarm in the simulator', () => {
     'every leecher completes with every piece verified; the same seed replays the same run',
     () =>
       withSeed(seedFromEnv(20261126), async (seed) => {
-        const a = await runSwarm(small(seed));
+        // Node's process warnings (e.g. MaxListenersExceeded: a listener per dial on one shared
+        // AbortSignal) are noise on a user's stderr and usually a leak.
+        const processWarnings: string[] = [];
+        const onWarning = (warning: Error) => processWarnings.push(warning.name);
+        process.on('warning', onWarning);
+        const a = await runSwarm(small(seed)).finally(() => process.off('warning', onWarning));
+        expect(processWarnings).toEqual([]);
         expect(a.completed).toBe(40);
         // Every piece every leecher wrote equals the content, byte for byte (on top of SHA-1).
         expect(a.piecesVerified).toBe(40 * a.pieceCount);
