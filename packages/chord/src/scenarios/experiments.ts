@@ -304,18 +304,8 @@ export async function churnRun(options: {
     sim.after(random.exponential(1000 / rate), async () => {
       arrival();
       const via = live[random.int(live.length)];
-      const [node] = await world.spawn(1);
       joins++;
-      joining.add(node!);
-      const joined = via
-        ? await node!.join(via.address).then(
-            () => true,
-            () => false,
-          )
-        : false;
-      joining.delete(node!);
-      // A node whose join failed is not in the ring: it is not an owner or a lookup origin.
-      if (!joined) world.crash(node!);
+      await world.arrive(via, joining);
       refresh();
     });
   };

@@ -273,18 +273,8 @@ function startChurn(
       nextJoin();
       const live = world.nodes().filter((x) => !joining.has(x));
       const via: ChordNode | undefined = live[random.int(live.length)];
-      const [node] = await world.spawn(1);
       stats.joins++;
-      joining.add(node!);
-      const joined = via
-        ? await node!.join(via.address).then(
-            () => true,
-            () => false,
-          )
-        : false;
-      joining.delete(node!);
-      // A node whose join failed is not in the ring: it is not an owner or a lookup origin.
-      if (!joined) world.crash(node!);
+      await world.arrive(via, joining);
       changed();
     });
   };

@@ -92,6 +92,25 @@ export class ChordWorld {
     await this.settle(node.join(bootstrap.address));
   }
 
+  /**
+   * A churn arrival, called from inside a running simulation: spawns a node and joins it
+   * through `via`, keeping it in `joining` meanwhile (a joining node is neither a lookup origin
+   * nor an owner yet). A node whose join fails is not in the ring, so it is crashed.
+   */
+  async arrive(via: ChordNode | undefined, joining: Set<ChordNode>): Promise<ChordNode> {
+    const [node] = await this.spawn(1);
+    joining.add(node!);
+    const joined = via
+      ? await node!.join(via.address).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    joining.delete(node!);
+    if (!joined) this.crash(node!);
+    return node!;
+  }
+
   /** Runs the simulation until `promise` settles (or `limitMs` of virtual time passes). */
   async settle<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> {
     let done = false;
