@@ -7,7 +7,6 @@
  */
 import {
   type Address,
-  type Connection,
   Emitter,
   formatAddress,
   isP2PError,
@@ -27,7 +26,7 @@ import type { TrackerClient } from '../tracker/client.js';
 import { allowedFastSet, parseIPv4 } from '../wire/allowed-fast.js';
 import { Bitfield } from '../wire/bitfield.js';
 import { BLOCK_SIZE } from '../wire/constants.js';
-import { type Established, handshakeOutgoing, type OutgoingEncryption } from '../wire/establish.js';
+import type { Established } from '../wire/establish.js';
 import type { BlockRef } from '../wire/messages.js';
 import {
   decodeMetadataMessage,
@@ -36,6 +35,7 @@ import {
   metadataPieceCount,
 } from '../wire/metadata.js';
 import { PeerWire } from '../wire/peer.js';
+import { Dialer, DUPLICATE, SELF } from './dialer.js';
 import { MetadataExchange } from './metadata-exchange.js';
 import { blockKey, TorrentPeer } from './peer.js';
 import { PieceCache } from './piece-cache.js';
@@ -126,14 +126,6 @@ export interface TorrentContext {
   readonly settings: TorrentSettings;
 }
 
-interface Candidate {
-  readonly address: Address;
-  failures: number;
-  nextAttemptAt: number;
-  /** MSE failed with this peer once: dial plain. */
-  plainOnly: boolean;
-}
-
 /** A piece being downloaded: its bytes and who sent each block. */
 interface PieceBuffer {
   readonly data: Uint8Array;
@@ -141,16 +133,6 @@ interface PieceBuffer {
 }
 
 const UT_METADATA_ID = 1;
-const SELF = 'connection to ourselves';
-const DUPLICATE = 'already connected';
-
-/** A connection was made but its handshake failed (the peer is there, maybe not speaking MSE). */
-class HandshakeFailure extends Error {
-  constructor(cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = 'HandshakeFailure';
-  }
-}
 const MAX_FAILED_COPIES = 8;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -176,15 +158,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #cache: PieceCache;
   readonly #peers = new Map<number, TorrentPeer>();
   #nextPeerId = 1;
-  readonly #candidates = new Map<string, Candidate>();
-  readonly #dialing = new Set<string>();
-  /** Outgoing connections still in their handshake. */
-  readonly #handshaking = new Set<Connection>();
-  /**
-   * One controller per dial in flight, aborted when the torrent stops. (One torrent-wide
-   * signal shared by every dial would carry a listener per dial: Node warns past 10.)
-   */
-  readonly #dialAborts = new Set<AbortController>();
+  readonly #dialer: Dialer;
   readonly #banned = new Set<string>();
   readonly #buffers = new Map<number, PieceBuffer>();
   readonly #failed = new Map<number, PieceBuffer>();
@@ -221,6 +195,25 @@ export class Torrent extends Emitter<TorrentEvents> {
       unchokeAll: this.#settings.choking === 'unchoke-all',
     });
     this.#cache = new PieceCache(this.#settings.readCacheBytes);
+    this.#dialer = new Dialer(
+      {
+        runtime: this.#runtime,
+        settings: this.#settings,
+        infoHash: 'meta' in source ? source.meta.infoHash : source.magnet.infoHash,
+        peerId: ctx.peerId,
+        reserved: ctx.reserved,
+        host: ctx.host,
+        port: ctx.port,
+      },
+      {
+        wantsPeers: () => this.#state === 'downloading' || this.#state === 'metadata',
+        stopped: () => this.#isStopped(),
+        peerCount: () => this.#peers.size,
+        banned: (host) => this.#banned.has(host),
+        connectedTo: (address) => this.#connectedTo(address),
+        attach: (established, dialed) => this.attach(established, false, dialed),
+      },
+    );
     if ('meta' in source) {
       this.#meta = source.meta;
       this.infoHash = source.meta.infoHash;
@@ -310,16 +303,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** Adds peer addresses to connect to (tracker replies, --peer, x.pe). */
   addPeers(addresses: Iterable<Address>): void {
     if (this.#isStopped()) return;
-    for (const address of addresses) {
-      if (address.port <= 0 || address.port > 65535) continue;
-      if (address.port === this.#ctx.port && address.host === this.#ctx.host) continue; // ourselves
-      const key = formatAddress(address);
-      if (this.#candidates.has(key)) continue;
-      // Bounded: a tracker or peer cannot make us remember unlimited addresses.
-      if (this.#candidates.size >= 2000) break;
-      this.#candidates.set(key, { address, failures: 0, nextAttemptAt: 0, plainOnly: false });
-    }
-    this.#connectMore();
+    this.#dialer.add(addresses);
+    this.#dialer.connectMore();
   }
 
   /** Starts: checks storage (or waits for the metadata), announces, connects. */
@@ -345,13 +330,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = 'stopped';
     this.#runtime.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const dial of this.#dialAborts) dial.abort();
-    this.#dialAborts.clear();
-    for (const connection of this.#handshaking) connection.destroy();
-    this.#handshaking.clear();
+    this.#dialer.stop();
     for (const peer of [...this.#peers.values()]) peer.wire.destroy();
     this.#peers.clear();
-    this.#candidates.clear();
     const announcer = this.#announcer;
     this.#announcer = undefined;
     await Promise.allSettled([announcer?.stop(), ...this.#writes]);
@@ -406,7 +387,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const peer of this.#peers.values()) this.#startPeerWithMetadata(peer, false);
     this.emit('ready');
     if (have.complete) await this.#onComplete();
-    this.#connectMore();
+    this.#dialer.connectMore();
   }
 
   /** Re-verifies pieces whose files existed when storage opened (resume), four reads at a time. */
@@ -500,116 +481,12 @@ export class Torrent extends Emitter<TorrentEvents> {
     announcer.start();
   }
 
-  #connectMore(): void {
-    if (this.#isStopped() || this.#state === 'checking') return;
-    if (this.#state === 'seeding') return; // seeds wait for leechers to come
-    const now = this.#runtime.clock.now();
-    for (const [key, candidate] of this.#candidates) {
-      if (this.#peers.size + this.#dialing.size >= this.#settings.maxPeers) return;
-      if (this.#dialing.has(key) || candidate.nextAttemptAt > now) continue;
-      if (this.#banned.has(candidate.address.host)) continue;
-      if (this.#connectedTo(candidate.address)) continue;
-      void this.#dial(key, candidate);
-    }
-  }
-
   #connectedTo(address: Address): boolean {
     for (const peer of this.#peers.values()) {
       const a = peer.listenAddress;
       if (a && a.host === address.host && a.port === address.port) return true;
     }
     return false;
-  }
-
-  async #dial(key: string, candidate: Candidate): Promise<void> {
-    this.#dialing.add(key);
-    const policy = this.#settings.encryption;
-    const first: OutgoingEncryption =
-      policy === 'disabled' || candidate.plainOnly
-        ? 'plain'
-        : policy === 'required'
-          ? 'mse-rc4'
-          : 'mse';
-    try {
-      let established: Established;
-      try {
-        established = await this.#handshake(await this.#openConnection(candidate.address), first);
-      } catch (error) {
-        // The TCP connect failed: nothing to retry now. The handshake failed after an MSE
-        // attempt: the peer may not speak MSE (it closed, or sits silent): redial plain at once,
-        // as aria2 does (a second later) and libtorrent does.
-        if (first !== 'mse' || !(error instanceof HandshakeFailure)) throw error;
-        candidate.plainOnly = true;
-        established = await this.#handshake(await this.#openConnection(candidate.address), 'plain');
-      }
-      if (this.#isStopped()) {
-        established.connection.destroy();
-        return;
-      }
-      candidate.failures = 0;
-      const refusal = this.attach(established, false, candidate.address);
-      // Ourselves (trackers list us too) or a peer already connected by another address: done.
-      if (refusal === SELF || refusal === DUPLICATE) this.#candidates.delete(key);
-    } catch (error) {
-      candidate.failures++;
-      // Back off: 10 s, 20 s, 40 s ... up to 10 min; forget a peer after 8 failures.
-      candidate.nextAttemptAt =
-        this.#runtime.clock.now() + Math.min(600_000, 10_000 * 2 ** (candidate.failures - 1));
-      if (candidate.failures >= 8) this.#candidates.delete(key);
-      const cause = error instanceof HandshakeFailure ? error.cause : error;
-      this.#runtime.log.enabled &&
-        this.#runtime.log('dial %s failed: %s', key, (cause as Error).message);
-    } finally {
-      this.#dialing.delete(key);
-    }
-  }
-
-  async #openConnection(address: Address): Promise<Connection> {
-    if (this.#isStopped()) throw new ProtocolError('torrent stopped');
-    const dial = new AbortController();
-    this.#dialAborts.add(dial);
-    let connection: Connection;
-    try {
-      connection = await this.#runtime.net.dial(address, {
-        timeoutMs: this.#settings.connectTimeoutMs,
-        localHost: this.#ctx.host,
-        signal: dial.signal,
-      });
-    } finally {
-      this.#dialAborts.delete(dial);
-    }
-    if (this.#isStopped()) {
-      connection.destroy();
-      throw new ProtocolError('torrent stopped');
-    }
-    return connection;
-  }
-
-  /** The handshake on a fresh connection; failures come wrapped in HandshakeFailure. */
-  async #handshake(connection: Connection, encryption: OutgoingEncryption): Promise<Established> {
-    // stop() destroys connections still in their handshake (which then rejects).
-    this.#handshaking.add(connection);
-    try {
-      return await handshakeOutgoing({
-        connection,
-        clock: this.#runtime.clock,
-        random: this.#runtime.random,
-        sha1: (d) => this.#runtime.hash.sha1(d),
-        infoHash: this.infoHash,
-        peerId: this.#ctx.peerId,
-        reserved: this.#ctx.reserved,
-        encryption,
-        // A peer that ignores MSE stays silent: do not wait the whole handshake deadline.
-        timeoutMs:
-          encryption === 'mse'
-            ? Math.min(this.#settings.mseTimeoutMs, this.#settings.handshakeTimeoutMs)
-            : this.#settings.handshakeTimeoutMs,
-      });
-    } catch (error) {
-      throw new HandshakeFailure(error);
-    } finally {
-      this.#handshaking.delete(connection);
-    }
   }
 
   /** Whether an incoming connection from `host` may be attached. */
@@ -834,15 +711,12 @@ export class Torrent extends Emitter<TorrentEvents> {
     const now = this.#runtime.clock.now();
     this.#exchange?.removeSource(peer.id, now);
     // Do not redial at once: 10 s, or a minute for a connection that did not last.
-    const address = peer.listenAddress;
-    const candidate = address && this.#candidates.get(formatAddress(address));
-    if (candidate)
-      candidate.nextAttemptAt = now + (now - peer.connectedAt < 30_000 ? 60_000 : 10_000);
+    if (peer.listenAddress) this.#dialer.closed(peer.listenAddress, peer.connectedAt);
     if (this.#state !== 'stopped') {
       // Others may take over its blocks; a slot may have freed up.
       for (const other of this.#peers.values()) this.#scheduleFill(other);
       this.#rechoke();
-      this.#connectMore();
+      this.#dialer.connectMore();
     }
   }
 
@@ -1451,7 +1325,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     this.#exchange?.tick(now);
     if (this.#choker.due(now)) this.#rechoke();
-    this.#connectMore();
+    this.#dialer.connectMore();
     this.emit('progress', this.progress());
   }
 }
