@@ -17,7 +17,7 @@ import {
 import { toHex } from '../bencode/binary.js';
 import { Choker, type ChokerPeer } from '../choker/choker.js';
 import type { MagnetLink } from '../magnet.js';
-import { parseInfoDictionary, pieceHash } from '../metainfo/parse.js';
+import { parseInfoDictionary, pieceHash, pieceSize } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { PiecePicker } from '../picker/picker.js';
 import type { Storage, StorageFactory } from '../storage/storage.js';
@@ -38,9 +38,10 @@ import { PeerWire } from '../wire/peer.js';
 import { Dialer, DUPLICATE, SELF } from './dialer.js';
 import { MetadataExchange } from './metadata-exchange.js';
 import { blockKey, TorrentPeer } from './peer.js';
-import { PieceCache } from './piece-cache.js';
+
 import { RateMeter } from './rate.js';
 import type { TorrentSettings } from './settings.js';
+import { Uploader } from './uploader.js';
 
 export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped';
 
@@ -155,18 +156,15 @@ export class Torrent extends Emitter<TorrentEvents> {
   #have: Bitfield | undefined;
   #haveBytes = 0;
   readonly #choker: Choker;
-  readonly #cache: PieceCache;
+  readonly #uploader: Uploader;
   readonly #peers = new Map<number, TorrentPeer>();
   #nextPeerId = 1;
   readonly #dialer: Dialer;
   readonly #banned = new Set<string>();
   readonly #buffers = new Map<number, PieceBuffer>();
   readonly #failed = new Map<number, PieceBuffer>();
-  readonly #loading = new Set<number>();
   /** Piece-sized buffers whose writes completed, for the next pieces (less garbage). */
   readonly #pool: Uint8Array[] = [];
-  /** Piece-sized buffers evicted from the upload cache, for the next reads. */
-  readonly #readPool: Uint8Array[] = [];
   #writingBytes = 0;
   #writes = new Set<Promise<void>>();
   readonly #download: RateMeter;
@@ -194,7 +192,12 @@ export class Torrent extends Emitter<TorrentEvents> {
       snubTimeoutMs: this.#settings.snubTimeoutMs,
       unchokeAll: this.#settings.choking === 'unchoke-all',
     });
-    this.#cache = new PieceCache(this.#settings.readCacheBytes);
+    this.#uploader = new Uploader(this.#settings, {
+      stopped: () => this.#isStopped(),
+      peers: () => this.#peers.values(),
+      fatal: (error) => this.#fatal(error),
+      sent: (bytes) => this.#upload.add(bytes),
+    });
     this.#dialer = new Dialer(
       {
         runtime: this.#runtime,
@@ -339,8 +342,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#buffers.clear();
     this.#failed.clear();
     this.#pool.length = 0;
-    this.#readPool.length = 0;
-    this.#cache.clear();
+    this.#uploader.clear();
     await this.#storage?.close().catch(() => {});
     this.emit('stopped');
   }
@@ -382,6 +384,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.#isStopped()) return;
     this.#picker = picker;
     this.#have = have;
+    this.#uploader.open(meta, storage, have);
     this.#state = have.complete ? 'seeding' : 'downloading';
     // Peers that connected while we checked: now they learn what we have, and we what they have.
     for (const peer of this.#peers.values()) this.#startPeerWithMetadata(peer, false);
@@ -404,7 +407,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       while (next < meta.pieceCount && this.#state !== 'stopped') {
         const index = next++;
         if (!storage.mayHave(index)) continue;
-        const size = this.#pieceSize(meta, index);
+        const size = pieceSize(meta, index);
         const data = await storage.read(index, 0, size, scratch);
         if (sameBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
           picker.setHave(index);
@@ -414,12 +417,6 @@ export class Torrent extends Emitter<TorrentEvents> {
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
-  }
-
-  #pieceSize(meta: Metainfo, index: number): number {
-    return index === meta.pieceCount - 1
-      ? meta.length - index * meta.pieceLength
-      : meta.pieceLength;
   }
 
   #onMetadata(infoBytes: Uint8Array): void {
@@ -659,11 +656,11 @@ export class Torrent extends Emitter<TorrentEvents> {
     );
     wire.on(
       'request',
-      guard((ref) => this.#onRequest(peer, ref)),
+      guard((ref) => this.#uploader.request(peer, ref)),
     );
     wire.on(
       'cancel',
-      guard((ref) => this.#onCancel(peer, ref)),
+      guard((ref) => this.#uploader.cancel(peer, ref)),
     );
     wire.on(
       'reject',
@@ -687,7 +684,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     );
     wire.on(
       'drain',
-      guard(() => this.#pump(peer)),
+      guard(() => this.#uploader.pump(peer)),
     );
     wire.on('close', (error) => this.#onClose(peer, error));
   }
@@ -1026,7 +1023,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (result.status === 'new') {
       let buffer = this.#buffers.get(index);
       if (!buffer) {
-        const size = this.#pieceSize(meta, index);
+        const size = pieceSize(meta, index);
         const data = (size === meta.pieceLength && this.#pool.pop()) || new Uint8Array(size);
         buffer = { data, from: new Int32Array(picker.blockCountOf(index)) };
         this.#buffers.set(index, buffer);
@@ -1168,92 +1165,6 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   // --- uploading -------------------------------------------------------------------------------
 
-  #onRequest(peer: TorrentPeer, ref: BlockRef): void {
-    const meta = this.#meta;
-    const wire = peer.wire;
-    if (!meta || !this.#have) {
-      if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
-      return;
-    }
-    if (ref.index >= meta.pieceCount)
-      throw new ProtocolError(`request for piece ${ref.index} of ${meta.pieceCount}`);
-    // BEP 3: clients close connections that request more than 16 KiB.
-    if (ref.length === 0 || ref.length > BLOCK_SIZE)
-      throw new ProtocolError(`request of ${ref.length} bytes`);
-    if (ref.begin + ref.length > this.#pieceSize(meta, ref.index))
-      throw new ProtocolError('request beyond the piece');
-    const allowed = !wire.amChoking || peer.allowedFastOut.has(ref.index);
-    if (
-      !this.#have.has(ref.index) ||
-      !allowed ||
-      peer.queuedUploads >= this.#settings.maxQueuedUploads
-    ) {
-      if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
-      return;
-    }
-    peer.uploads.push(ref);
-    this.#load(ref.index);
-    if (peer.blockedOn === undefined) this.#pump(peer);
-  }
-
-  #onCancel(peer: TorrentPeer, ref: BlockRef): void {
-    const uploads = peer.uploads;
-    for (let i = peer.uploadsHead; i < uploads.length; i++) {
-      const u = uploads[i]!;
-      if (u.index === ref.index && u.begin === ref.begin && u.length === ref.length) {
-        uploads.splice(i, 1);
-        // BEP 6: every request gets exactly one answer, a cancelled one too.
-        if (peer.wire.features.fast) peer.wire.reject(ref.index, ref.begin, ref.length);
-        return;
-      }
-    }
-  }
-
-  /** Serves queued requests while the connection takes them. */
-  #pump(peer: TorrentPeer): void {
-    const wire = peer.wire;
-    peer.blockedOn = undefined;
-    while (peer.queuedUploads > 0) {
-      if (wire.closed || wire.congested) return;
-      const ref = peer.nextUpload()!;
-      const data = this.#cache.get(ref.index);
-      if (!data) {
-        peer.blockedOn = ref.index;
-        this.#load(ref.index);
-        return;
-      }
-      peer.shiftUpload();
-      wire.piece(ref.index, ref.begin, data.subarray(ref.begin, ref.begin + ref.length));
-      peer.upload.add(ref.length);
-      this.#upload.add(ref.length);
-    }
-  }
-
-  /** Reads a whole piece into the cache (once, however many requests wait for it). */
-  #load(index: number): void {
-    if (this.#loading.has(index) || this.#cache.get(index) || !this.#storage) return;
-    this.#loading.add(index);
-    const meta = this.#meta!;
-    const size = this.#pieceSize(meta, index);
-    // Read into a buffer the cache let go of, when there is one: no garbage per piece served.
-    const target = size === meta.pieceLength ? this.#readPool.pop() : undefined;
-    this.#storage.read(index, 0, size, target).then(
-      (data) => {
-        this.#loading.delete(index);
-        if (this.#isStopped()) return;
-        for (const old of this.#cache.put(index, data)) {
-          if (old.length === meta.pieceLength && this.#readPool.length < 8)
-            this.#readPool.push(old);
-        }
-        for (const peer of this.#peers.values()) if (peer.blockedOn === index) this.#pump(peer);
-      },
-      (error: unknown) => {
-        this.#loading.delete(index);
-        this.#fatal(error);
-      },
-    );
-  }
-
   /** Applies the choker's decision. */
   #rechoke(): void {
     if (this.#isStopped()) return;
@@ -1284,7 +1195,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         if (peer.allowedFastOut.has(ref.index)) peer.uploads.push(ref);
         else if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
       }
-      if (peer.queuedUploads > 0) this.#pump(peer);
+      if (peer.queuedUploads > 0) this.#uploader.pump(peer);
     }
   }
 

@@ -1,0 +1,146 @@
+/**
+ * Serving a torrent's pieces: checks each request (BEP 3's 16 KiB limit, bounds, choke state,
+ * BEP 6 allowed-fast pieces), queues it on the peer, reads whole pieces into a bounded cache
+ * (one read per piece however many requests wait for it) and sends blocks while the
+ * connection takes them. The torrent decides who is unchoked; this only answers requests.
+ */
+import { ProtocolError } from '@p2pkit/core';
+import { pieceSize } from '../metainfo/parse.js';
+import type { Metainfo } from '../metainfo/types.js';
+import type { Storage } from '../storage/storage.js';
+import type { Bitfield } from '../wire/bitfield.js';
+import { BLOCK_SIZE } from '../wire/constants.js';
+import type { BlockRef } from '../wire/messages.js';
+import type { TorrentPeer } from './peer.js';
+import { PieceCache } from './piece-cache.js';
+
+/** Piece-sized read buffers kept for reuse (each up to a piece length). */
+const READ_POOL = 8;
+
+/** What the uploader asks of its torrent. */
+export interface UploaderOwner {
+  stopped(): boolean;
+  peers(): Iterable<TorrentPeer>;
+  /** A storage read failed: the torrent cannot go on. */
+  fatal(error: unknown): void;
+  /** Piece payload sent to a peer (for the torrent-wide counters). */
+  sent(bytes: number): void;
+}
+
+export class Uploader {
+  readonly #owner: UploaderOwner;
+  readonly #maxQueued: number;
+  readonly #cache: PieceCache;
+  readonly #loading = new Set<number>();
+  /** Piece-sized buffers evicted from the cache, for the next reads (less garbage). */
+  readonly #readPool: Uint8Array[] = [];
+  #meta: Metainfo | undefined;
+  #storage: Storage | undefined;
+  #have: Bitfield | undefined;
+
+  constructor(
+    options: { readonly readCacheBytes: number; readonly maxQueuedUploads: number },
+    owner: UploaderOwner,
+  ) {
+    this.#owner = owner;
+    this.#maxQueued = options.maxQueuedUploads;
+    this.#cache = new PieceCache(options.readCacheBytes);
+  }
+
+  /** Starts serving: until then every request is rejected (BEP 6) or ignored. */
+  open(meta: Metainfo, storage: Storage, have: Bitfield): void {
+    this.#meta = meta;
+    this.#storage = storage;
+    this.#have = have;
+  }
+
+  /** A peer's request; throws ProtocolError for one that breaks the protocol. */
+  request(peer: TorrentPeer, ref: BlockRef): void {
+    const meta = this.#meta;
+    const wire = peer.wire;
+    if (!meta || !this.#have) {
+      if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
+      return;
+    }
+    if (ref.index >= meta.pieceCount)
+      throw new ProtocolError(`request for piece ${ref.index} of ${meta.pieceCount}`);
+    // BEP 3: clients close connections that request more than 16 KiB.
+    if (ref.length === 0 || ref.length > BLOCK_SIZE)
+      throw new ProtocolError(`request of ${ref.length} bytes`);
+    if (ref.begin + ref.length > pieceSize(meta, ref.index))
+      throw new ProtocolError('request beyond the piece');
+    const allowed = !wire.amChoking || peer.allowedFastOut.has(ref.index);
+    if (!this.#have.has(ref.index) || !allowed || peer.queuedUploads >= this.#maxQueued) {
+      if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
+      return;
+    }
+    peer.uploads.push(ref);
+    this.#load(ref.index);
+    if (peer.blockedOn === undefined) this.pump(peer);
+  }
+
+  cancel(peer: TorrentPeer, ref: BlockRef): void {
+    const uploads = peer.uploads;
+    for (let i = peer.uploadsHead; i < uploads.length; i++) {
+      const u = uploads[i]!;
+      if (u.index === ref.index && u.begin === ref.begin && u.length === ref.length) {
+        uploads.splice(i, 1);
+        // BEP 6: every request gets exactly one answer, a cancelled one too.
+        if (peer.wire.features.fast) peer.wire.reject(ref.index, ref.begin, ref.length);
+        return;
+      }
+    }
+  }
+
+  /** Serves queued requests while the connection takes them. */
+  pump(peer: TorrentPeer): void {
+    const wire = peer.wire;
+    peer.blockedOn = undefined;
+    while (peer.queuedUploads > 0) {
+      if (wire.closed || wire.congested) return;
+      const ref = peer.nextUpload()!;
+      const data = this.#cache.get(ref.index);
+      if (!data) {
+        peer.blockedOn = ref.index;
+        this.#load(ref.index);
+        return;
+      }
+      peer.shiftUpload();
+      wire.piece(ref.index, ref.begin, data.subarray(ref.begin, ref.begin + ref.length));
+      peer.upload.add(ref.length);
+      this.#owner.sent(ref.length);
+    }
+  }
+
+  /** Drops the cache and the pooled buffers (the torrent stopped). */
+  clear(): void {
+    this.#readPool.length = 0;
+    this.#cache.clear();
+  }
+
+  /** Reads a whole piece into the cache (once, however many requests wait for it). */
+  #load(index: number): void {
+    const meta = this.#meta;
+    const storage = this.#storage;
+    if (!meta || !storage || this.#loading.has(index) || this.#cache.get(index)) return;
+    this.#loading.add(index);
+    const size = pieceSize(meta, index);
+    // Read into a buffer the cache let go of, when there is one: no garbage per piece served.
+    const target = size === meta.pieceLength ? this.#readPool.pop() : undefined;
+    storage.read(index, 0, size, target).then(
+      (data) => {
+        this.#loading.delete(index);
+        if (this.#owner.stopped()) return;
+        for (const old of this.#cache.put(index, data)) {
+          if (old.length === meta.pieceLength && this.#readPool.length < READ_POOL)
+            this.#readPool.push(old);
+        }
+        for (const peer of this.#owner.peers()) if (peer.blockedOn === index) this.pump(peer);
+      },
+      (error: unknown) => {
+        this.#loading.delete(index);
+        this.#owner.fatal(error);
+      },
+    );
+  }
+}
