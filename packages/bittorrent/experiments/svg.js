@@ -44,6 +44,8 @@ export function lineChart(chart) {
   const out = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    // The title element is the plot's text alternative (screen readers, hover).
+    `<title>${esc(chart.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${m.left + w / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
   );
