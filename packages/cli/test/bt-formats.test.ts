@@ -33,6 +33,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('p2pkit bt create', () => {
   it('writes a torrent whose info-hash it prints', async () => {
     const out = join(dir, 'share.torrent');
+    const before = Math.floor(Date.now() / 1000);
     const result = await run([
       'bt',
       'create',
@@ -52,6 +53,9 @@ describe('p2pkit bt create', () => {
     expect(meta.pieceLength).toBe(32768);
     expect(meta.announceList).toEqual([['http://127.0.0.1:1/announce'], ['udp://127.0.0.1:2']]);
     expect(meta.files.map((f) => f.path.join('/'))).toEqual(['share/a.bin', 'share/sub/b.txt']);
+    // The command stamps the time it made the torrent (the library itself reads no clock).
+    expect(meta.creationDate).toBeGreaterThanOrEqual(before);
+    expect(meta.creationDate).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
   });
 
   it('exits 1 with a message on a missing path or a bad piece length', async () => {

@@ -20,12 +20,9 @@ export const nodeHasher: Hasher = {
   },
 };
 
-export interface CreateTorrentFromPathOptions
-  extends Omit<CreateMetainfoOptions, 'hasher' | 'creationDate'> {
+export interface CreateTorrentFromPathOptions extends Omit<CreateMetainfoOptions, 'hasher'> {
   /** Default: node:crypto SHA-1. */
   hasher?: Hasher;
-  /** Seconds since the epoch; default now. Pass `null` to omit the field (reproducible bytes). */
-  creationDate?: number | null;
 }
 
 /** Read size for hashing: large enough that syscalls are not the bottleneck. */
@@ -35,7 +32,8 @@ const READ_CHUNK = 1024 * 1024;
  * Makes a torrent of a file (single-file torrent named after it) or a directory (multi-file
  * torrent: every regular file below it, in sorted path order; symlinks and special files are
  * skipped so that a torrent never reaches outside the directory). Defaults: piece length by
- * `choosePieceLength`, creation date now, `created by` "p2pkit".
+ * `choosePieceLength`, `created by` "p2pkit", no creation date unless `creationDate` (seconds
+ * since the epoch) is given: the library reads no clock, so the same files give the same bytes.
  */
 export async function createTorrentFromPath(
   path: string,
@@ -57,14 +55,10 @@ export async function createTorrentFromPath(
   } else {
     throw new MetainfoError(`${root} is neither a file nor a directory`, 'ERR_METAINFO_SOURCE');
   }
-  const { creationDate, hasher, ...rest } = options;
   return createMetainfo(source, {
     createdBy: 'p2pkit',
-    ...rest,
-    hasher: hasher ?? nodeHasher,
-    ...(creationDate === null
-      ? {}
-      : { creationDate: creationDate ?? Math.floor(Date.now() / 1000) }),
+    ...options,
+    hasher: options.hasher ?? nodeHasher,
   });
 }
 

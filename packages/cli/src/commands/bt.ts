@@ -65,6 +65,8 @@ function registerBtCreate(bt: Command): void {
         try {
           const { torrent, metainfo } = await createTorrentFromPath(path, {
             announceList: options.announce.map((url) => [url]),
+            // As other creators do: `bt create` stamps the torrent with the time it was made.
+            creationDate: Math.floor(Date.now() / 1000),
             ...(options.pieceLength !== undefined ? { pieceLength: options.pieceLength } : {}),
             ...(options.private ? { private: true } : {}),
             ...(options.comment !== undefined ? { comment: options.comment } : {}),
