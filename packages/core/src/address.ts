@@ -32,6 +32,37 @@ export function parseAddress(text: string): Address {
   return { host, port };
 }
 
+/**
+ * The 32-bit value of a canonical dotted-quad IPv4 address (four decimal parts 0..255, no
+ * leading zeros), or -1 for anything else (names, IPv6, non-canonical forms like 01.2.3.4).
+ */
+export function ipv4ToUint32(host: string): number {
+  const n = host.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? host.charCodeAt(i) : 0x2e; // a virtual '.' ends the last part
+    if (c === 0x2e) {
+      if (digits === 0) return -1;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 0x30);
+      digits++;
+      if (part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
 /** True when two addresses name the same endpoint. */
 export function sameAddress(a: Address, b: Address): boolean {
   return a.port === b.port && a.host === b.host;

@@ -8,6 +8,7 @@
  * `body` are views into the input.
  */
 
+import { ipv4ToUint32 } from './address.js';
 import { allocBytes } from './codec/alloc.js';
 import { encodeUtf8Short, utf8Length } from './codec/writer.js';
 import { DecodeError, P2PError } from './errors.js';
@@ -49,7 +50,7 @@ const FAMILY_IPV4 = 4;
 /** Bytes an envelope from `sender` takes besides its body. */
 export function envelopeOverhead(sender: Contact): number {
   const host = sender.address.host;
-  const hostBytes = parseIpv4(host) >= 0 ? 4 : 1 + utf8Length(host);
+  const hostBytes = ipv4ToUint32(host) >= 0 ? 4 : 1 + utf8Length(host);
   return 8 + 1 + sender.id.length + 1 + hostBytes + 2;
 }
 
@@ -75,7 +76,7 @@ export function encodeSender(sender: Contact): Uint8Array {
   const idLength = id.length;
   if (idLength > MAX_CONTACT_ID_LENGTH) throw invalid(`sender id of ${idLength} bytes`);
   if (!(port >= 0 && port <= 0xffff && port === (port | 0))) throw invalid(`port ${port}`);
-  const ipv4 = parseIpv4(host);
+  const ipv4 = ipv4ToUint32(host);
   const hostLength = ipv4 >= 0 ? 4 : utf8Length(host);
   if (hostLength > 255) throw invalid(`host name of ${hostLength} bytes`);
   const out = new Uint8Array(1 + idLength + (ipv4 >= 0 ? 5 : 2 + hostLength) + 2);
@@ -201,7 +202,7 @@ export function envelopeSender(bytes: Uint8Array): Contact {
 /** A host name must be valid UTF-8 and must not be an IPv4 address (that has family 4). */
 function checkHostName(bytes: Uint8Array, start: number, end: number): void {
   const host = decodeHost(bytes, start, end);
-  if (parseIpv4(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a host name`);
+  if (ipv4ToUint32(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a host name`);
 }
 
 function decodeHost(bytes: Uint8Array, start: number, end: number): string {
@@ -219,37 +220,6 @@ function decodeHost(bytes: Uint8Array, start: number, end: number): string {
   } catch (error) {
     throw new DecodeError('invalid UTF-8 in envelope host name', { cause: error });
   }
-}
-
-/**
- * The 32-bit value of a canonical dotted-quad IPv4 address (four decimal parts 0..255, no
- * leading zeros), or -1 for anything else (names, IPv6, non-canonical forms like 01.2.3.4).
- */
-function parseIpv4(host: string): number {
-  const n = host.length;
-  if (n < 7 || n > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? host.charCodeAt(i) : 0x2e; // a virtual '.' ends the last part
-    if (c === 0x2e) {
-      if (digits === 0) return -1;
-      value = value * 256 + part;
-      parts++;
-      part = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && part === 0) return -1; // leading zero
-      part = part * 10 + (c - 0x30);
-      digits++;
-      if (part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  return parts === 4 ? value : -1;
 }
 
 function truncated(length: number): DecodeError {

@@ -2,7 +2,7 @@
  * @p2pkit/core: what every p2pkit protocol stands on. This entry is portable (no Node
  * built-ins); real sockets live at `@p2pkit/core/node`, test suites at `@p2pkit/core/testing`.
  */
-export { formatAddress, parseAddress, sameAddress } from './address.js';
+export { formatAddress, ipv4ToUint32, parseAddress, sameAddress } from './address.js';
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';

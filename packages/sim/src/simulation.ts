@@ -6,6 +6,7 @@ import {
   createRandom,
   type DatagramHandler,
   type Hasher,
+  ipv4ToUint32,
   type Logger,
   type LogRecord,
   type Random,
@@ -1141,38 +1142,12 @@ export class Simulation {
 }
 
 /**
- * The index a default address (10.a.b.c, as defaultAddress writes it: decimal octets without
- * leading zeros) stands for, or -1 for any other string.
+ * The index a default address (10.a.b.c, as defaultAddress writes it: canonical decimal octets)
+ * stands for, or -1 for any other string.
  */
 function parseDefaultAddress(address: string): number {
-  const length = address.length;
-  if (
-    length < 8 ||
-    length > 14 ||
-    address.charCodeAt(0) !== 49 ||
-    address.charCodeAt(1) !== 48 ||
-    address.charCodeAt(2) !== 46
-  ) {
-    return -1;
-  }
-  let n = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 3; i <= length; i++) {
-    const c = i < length ? address.charCodeAt(i) : 46; // a virtual '.' ends the last octet
-    if (c === 46) {
-      if (digits === 0 || octet > 255) return -1;
-      n = n * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && octet === 0)) {
-      octet = octet * 10 + c - 48;
-      digits++;
-    } else return -1;
-  }
-  return dots === 3 ? n - 1 : -1;
+  const value = ipv4ToUint32(address);
+  return value >= 0 && value >>> 24 === 10 ? (value & 0xffffff) - 1 : -1;
 }
 
 /**

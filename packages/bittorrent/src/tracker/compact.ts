@@ -4,6 +4,8 @@
  * need. Portable: no node:net.
  */
 
+import { ipv4ToUint32 } from '@p2pkit/core';
+
 export type IpFamily = 4 | 6;
 
 /** A peer as trackers report it. `peerId` only comes with non-compact (dictionary) replies. */
@@ -13,19 +15,11 @@ export interface TrackerPeer {
   readonly peerId?: Uint8Array;
 }
 
-/** Bytes of a dotted-quad IPv4 literal, or undefined. */
+/** Bytes of a canonical dotted-quad IPv4 literal (no leading zeros), or undefined. */
 export function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
+  const value = ipv4ToUint32(text);
+  if (value < 0) return undefined;
+  return new Uint8Array([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]);
 }
 
 /** Bytes of an IPv6 literal (RFC 4291 text forms, `::`, embedded IPv4; no zone), or undefined. */

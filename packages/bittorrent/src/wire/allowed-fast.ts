@@ -5,21 +5,6 @@
  * digest mod the piece count, skipping duplicates, until k indices are collected.
  */
 
-/** Parses a dotted IPv4 literal into 4 bytes; undefined for anything else (IPv6: no set). */
-export function parseIPv4(host: string): Uint8Array | undefined {
-  const parts = host.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const value = Number(part);
-    if (value > 255) return undefined;
-    out[i] = value;
-  }
-  return out;
-}
-
 /**
  * The allowed-fast set for the peer at IPv4 `ip` (4 bytes). `k` is clamped to the piece count
  * (a set larger than the torrent cannot be filled).

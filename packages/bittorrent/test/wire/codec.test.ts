@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { DecodeError } from '@p2pkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allowedFastSet, parseIPv4 } from '../../src/wire/allowed-fast.js';
+import { parseIPv4 } from '../../src/tracker/compact.js';
+import { allowedFastSet } from '../../src/wire/allowed-fast.js';
 import {
   decodeHandshake,
   encodeHandshake,
