@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+import { bin } from './helpers/cli.js';
 
 /** Runs `p2pkit tour` as a user would; the process must exit by itself. */
 function tour(): Promise<{ code: number | null; stdout: string; stderr: string }> {
