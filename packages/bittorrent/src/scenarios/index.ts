@@ -10,7 +10,7 @@ export {
   type RateClass,
   type RateSpec,
 } from './rates.js';
-export { quantile, type Summary, summarize } from './stats.js';
+export { type Summary, summarize } from './stats.js';
 export {
   type ContentCheck,
   createSharedContentStorage,
