@@ -78,4 +78,26 @@ describe('p2pkit sim chord --json', () => {
     expect(b.hops).toEqual(a.hops);
     expect(b.events).toBe(a.events);
   });
+
+  it('a bad --mode or --build exits 1 and says which values it takes', async () => {
+    for (const [option, value, expected] of [
+      ['--mode', 'sideways', 'one of recursive, iterative'],
+      ['--build', 'nope', 'one of oracle, join'],
+    ] as const) {
+      const failed = await run(process.execPath, [
+        bin,
+        'sim',
+        'chord',
+        '--nodes',
+        '10',
+        option,
+        value,
+      ]).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(expected);
+    }
+  });
 });

@@ -1,8 +1,9 @@
 import { type ChordNode, createChordNode } from '@p2pkit/chord';
-import { type Address, formatAddress, parseAddress } from '@p2pkit/core';
+import { type Address, formatAddress } from '@p2pkit/core';
 import { type RealRuntime, realRuntime } from '@p2pkit/core/node';
 import { SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { choice, fraction, hostPort, integer, positive } from '../options.js';
 import { simCommand } from './sim.js';
 
 /**
@@ -27,24 +28,24 @@ function registerStart(chord: Command): void {
     .command('start')
     .description('run a node in the foreground until SIGINT/SIGTERM, then leave gracefully')
     .option('--host <ip>', 'address to bind and advertise', '127.0.0.1')
-    .option('--port <port>', 'UDP port (0: any free port)', parsePort, 0)
+    .option('--port <port>', 'UDP port (0: any free port)', integer(0, 65535), 0)
     .option(
       '--join <host:port>',
       'a member of the ring to join (default: start a new ring)',
-      parseHostPort,
+      hostPort,
     )
-    .option('--m <bits>', 'id width in bits, 1..160', parseInteger(1, 160), 160)
+    .option('--m <bits>', 'id width in bits, 1..160', integer(1, 160), 160)
     .option(
       '--stabilize <ms>',
       'mean stabilization period (the papers use 30000)',
-      parseInteger(10, 3_600_000),
+      integer(10, 3_600_000),
       1000,
     )
-    .option('--replicas <n>', 'copies of each value (owner + successors)', parseInteger(1, 65), 3)
+    .option('--replicas <n>', 'copies of each value (owner + successors)', integer(1, 65), 3)
     .option(
       '--successors <r>',
       'successor list length (default: max(8, 2·log2 of 1000))',
-      parseInteger(1, 64),
+      integer(1, 64),
     )
     .action(
       async (options: {
@@ -113,9 +114,9 @@ async function withClient<T>(
 
 function clientOptions(command: Command): Command {
   return command
-    .requiredOption('--via <host:port>', 'any member of the ring', parseHostPort)
-    .option('--m <bits>', 'id width of the ring, 1..160', parseInteger(1, 160), 160)
-    .option('--timeout <ms>', 'give up after this long', parseInteger(1, 3_600_000), 10_000);
+    .requiredOption('--via <host:port>', 'any member of the ring', hostPort)
+    .option('--m <bits>', 'id width of the ring, 1..160', integer(1, 160), 160)
+    .option('--timeout <ms>', 'give up after this long', integer(1, 3_600_000), 10_000);
 }
 
 /** `p2pkit chord put --via <host:port> <key> <value>` */
@@ -240,32 +241,34 @@ function registerSimChord(sim: Command): void {
     .description(
       'simulate a Chord ring: lookups judged against an oracle, optional keys, failures or churn',
     )
-    .requiredOption('--nodes <N>', 'real nodes', parseInteger(1, 10_000_000))
-    .option('--lookups <L>', 'lookups to run', parseInteger(0, 100_000_000), 1000)
-    .option('--keys <K>', 'keys to place (reports keys per node)', parseInteger(0, 100_000_000))
-    .option('--virtual-nodes <v>', 'virtual nodes per real node', parseInteger(1, 1000), 1)
+    .requiredOption('--nodes <N>', 'real nodes', integer(1, 10_000_000))
+    .option('--lookups <L>', 'lookups to run', integer(0, 100_000_000), 1000)
+    .option('--keys <K>', 'keys to place (reports keys per node)', integer(0, 100_000_000))
+    .option('--virtual-nodes <v>', 'virtual nodes per real node', integer(1, 1000), 1)
     .option(
       '--fail <fraction>',
       'fraction of nodes that crash at once before the lookups (ring frozen)',
-      parseFraction,
+      fraction,
     )
     .option(
       '--churn <rate>',
       'joins and failures per simulated second, each (stabilization on)',
-      parseFloatOption,
+      positive,
     )
-    .option('--successors <r>', 'successor list length', parseInteger(1, 64))
-    .option('--seed <s>', 'random seed', parseInteger(0, 2 ** 32 - 1), 1)
+    .option('--successors <r>', 'successor list length', integer(1, 64))
+    .option('--seed <s>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .option(
       '--mode <mode>',
       'lookup mode: recursive or iterative (default: recursive without faults)',
+      choice(['recursive', 'iterative']),
     )
     .option(
       '--build <how>',
       'build the ring from an oracle (oracle) or by real joins (join)',
+      choice(['oracle', 'join']),
       'oracle',
     )
-    .option('--m <bits>', 'id width in bits', parseInteger(1, 160), 160)
+    .option('--m <bits>', 'id width in bits', integer(1, 160), 160)
     .option('--json', 'one JSON object on stdout')
     .action(
       async (options: {
@@ -277,21 +280,11 @@ function registerSimChord(sim: Command): void {
         churn?: number;
         successors?: number;
         seed: number;
-        mode?: string;
-        build: string;
+        mode?: 'recursive' | 'iterative';
+        build: 'oracle' | 'join';
         m: number;
         json?: boolean;
       }) => {
-        if (
-          options.mode !== undefined &&
-          options.mode !== 'iterative' &&
-          options.mode !== 'recursive'
-        ) {
-          throw new InvalidArgumentError('--mode must be iterative or recursive');
-        }
-        if (options.build !== 'oracle' && options.build !== 'join') {
-          throw new InvalidArgumentError('--build must be oracle or join');
-        }
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/chord/scenarios');
         const bar = process.stderr.isTTY
@@ -354,38 +347,4 @@ function registerSimChord(sim: Command): void {
         process.stdout.write(`${lines.join('\n')}\n`);
       },
     );
-}
-
-function parseHostPort(text: string): Address {
-  try {
-    return parseAddress(text);
-  } catch {
-    throw new InvalidArgumentError('expected host:port');
-  }
-}
-
-function parsePort(text: string): number {
-  return parseInteger(0, 65535)(text);
-}
-
-function parseInteger(min: number, max: number): (text: string) => number {
-  return (text: string) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
-    }
-    return n;
-  };
-}
-
-function parseFraction(text: string): number {
-  const x = Number(text);
-  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError('expected a fraction in [0, 1)');
-  return x;
-}
-
-function parseFloatOption(text: string): number {
-  const x = Number(text);
-  if (!(x > 0 && Number.isFinite(x))) throw new InvalidArgumentError('expected a positive number');
-  return x;
 }

@@ -6,6 +6,7 @@ import {
 } from '@p2pkit/bittorrent/scenarios';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
+import { choice, integer, positive } from '../options.js';
 
 /**
  * `p2pkit sim bt --peers <N> --seeds <S> --size <bytes> [--piece-length <b>] [--up <bytes/s>]
@@ -143,33 +144,10 @@ function report(r: SwarmResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function integer(min: number, max: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max)
-      throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
-    return value;
-  };
-}
-
-function positive(text: string): number {
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value))
-    throw new InvalidArgumentError('a positive number of bytes/s');
-  return value;
-}
-
 function rates(text: string): RateSpec {
   try {
     return parseRateSpec(text);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
-}
-
-function choice<T extends string>(values: readonly T[]) {
-  return (text: string): T => {
-    if (!values.includes(text as T)) throw new InvalidArgumentError(`one of ${values.join(', ')}`);
-    return text as T;
-  };
 }
