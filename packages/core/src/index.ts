@@ -6,6 +6,7 @@ export { formatAddress, ipv4ToUint32, parseAddress, sameAddress } from './addres
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';
+export { equalBytes } from './codec/bytes.js';
 export {
   encodeFrame,
   FrameDecoder,

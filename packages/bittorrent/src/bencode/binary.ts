@@ -53,12 +53,8 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** True when both arrays hold the same bytes. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** True when both arrays hold the same bytes (core's, re-exported with the bencode helpers). */
+export { equalBytes } from '@p2pkit/core';
 
 const HEX = '0123456789abcdef';
 

@@ -5,6 +5,7 @@
  * against that copy (on top of the session's SHA-1 check), so a wrong byte anywhere on the
  * simulated wire would still be caught and counted.
  */
+import { equalBytes } from '@p2pkit/core';
 import {
   absoluteOffset,
   pieceLengthOf,
@@ -23,19 +24,6 @@ export interface ContentCheck {
 export interface SharedContentStorage extends Storage {
   /** Pieces written so far (seeds start with all). */
   readonly piecesWritten: number;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  // Four bytes at a time where alignment allows (pieces are large): the check stays cheap.
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {
-    const x = new Int32Array(a.buffer, a.byteOffset, a.length / 4);
-    const y = new Int32Array(b.buffer, b.byteOffset, b.length / 4);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A peer's storage over the shared `content`; `complete` for seeds. */
@@ -69,7 +57,7 @@ export function createSharedContentStorage(
     async write(index, offset, data) {
       open();
       const start = absoluteOffset(layout, index, offset, data.length);
-      if (equal(data, content.subarray(start, start + data.length))) check.verified++;
+      if (equalBytes(data, content.subarray(start, start + data.length))) check.verified++;
       else {
         check.corrupt++;
         return;

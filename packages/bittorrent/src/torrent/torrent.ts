@@ -8,6 +8,7 @@
 import {
   type Address,
   Emitter,
+  equalBytes,
   formatAddress,
   isP2PError,
   ProtocolError,
@@ -136,12 +137,6 @@ interface PieceBuffer {
 
 const UT_METADATA_ID = 1;
 const MAX_FAILED_COPIES = 8;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export class Torrent extends Emitter<TorrentEvents> {
   readonly infoHash: Uint8Array;
@@ -410,7 +405,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         if (!storage.mayHave(index)) continue;
         const size = pieceSize(meta, index);
         const data = await storage.read(index, 0, size, scratch);
-        if (sameBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
+        if (equalBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
           picker.setHave(index);
           have.set(index);
           this.#haveBytes += size;
@@ -560,9 +555,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     const { connection, remote } = established;
     if (this.#isStopped()) return 'stopped';
     if (this.#banned.has(connection.remoteAddress.host)) return 'banned';
-    if (sameBytes(remote.peerId, this.#ctx.peerId)) return SELF;
+    if (equalBytes(remote.peerId, this.#ctx.peerId)) return SELF;
     for (const peer of this.#peers.values()) {
-      if (sameBytes(peer.wire.remote.peerId, remote.peerId)) return DUPLICATE;
+      if (equalBytes(peer.wire.remote.peerId, remote.peerId)) return DUPLICATE;
     }
     if (this.#peers.size >= this.#settings.maxPeers) return 'too many peers';
     return undefined;
@@ -1051,7 +1046,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     const buffer = this.#buffers.get(index);
     if (!buffer) return;
     this.#buffers.delete(index);
-    const ok = sameBytes(this.#runtime.hash.sha1(buffer.data), pieceHash(meta, index));
+    const ok = equalBytes(this.#runtime.hash.sha1(buffer.data), pieceHash(meta, index));
     if (!ok) {
       picker.pieceFailed(index);
       const senders = new Set(buffer.from);

@@ -9,6 +9,7 @@
 import {
   type Clock,
   type Connection,
+  equalBytes,
   ProtocolError,
   type Random,
   TimeoutError,
@@ -89,12 +90,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Runs `onBytes` on every chunk until it returns a result or throws; handles the deadline,
  * the peer closing, and cleanup.
@@ -169,7 +164,7 @@ export function handshakeOutgoing(options: OutgoingOptions): Promise<Established
   const ours = encodeHandshake(local);
   let buffer: Uint8Array = new Uint8Array(0);
   const check = (remote: Handshake) => {
-    if (!sameBytes(remote.infoHash, infoHash))
+    if (!equalBytes(remote.infoHash, infoHash))
       throw new ProtocolError('peer answered for another torrent');
   };
   if (options.encryption === 'plain') {
@@ -310,7 +305,7 @@ export function handshakeIncoming(options: IncomingOptions): Promise<Established
     }
     const got = takeHandshake(buffer);
     if (!got) return undefined;
-    if (!sameBytes(got.remote.infoHash, mse!.infoHash)) {
+    if (!equalBytes(got.remote.infoHash, mse!.infoHash)) {
       throw new ProtocolError('handshake info-hash differs from the MSE one');
     }
     return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { equalBytes } from '../codec/bytes.js';
 import { createRandom } from '../random.js';
 import type { Address, Random } from '../runtime.js';
 
@@ -249,12 +250,6 @@ function randomId(random: Random, m: number): bigint {
   for (let bits = 0; bits < m; bits += 32) x = (x << 32n) | BigInt(random.u32());
   const extra = (Math.ceil(m / 32) * 32 - m) | 0;
   return x >> BigInt(extra);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function readSeedFromEnv(): number | undefined {

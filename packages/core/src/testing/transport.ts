@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes } from '../codec/bytes.js';
 import { isP2PError } from '../errors.js';
 import type { Address, Connection, DatagramSocket, Runtime } from '../runtime.js';
 
@@ -677,12 +678,6 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return out;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const encoder = new TextEncoder();
