@@ -5,6 +5,7 @@ import {
   NetworkError,
 } from '@p2pkit/core';
 import { HostCrashedError } from './errors.js';
+import type { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
 import type { Simulation } from './simulation.js';
 
@@ -26,10 +27,18 @@ export class SimDatagramSocket implements DatagramSocket {
   /** @internal */ readonly port: number;
   /** @internal */ readonly owner: SimHost;
   /** @internal */ readonly handler: DatagramHandler;
+  /** @internal On a firewalled host: the peers whose replies get in (see firewall.ts). */
+  readonly mappings: UdpMappings | undefined;
 
   /** @internal */
-  constructor(owner: SimHost, port: number, handler: DatagramHandler) {
+  constructor(
+    owner: SimHost,
+    port: number,
+    handler: DatagramHandler,
+    mappings: UdpMappings | undefined,
+  ) {
     this.sim = owner.sim;
+    this.mappings = mappings;
     this.index = owner.index;
     this.owner = owner;
     this.handler = handler;

@@ -10,6 +10,7 @@ import {
 } from '@p2pkit/core';
 import type { SimDatagramSocket } from './datagram.js';
 import { HostCrashedError } from './errors.js';
+import { FIREWALL_OPEN } from './firewall.js';
 import type { SimListener } from './network.js';
 import { SimNetwork } from './network.js';
 import type { Simulation } from './simulation.js';
@@ -25,6 +26,14 @@ export interface HostOptions {
   position?: readonly number[];
   /** The host's address (default 10.a.b.c from its index: 10.0.0.1, 10.0.0.2, ...). */
   address?: string;
+  /**
+   * Behind a NAT or stateful firewall (default false): inbound dials and unsolicited datagrams
+   * are refused; its own dials work both ways, and a datagram gets in if it comes from an
+   * address and port this socket sent to within `firewallUdpTimeoutMs` (a reply, as a NAT
+   * sees one). `true` or 'refuse': a dial to it is refused after a round trip (the router
+   * answers with a reset); 'drop': the SYN vanishes and the dial times out. Kept on restart.
+   */
+  firewalled?: boolean | 'refuse' | 'drop';
 }
 
 /**
@@ -98,6 +107,11 @@ export class SimHost implements Runtime {
   /** False once crashed. */
   get alive(): boolean {
     return this.alive_;
+  }
+
+  /** True when the host sits behind a firewall (HostOptions.firewalled). */
+  get firewalled(): boolean {
+    return this.sim.firewallOf(this.index) !== FIREWALL_OPEN;
   }
 
   /** Derived from (seed, index, incarnation); created on first use. */

@@ -46,6 +46,8 @@ export interface Drops {
   crashed: number;
   /** Nothing bound at the destination port. */
   noSocket: number;
+  /** Refused by a firewalled host: not a reply to what that socket sent (see HostOptions). */
+  firewall: number;
   /** Extra copies created by the duplicate probability (not a loss; counted here). */
   duplicated: number;
 }
@@ -283,6 +285,7 @@ export class Metrics {
     unreachable: 0,
     crashed: 0,
     noSocket: 0,
+    firewall: 0,
     duplicated: 0,
   };
   /** @internal */ classifier: Classifier | undefined;

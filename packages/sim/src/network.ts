@@ -13,6 +13,7 @@ import {
 } from '@p2pkit/core';
 import { SimDatagramSocket } from './datagram.js';
 import { HostCrashedError } from './errors.js';
+import { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
 import { dial } from './stream.js';
 
@@ -93,7 +94,12 @@ export class SimNetwork implements Network {
     const sockets = (owner.udp ??= new Map());
     const port = this.pickPort(options.port, (p) => sockets.has(p));
     if (typeof port !== 'number') return Promise.reject(port);
-    const socket = new SimDatagramSocket(owner, port, onDatagram);
+    const socket = new SimDatagramSocket(
+      owner,
+      port,
+      onDatagram,
+      owner.firewalled ? new UdpMappings() : undefined,
+    );
     sockets.set(port, socket);
     owner.sim.socketBound(socket);
     return Promise.resolve(socket);

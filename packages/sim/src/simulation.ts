@@ -15,6 +15,7 @@ import {
 } from '@p2pkit/core';
 import type { SimDatagramSocket } from './datagram.js';
 import { checkProbability, HostCrashedError, invalidOption, SimulationError } from './errors.js';
+import { DEFAULT_UDP_MAPPING_MS, firewallMode } from './firewall.js';
 import { type HostOptions, SimHost } from './host.js';
 import {
   K_CALL,
@@ -100,6 +101,11 @@ export interface SimulationOptions {
    * allocation per datagram but lets a receiver see later changes the sender makes.
    */
   copyDatagrams?: boolean;
+  /**
+   * How long a firewalled host's socket accepts replies from a peer after its last datagram to
+   * that peer, in ms (default 120,000: RFC 4787's minimum UDP mapping lifetime).
+   */
+  firewallUdpTimeoutMs?: number;
   /** Trace hash: 'fast' (event kind, time, host, size; default), 'full' (+ payload bytes), 'off'. */
   traceHash?: 'fast' | 'full' | 'off';
   /** DEBUG-style pattern for host loggers, e.g. 'p2pkit:chord*' (default: all off). */
@@ -179,6 +185,7 @@ export class Simulation {
   /** @internal */ readonly highWaterMark: number;
   /** @internal */ readonly coalesce: boolean;
   /** @internal */ readonly copyDatagrams: boolean;
+  /** @internal */ readonly udpMappingMs: number;
   /** @internal Partition or holds active: check links on send. */
   rules = false;
   /** @internal Pipes waiting for a partition or hold to clear. */
@@ -204,6 +211,8 @@ export class Simulation {
   private firstPort = new Int32Array(1024).fill(-1);
   /** ...and that socket's handler. */
   private readonly firstHandler: (DatagramHandler | undefined)[] = [];
+  /** FIREWALL_* mode of the host at an index (kept across restarts). */
+  private firewallAt = new Uint8Array(1024);
   private readonly root: Random;
   private readonly netRandom: Random;
   private readonly hostRoot: Random;
@@ -247,6 +256,10 @@ export class Simulation {
     this.coalesce = streams.coalesce ?? true;
     this.maxDatagramSize = checkSize('maxDatagramSize', options.maxDatagramSize ?? 65_507);
     this.copyDatagrams = options.copyDatagrams ?? true;
+    this.udpMappingMs = checkSize(
+      'firewallUdpTimeoutMs',
+      options.firewallUdpTimeoutMs ?? DEFAULT_UDP_MAPPING_MS,
+    );
     const mode = options.traceHash ?? 'fast';
     this.hashing = mode !== 'off';
     this.hashPayloads = mode === 'full';
@@ -409,6 +422,7 @@ export class Simulation {
     if (this.byAddress.has(address)) throw invalidOption(`address ${address} is taken`);
     const upload = checkRate('upload', options.upload ?? this.upload);
     const download = checkRate('download', options.download ?? this.download);
+    const firewall = firewallMode(options.firewalled);
     const host = new SimHost(this, index, 0, address, upload, download);
     this.hosts_.push(host);
     this.byAddress.set(address, index);
@@ -423,8 +437,12 @@ export class Simulation {
       const ports = new Int32Array(capacity).fill(-1);
       ports.set(this.firstPort);
       this.firstPort = ports;
+      const firewalls = new Uint8Array(capacity);
+      firewalls.set(this.firewallAt);
+      this.firewallAt = firewalls;
     }
     this.aliveAt[index] = 1;
+    this.firewallAt[index] = firewall;
     if (this.latency.place) this.latency.place(index, this.placeRoot.fork(index), options.position);
     this.metrics.ensureHosts(index + 1);
     if (this.group.length <= index) {
@@ -668,9 +686,18 @@ export class Simulation {
     if ((kind === K_TIMEOUT || kind === K_INTERVAL) && q.b[slot] === host) q.cancel(slot);
   }
 
-  /** @internal A datagram socket was bound: the first one per host gets the fast path. */
+  /** @internal FIREWALL_* mode of the host at `index`. */
+  firewallOf(index: number): number {
+    return this.firewallAt[index]!;
+  }
+
+  /**
+   * @internal A datagram socket was bound: the first one per host gets the fast path (not on a
+   * firewalled host, whose datagrams are checked against the socket's mappings).
+   */
   socketBound(socket: SimDatagramSocket): void {
     const index = socket.owner.index;
+    if (socket.mappings !== undefined) return;
     if (this.firstPort[index] === -1 && this.hosts_[index] === socket.owner) {
       this.firstPort[index] = socket.port;
       this.firstHandler[index] = socket.handler;
@@ -726,6 +753,10 @@ export class Simulation {
       metrics.drops.unreachable++;
       return;
     }
+    // Behind a firewall, the send opens the way for replies (before loss: the NAT saw it).
+    const mappings = socket.mappings;
+    if (mappings !== undefined)
+      mappings.open(dst, to.port, this.now_, this.now_ + this.udpMappingMs);
     let loss = this.loss_;
     let duplicate = this.duplicate_;
     if (this.links !== undefined) {
@@ -1038,22 +1069,31 @@ export class Simulation {
     const port = q.n[slot]!;
     const index = q.x[slot]!;
     const type = q.y[slot]!;
+    const src = q.z[slot]!;
     q.release(slot);
     if (this.hashing) {
       this.trace.event(K_DATAGRAM, now, index, data.length);
       if (this.hashPayloads) this.trace.bytes(data);
     }
     const metrics = this.metrics;
-    let handler: DatagramHandler | undefined;
+    let handler: DatagramHandler;
     // A crash resets firstPort, so a match means a live host: one table read in the common case.
-    if (this.firstPort[index] === port) handler = this.firstHandler[index];
+    if (this.firstPort[index] === port) handler = this.firstHandler[index]!;
     else if (this.aliveAt[index] === 0) {
       metrics.drops.crashed++;
       return;
-    } else handler = this.hosts_[index]!.udp?.get(port)?.handler;
-    if (handler === undefined) {
-      metrics.drops.noSocket++;
-      return;
+    } else {
+      const socket = this.hosts_[index]!.udp?.get(port);
+      if (socket === undefined) {
+        metrics.drops.noSocket++;
+        return;
+      }
+      const mappings = socket.mappings;
+      if (mappings !== undefined && src !== index && !mappings.allows(src, from.port, now)) {
+        metrics.drops.firewall++;
+        return;
+      }
+      handler = socket.handler;
     }
     const length = data.length;
     const traffic = metrics.traffic;

@@ -9,6 +9,7 @@ import {
   TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
+import { FIREWALL_OPEN, FIREWALL_REFUSE } from './firewall.js';
 import type { SimHost } from './host.js';
 import {
   K_CLOSE,
@@ -413,6 +414,14 @@ export function onSyn(
 ): void {
   const server = sim.hostAt(serverIndex);
   if (!server.alive_) return; // A dead host answers nothing: the dial times out.
+  const firewall = sim.firewallOf(serverIndex);
+  if (firewall !== FIREWALL_OPEN && client.owner.index !== serverIndex) {
+    // Nothing inbound is forwarded: the router resets the SYN, or drops it (see firewall.ts).
+    if (firewall === FIREWALL_REFUSE) {
+      sim.sendControl(K_REFUSED, client, serverIndex, client.owner.index, 0);
+    }
+    return;
+  }
   const listener = server.listeners?.get(port);
   if (!listener) {
     sim.sendControl(K_REFUSED, client, serverIndex, client.owner.index, 0);

@@ -27,6 +27,13 @@ export interface TransportHarness {
    * suite checks dial timeouts; without it (real loopback has no such address), it skips them.
    */
   readonly blackhole?: Address;
+  /**
+   * A runtime on a firewalled host (behind a NAT or stateful firewall) that can reach
+   * `runtimes`: its own dials work both ways; dials to it fail (refused or timed out) and a
+   * datagram reaches one of its sockets only as a reply, from an address and port that socket
+   * has sent to. Required when the suite runs with `firewall: true`.
+   */
+  readonly firewalled?: Runtime;
   /** Releases everything the harness (and the runtimes) still hold. */
   close(): Promise<void>;
 }
@@ -42,6 +49,13 @@ export interface TransportSuiteOptions {
   virtualWaitMs?: number;
   /** Step by which the suite advances virtual time while waiting (default 5 ms). */
   virtualStepMs?: number;
+  /** Run the firewall tests: the harness provides `firewalled` (default false). */
+  firewall?: boolean;
+  /**
+   * How long the firewall tests wait before concluding that nothing arrives, in ms (virtual
+   * time when the harness has `advance`, else real time; default 1000).
+   */
+  quietMs?: number;
 }
 
 /**
@@ -60,6 +74,7 @@ export function transportComplianceSuite(
   const largeWriteBytes = options.largeWriteBytes ?? 4 * 1024 * 1024;
   const virtualWaitMs = options.virtualWaitMs ?? 120_000;
   const virtualStepMs = options.virtualStepMs ?? 5;
+  const quietMs = options.quietMs ?? 1000;
 
   describe(`transport compliance: ${name}`, () => {
     let harness: TransportHarness | undefined;
@@ -573,6 +588,100 @@ export function transportComplianceSuite(
             ),
             'ERR_ADDRESS_IN_USE',
           );
+        });
+      });
+    }
+
+    if (options.firewall === true) {
+      describe('firewalled host', () => {
+        async function setupFirewalled(): Promise<{ a: Runtime; f: Runtime }> {
+          const { a, h } = await setup();
+          expect(h.firewalled, 'firewall: true needs harness.firewalled').toBeDefined();
+          return { a, f: h.firewalled! };
+        }
+
+        /** Lets `ms` pass (virtual time when the network has it), so what is coming arrives. */
+        async function quiet(ms: number): Promise<void> {
+          const h = harness!;
+          if (h.advance) await h.advance(ms);
+          else await h.firewalled!.clock.sleep(ms);
+          await h.settle();
+        }
+
+        it('refuses an inbound dial (refused or timed out); the listener sees nothing', async () => {
+          const { a, f } = await setupFirewalled();
+          let accepted = 0;
+          const listener = await until(
+            f.net.listen({}, (connection) => {
+              accepted++;
+              connection.destroy();
+            }),
+            'listen',
+          );
+          cleanups.push(() => listener.close());
+          const error = await rejection(
+            a.net.dial({ host: f.host, port: listener.address.port }, { timeoutMs: 2000 }),
+            'dial to a firewalled host',
+          );
+          expect(
+            isP2PError(error, 'ERR_CONNECTION_REFUSED') || isP2PError(error, 'ERR_TIMEOUT'),
+            `expected ERR_CONNECTION_REFUSED or ERR_TIMEOUT, got ${String(error)}`,
+          ).toBe(true);
+          await quiet(quietMs);
+          expect(accepted).toBe(0);
+        });
+
+        it('dials out: bytes flow both ways, then end both ways', async () => {
+          const { a, f } = await setupFirewalled();
+          const { accepted, dialed } = await connectPair(a, f);
+          expect(dialed.localAddress.host).toBe(f.host);
+          accepted.on('data', (chunk) => accepted.write(chunk));
+          accepted.once('end', () => accepted.end());
+          const echoed = collect(dialed);
+          const payload = pattern(100_000, 11);
+          dialed.write(payload.slice());
+          dialed.end();
+          expect(equalBytes(await until(echoed, 'echo through the firewall'), payload)).toBe(true);
+        });
+
+        it('datagrams: only replies get in, from the peer the socket sent to', async () => {
+          const { a, f } = await setupFirewalled();
+          const got: string[] = [];
+          let onReply!: () => void;
+          const replied = new Promise<void>((resolve) => {
+            onReply = resolve;
+          });
+          const inside = await bind(f, (data) => {
+            got.push(text(data));
+            if (text(data) === 'reply') onReply();
+          });
+          const otherInside: string[] = [];
+          const other = await bind(f, (data) => otherInside.push(text(data)));
+          const stranger = await bind(a, () => {});
+          let onHello!: (from: Address) => void;
+          const hello = new Promise<Address>((resolve) => {
+            onHello = resolve;
+          });
+          const peer = await bind(a, (data, from) => {
+            if (text(data) === 'hello') onHello(from);
+          });
+          // Unsolicited: before the firewalled socket has sent anything.
+          peer.send(utf8('unsolicited'), inside.address);
+          await quiet(quietMs);
+          expect(got).toEqual([]);
+          // The firewalled socket sends out; its peer answers to the address it saw.
+          inside.send(utf8('hello'), peer.address);
+          // (Behind a real NAT, `from` is the router's public address, not f.host.)
+          const from = await until(hello, 'hello from behind the firewall');
+          peer.send(utf8('reply'), from);
+          await until(replied, 'reply through the firewall');
+          // Another port on the same peer host, and another socket behind the firewall: refused.
+          stranger.send(utf8('from another port'), from);
+          peer.send(utf8('to another socket'), other.address);
+          stranger.send(utf8('to another socket'), other.address);
+          await quiet(quietMs);
+          expect(got).toEqual(['reply']);
+          expect(otherInside).toEqual([]);
         });
       });
     }
