@@ -69,6 +69,14 @@ describe('determinism', () => {
       expect(other.observed).not.toEqual(first.observed);
     }));
 
+  it('histories are pinned: a refactor of the simulator must not change them', async () => {
+    // The trace hash of a fixed seed, recorded when this test was written. Refactors and speed
+    // work keep it (issue 12 split the engine, issue 19 reworked the hot paths); a deliberate
+    // change of the model changes it, here and in the changeset that says what changed.
+    const { hash, events } = await scenario(20240601);
+    expect({ hash, events }).toEqual({ hash: '9bb4c5529a1be480', events: 3698 });
+  });
+
   it("adding a host does not change another host's random draws", () => {
     const draws = (hostCount: number) => {
       const sim = new Simulation({ seed: 5 });
