@@ -6,11 +6,13 @@ export { formatAddress, ipv4ToUint32, parseAddress, sameAddress } from './addres
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';
+export { ByteQueue, type ReadLineOptions } from './codec/byte-queue.js';
 export { equalBytes } from './codec/bytes.js';
 export {
   encodeFrame,
   FrameDecoder,
   type FrameDecoderOptions,
+  type FrameHeaderLayout,
   type FramePrefix,
 } from './codec/framing.js';
 export { Reader } from './codec/reader.js';

@@ -252,6 +252,9 @@ describe('Writer/Reader', () => {
       'bytes',
       'utf8',
       'latin1',
+      'ascii',
+      'cstring',
+      'cbytes',
       'id',
       'skip',
       'expectEnd',
@@ -267,6 +270,7 @@ describe('Writer/Reader', () => {
           for (const [op, arg] of script) {
             try {
               if (op === 'bytes' || op === 'utf8' || op === 'latin1' || op === 'skip') r[op](arg);
+              else if (op === 'ascii' || op === 'cstring' || op === 'cbytes') r[op](arg);
               else if (op === 'id') r.id(arg + 1);
               else if (op === 'varbytes' || op === 'varutf8') r[op](arg);
               else r[op]();
@@ -278,6 +282,104 @@ describe('Writer/Reader', () => {
         },
       ),
     );
+  });
+});
+
+describe('NUL-terminated and fixed-width ASCII strings', () => {
+  it('golden: a Gnutella Query payload (gnutella.md 3.4): flags, then NUL-terminated criteria', () => {
+    const payload = new Writer().u8(0x80).u8(0).cstring('free jazz').finish();
+    expect(Array.from(payload)).toEqual([
+      0x80, 0x00, 0x66, 0x72, 0x65, 0x65, 0x20, 0x6a, 0x61, 0x7a, 0x7a, 0x00,
+    ]);
+    const r = new Reader(payload);
+    expect(r.u16le()).toBe(0x0080);
+    expect(r.cstring()).toBe('free jazz');
+    r.expectEnd();
+  });
+
+  it('golden: an EQHD vendor code is 4 fixed ASCII bytes (gnutella.md 3.5)', () => {
+    const bytes = new Writer().ascii('LIME').u8(2).finish();
+    expect(Array.from(bytes)).toEqual([0x4c, 0x49, 0x4d, 0x45, 2]);
+    expect(new Reader(bytes).ascii(4)).toBe('LIME');
+  });
+
+  it('pads fixed-width fields with NUL and strips the padding on read', () => {
+    const bytes = new Writer().ascii('ab', 5).finish();
+    expect(Array.from(bytes)).toEqual([0x61, 0x62, 0, 0, 0]);
+    const r = new Reader(bytes);
+    expect(r.ascii(5)).toBe('ab');
+    expect(r.remaining).toBe(0);
+  });
+
+  it('a Query Hit result: name NUL, empty extension block (a double NUL)', () => {
+    const bytes = new Writer()
+      .u32le(36)
+      .u32le(1000)
+      .cstring('Foo.txt')
+      .cbytes(new Uint8Array(0))
+      .finish();
+    const r = new Reader(bytes);
+    expect([r.u32le(), r.u32le(), r.cstring(), r.cbytes().length]).toEqual([
+      36,
+      1000,
+      'Foo.txt',
+      0,
+    ]);
+    r.expectEnd();
+  });
+
+  it('round-trips UTF-8 cstrings and ASCII fields (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }).filter((t) => !t.includes('\0')),
+        fc
+          .array(fc.integer({ min: 1, max: 0x7f }), { maxLength: 12 })
+          .map((codes) => String.fromCharCode(...codes)),
+        fc.nat(4),
+        (text, field, pad) => {
+          const bytes = new Writer()
+            .cstring(text)
+            .ascii(field, field.length + pad)
+            .finish();
+          const r = new Reader(bytes);
+          expect(r.cstring()).toBe(text);
+          expect(r.ascii(field.length + pad)).toBe(field);
+          r.expectEnd();
+        },
+      ),
+    );
+  });
+
+  it('refuses a missing NUL, a string over its limit, non-ASCII and invalid UTF-8', () => {
+    expect(decodeError(() => new Reader(Uint8Array.of(0x61, 0x62)).cstring())).toBeInstanceOf(
+      DecodeError,
+    );
+    // The NUL exists but past the reader's range end.
+    expect(decodeError(() => new Reader(Uint8Array.of(0x61, 0, 0), 0, 1).cbytes())).toBeInstanceOf(
+      DecodeError,
+    );
+    expect(decodeError(() => new Reader(Uint8Array.of(0x61, 0x62, 0)).cstring(1))).toBeInstanceOf(
+      DecodeError,
+    );
+    expect(new Reader(Uint8Array.of(0x61, 0x62, 0)).cstring(2)).toBe('ab');
+    expect(decodeError(() => new Reader(Uint8Array.of(0xff, 0)).cstring())).toBeInstanceOf(
+      DecodeError,
+    );
+    expect(decodeError(() => new Reader(Uint8Array.of(0x41, 0x80)).ascii(2))).toBeInstanceOf(
+      DecodeError,
+    );
+  });
+
+  it('refuses to write what would not read back', () => {
+    for (const fn of [
+      () => new Writer().cstring('a\0b'),
+      () => new Writer().cbytes(Uint8Array.of(1, 0)),
+      () => new Writer().ascii('é'),
+      () => new Writer().ascii('abc', 2),
+      () => new Writer().ascii('a\0'),
+    ]) {
+      expect(isP2PError(decodeError(fn), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    }
   });
 });
 

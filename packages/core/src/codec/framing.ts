@@ -1,24 +1,47 @@
 import { DecodeError, P2PError } from '../errors.js';
 import { allocBytes } from './alloc.js';
+import { ByteQueue } from './byte-queue.js';
 
-/** How a frame's length is written before it: 4 or 2 bytes big-endian, or an unsigned LEB128. */
-export type FramePrefix = 'u32' | 'u16' | 'varint';
+/**
+ * How a frame's length is written: 4 or 2 bytes big-endian (`u32`, `u16`), little-endian
+ * (`u32le`, `u16le`), or an unsigned LEB128 (`varint`).
+ */
+export type FramePrefix = 'u32' | 'u16' | 'u32le' | 'u16le' | 'varint';
+
+/**
+ * A fixed-size header that carries the payload length somewhere inside it, as Gnutella's
+ * (23 bytes, `u32le` length at offset 19) and Napster's (4 bytes, `u16le` length at offset 0,
+ * then a `u16le` type). The length counts the payload only, not the header.
+ */
+export interface FrameHeaderLayout {
+  /** Header size in bytes. */
+  size: number;
+  /** Offset of the length field within the header; the field's format is the decoder's `prefix`. */
+  lengthOffset: number;
+}
 
 export interface FrameDecoderOptions {
   /**
-   * Largest payload accepted, in bytes. A declared length above it throws DecodeError as soon
-   * as the length prefix has arrived, before any of the payload is buffered. Required: there is
-   * no safe default for every protocol.
+   * Largest payload accepted, in bytes (header excluded). A declared length above it throws
+   * DecodeError as soon as the length field has arrived, before any of the payload is buffered.
+   * Required: there is no safe default for every protocol.
    */
   maxFrameSize: number;
-  /** Length prefix format; default `u32`. */
+  /** Length field format; default `u32`. */
   prefix?: FramePrefix;
+  /**
+   * When set, frames have this fixed header (with the length at `lengthOffset`, in the `prefix`
+   * format, which must then be fixed-width) and `next()` returns each whole frame, header
+   * included, since the header carries fields the protocol needs (type, TTL, ids). Without it
+   * the length prefix is the whole header and `next()` returns the payload alone.
+   */
+  header?: FrameHeaderLayout;
 }
 
 /** Most bytes an unsigned LEB128 prefix may take (2^53 - 1 needs 8). */
 const MAX_VARINT_BYTES = 8;
 
-/** `payload` with its length prefix, in one new array (possibly a view into a shared slab: see `allocBytes`). */
+/** `payload` with its length prefix (at offset 0; build a fixed header with Writer), in one new array (possibly a view into a shared slab: see `allocBytes`). */
 export function encodeFrame(payload: Uint8Array, prefix: FramePrefix = 'u32'): Uint8Array {
   const n = payload.length;
   let out: Uint8Array;
@@ -36,6 +59,20 @@ export function encodeFrame(payload: Uint8Array, prefix: FramePrefix = 'u32'): U
     out = allocBytes(2 + n);
     out[0] = n >>> 8;
     out[1] = n;
+    p = 2;
+  } else if (prefix === 'u32le') {
+    if (n > 0xffff_ffff) throw tooLong(n, prefix);
+    out = allocBytes(4 + n);
+    out[0] = n;
+    out[1] = n >>> 8;
+    out[2] = n >>> 16;
+    out[3] = n >>> 24;
+    p = 4;
+  } else if (prefix === 'u16le') {
+    if (n > 0xffff) throw tooLong(n, prefix);
+    out = allocBytes(2 + n);
+    out[0] = n;
+    out[1] = n >>> 8;
     p = 2;
   } else if (prefix === 'varint') {
     let size = 1;
@@ -55,123 +92,130 @@ export function encodeFrame(payload: Uint8Array, prefix: FramePrefix = 'u32'): U
   return out;
 }
 
+/** Width in bytes of a fixed-width prefix, 0 for varint. */
+function prefixWidth(prefix: FramePrefix): number {
+  return prefix === 'u32' || prefix === 'u32le' ? 4 : prefix === 'varint' ? 0 : 2;
+}
+
 /**
  * Splits a byte stream into length-prefixed frames.
  *
  * `push(chunk)` keeps a reference to the chunk (no copy); `next()` returns the next complete
  * frame or undefined. A frame that lies inside one chunk is returned as a view of it; only a
- * frame spanning chunks is copied, once, into an array of exactly its size. So each byte is
- * copied at most once, however the stream is cut, and the buffered chunk list is compacted
- * lazily.
+ * frame spanning chunks is copied, once, into an array of exactly its size (see ByteQueue).
  *
- * The declared length is checked against `maxFrameSize` as soon as the prefix is complete (in
- * `push` or `next`): a peer announcing 2 GiB gets a DecodeError before we hold any of it. After a
- * DecodeError the stream is out of sync and the decoder stays failed: drop the connection.
+ * The declared length is checked against `maxFrameSize` as soon as the length field is complete
+ * (in `push` or `next`): a peer announcing 2 GiB gets a DecodeError before we hold any of it.
+ * After a DecodeError the stream is out of sync and the decoder stays failed: drop the
+ * connection.
  *
  * Typical use: `decoder.push(chunk); for (let f; (f = decoder.next()); ) handle(f);`
+ * Gnutella: `{ prefix: 'u32le', header: { size: 23, lengthOffset: 19 }, maxFrameSize: 65536 }`;
+ * Napster: `{ prefix: 'u16le', header: { size: 4, lengthOffset: 0 }, maxFrameSize: 2048 }`.
  */
 export class FrameDecoder {
   readonly maxFrameSize: number;
   readonly prefix: FramePrefix;
-  private chunks: Uint8Array[] = [];
-  /** Index in `chunks` of the first chunk still holding unread bytes. */
-  private head = 0;
-  /** Read offset within chunks[head]. */
-  private headOffset = 0;
-  private bufferedBytes = 0;
-  /** Payload length of the frame being assembled, -1 while its prefix is incomplete. */
+  readonly header: Readonly<FrameHeaderLayout> | undefined;
+  private readonly queue = new ByteQueue();
+  private readonly width: number;
+  private readonly littleEndian: boolean;
+  /** Header bytes in front of the payload: the prefix's width, or the layout's size. */
+  private readonly headerSize: number;
+  /** Offset of the length field. */
+  private readonly lengthOffset: number;
+  /** Payload length of the frame being assembled, -1 while its length field is incomplete. */
   private pending = -1;
+  /** Bytes before the payload of the pending frame (varint prefixes vary). */
+  private pendingHeader = 0;
   private failure: DecodeError | undefined;
 
   constructor(options: FrameDecoderOptions) {
-    const { maxFrameSize, prefix = 'u32' } = options;
+    const { maxFrameSize, prefix = 'u32', header } = options;
     if (!(Number.isInteger(maxFrameSize) && maxFrameSize >= 0)) {
       throw new P2PError(`maxFrameSize must be a non-negative integer`, 'ERR_INVALID_ARGUMENT');
     }
-    if (prefix !== 'u32' && prefix !== 'u16' && prefix !== 'varint') {
+    if (!PREFIXES.includes(prefix)) {
       throw new P2PError(`unknown frame prefix ${String(prefix)}`, 'ERR_INVALID_ARGUMENT');
     }
     this.maxFrameSize = maxFrameSize;
     this.prefix = prefix;
+    this.width = prefixWidth(prefix);
+    this.littleEndian = prefix === 'u32le' || prefix === 'u16le';
+    if (header !== undefined) {
+      const { size, lengthOffset } = header;
+      if (
+        this.width === 0 ||
+        !(Number.isInteger(size) && Number.isInteger(lengthOffset)) ||
+        lengthOffset < 0 ||
+        lengthOffset + this.width > size
+      ) {
+        throw new P2PError(
+          `invalid frame header layout (size ${size}, length at ${lengthOffset}, ${prefix})`,
+          'ERR_INVALID_ARGUMENT',
+        );
+      }
+      this.header = Object.freeze({ size, lengthOffset });
+      this.headerSize = size;
+      this.lengthOffset = lengthOffset;
+    } else {
+      this.header = undefined;
+      this.headerSize = this.width;
+      this.lengthOffset = 0;
+    }
   }
 
-  /** Bytes received and not yet returned as frames (prefix bytes included). */
+  /** Bytes received and not yet returned as frames (header bytes included). */
   get buffered(): number {
-    return this.bufferedBytes;
+    return this.queue.length;
   }
 
   /**
    * Adds a chunk of the stream; the decoder keeps a reference to it, so do not modify it
-   * afterwards. Throws DecodeError if this completes a length prefix above maxFrameSize.
+   * afterwards. Throws DecodeError if this completes a length field above maxFrameSize.
    */
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.bufferedBytes += chunk.length;
-    if (this.pending < 0) this.readPrefix();
+    this.queue.append(chunk);
+    if (this.pending < 0) this.readLength();
   }
 
-  /** The next complete frame's payload, or undefined until more bytes arrive. */
+  /** The next complete frame (payload, or header + payload with a layout), or undefined. */
   next(): Uint8Array | undefined {
     if (this.failure) throw this.failure;
-    if (this.pending < 0 && !this.readPrefix()) return undefined;
-    const n = this.pending;
-    if (this.bufferedBytes < n) return undefined;
+    if (this.pending < 0 && !this.readLength()) return undefined;
+    const total = this.pendingHeader + this.pending;
+    if (this.queue.length < total) return undefined;
     this.pending = -1;
-    this.bufferedBytes -= n;
-    return this.take(n);
+    if (this.header !== undefined) return this.queue.read(total)!;
+    this.queue.skip(this.pendingHeader);
+    return this.queue.read(total - this.pendingHeader)!;
   }
 
   /** Drops everything buffered and any failure, as for a new stream. */
   reset(): void {
-    this.chunks = [];
-    this.head = 0;
-    this.headOffset = 0;
-    this.bufferedBytes = 0;
+    this.queue.clear();
     this.pending = -1;
     this.failure = undefined;
   }
 
-  /** Parses the length prefix if all its bytes are here; consumes them. */
-  private readPrefix(): boolean {
+  /** Parses the length field if all its bytes are here (consumes nothing). */
+  private readLength(): boolean {
     let length: number;
-    let size: number;
-    if (this.prefix === 'u32') {
-      if (this.bufferedBytes < 4) return false;
-      length = this.peekFixed(4);
-      size = 4;
-    } else if (this.prefix === 'u16') {
-      if (this.bufferedBytes < 2) return false;
-      length = this.peekFixed(2);
-      size = 2;
+    if (this.width > 0) {
+      if (this.queue.length < this.headerSize) return false;
+      length = this.queue.peekUint(this.lengthOffset, this.width, this.littleEndian);
+      this.checkLength(length);
+      this.pendingHeader = this.headerSize;
     } else {
-      const parsed = this.peekVarint();
-      if (parsed < 0) return false;
+      const size = this.peekVarint();
+      if (size < 0) return false;
       length = this.varintValue;
-      size = parsed;
+      this.pendingHeader = size;
     }
-    this.skip(size);
-    this.bufferedBytes -= size;
     this.pending = length;
     return true;
-  }
-
-  /** Big-endian value of the first `size` buffered bytes, without consuming them. */
-  private peekFixed(size: number): number {
-    let value = 0;
-    let chunkIndex = this.head;
-    let offset = this.headOffset;
-    for (let i = 0; i < size; i++) {
-      let chunk = this.chunks[chunkIndex]!;
-      while (offset >= chunk.length) {
-        chunk = this.chunks[++chunkIndex]!;
-        offset = 0;
-      }
-      value = value * 256 + chunk[offset++]!;
-    }
-    this.checkLength(value);
-    return value;
   }
 
   private varintValue = 0;
@@ -184,16 +228,9 @@ export class FrameDecoder {
   private peekVarint(): number {
     let value = 0;
     let scale = 1;
-    let chunkIndex = this.head;
-    let offset = this.headOffset;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
-      if (i >= this.bufferedBytes) return -1;
-      let chunk = this.chunks[chunkIndex]!;
-      while (offset >= chunk.length) {
-        chunk = this.chunks[++chunkIndex]!;
-        offset = 0;
-      }
-      const byte = chunk[offset++]!;
+      const byte = this.queue.byteAt(i);
+      if (byte < 0) return -1;
       value += (byte & 0x7f) * scale;
       this.checkLength(value);
       if (byte < 0x80) {
@@ -215,68 +252,12 @@ export class FrameDecoder {
   private fail(message: string): never {
     this.failure = new DecodeError(message);
     // Release what we hold: the stream cannot be resynchronised.
-    this.chunks = [];
-    this.head = 0;
-    this.headOffset = 0;
-    this.bufferedBytes = 0;
+    this.queue.clear();
     throw this.failure;
-  }
-
-  /** Consumes `n` bytes without returning them. */
-  private skip(n: number): void {
-    while (n > 0) {
-      const chunk = this.chunks[this.head]!;
-      const available = chunk.length - this.headOffset;
-      if (n < available) {
-        this.headOffset += n;
-        return;
-      }
-      n -= available;
-      this.dropHead();
-    }
-  }
-
-  /** Consumes and returns `n` bytes: a view when they lie in one chunk, else one copy. */
-  private take(n: number): Uint8Array {
-    const first = this.chunks[this.head];
-    if (first === undefined) return new Uint8Array(0); // n === 0 and nothing buffered
-    const start = this.headOffset;
-    if (start + n <= first.length) {
-      const view = first.subarray(start, start + n);
-      this.headOffset = start + n;
-      if (this.headOffset === first.length) this.dropHead();
-      return view;
-    }
-    const out = allocBytes(n);
-    let written = 0;
-    while (written < n) {
-      const chunk = this.chunks[this.head]!;
-      const from = this.headOffset;
-      const count = Math.min(chunk.length - from, n - written);
-      out.set(chunk.subarray(from, from + count), written);
-      written += count;
-      if (from + count === chunk.length) this.dropHead();
-      else this.headOffset = from + count;
-    }
-    return out;
-  }
-
-  /** Forgets the first chunk; compacts the list once the dead prefix is large. */
-  private dropHead(): void {
-    this.chunks[this.head] = EMPTY;
-    this.head++;
-    this.headOffset = 0;
-    if (this.head === this.chunks.length) {
-      this.chunks.length = 0;
-      this.head = 0;
-    } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
-      this.head = 0;
-    }
   }
 }
 
-const EMPTY = new Uint8Array(0);
+const PREFIXES: readonly FramePrefix[] = ['u32', 'u16', 'u32le', 'u16le', 'varint'];
 
 function tooLong(n: number, prefix: FramePrefix): P2PError {
   return new P2PError(

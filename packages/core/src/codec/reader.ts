@@ -194,6 +194,52 @@ export class Reader {
   }
 
   /**
+   * The bytes up to the next NUL, as a view (the NUL is consumed, not returned). DecodeError when
+   * no NUL comes before the end of the range, or within `max` bytes.
+   */
+  cbytes(max = Number.MAX_SAFE_INTEGER): Uint8Array {
+    const p = this.pos;
+    const limit = Math.min(this.end, p + max + 1);
+    const at = this.buf.indexOf(0, p);
+    if (at < 0 || at >= limit) {
+      throw new DecodeError(
+        at < 0 || at >= this.end
+          ? `unterminated string at offset ${p}`
+          : `string at offset ${p} longer than ${max} bytes`,
+      );
+    }
+    this.pos = at + 1;
+    return this.buf.subarray(p, at);
+  }
+
+  /** A NUL-terminated UTF-8 string (ASCII is a subset); see `cbytes` for the limits. */
+  cstring(max = Number.MAX_SAFE_INTEGER): string {
+    const at = this.pos;
+    const bytes = this.cbytes(max);
+    try {
+      return decodeUtf8(bytes);
+    } catch (error) {
+      throw new DecodeError(`invalid UTF-8 at offset ${at}`, { cause: error });
+    }
+  }
+
+  /**
+   * A fixed-width ASCII field of `n` bytes, trailing NUL padding removed (the inverse of
+   * `Writer.ascii`). A byte above 0x7f throws DecodeError.
+   */
+  ascii(n: number): string {
+    const p = this.take(n);
+    const b = this.buf;
+    let end = p + n;
+    for (let i = p; i < end; i++) {
+      if (b[i]! > 0x7f)
+        throw new DecodeError(`non-ASCII byte 0x${b[i]!.toString(16)} at offset ${i}`);
+    }
+    while (end > p && b[end - 1] === 0) end--;
+    return latin1(b, p, end);
+  }
+
+  /**
    * An m-bit id written as ceil(m/8) big-endian bytes. Bits above m must be zero (DecodeError
    * otherwise): each id has one encoding.
    */
@@ -246,7 +292,14 @@ export function readIdBytes(b: Uint8Array, start: number, end: number): bigint {
   return result;
 }
 
-function latin1(b: Uint8Array, start: number, end: number): string {
+/** UTF-8 to string; ASCII by hand when short. Throws TypeError on invalid UTF-8. */
+function decodeUtf8(b: Uint8Array): string {
+  if (b.length < SHORT_STRING && !b.some((x) => x >= 0x80)) return latin1(b, 0, b.length);
+  return textDecoder.decode(b);
+}
+
+/** `b[start..end)` as a string of one character per byte. @internal */
+export function latin1(b: Uint8Array, start = 0, end = b.length): string {
   // String.fromCharCode.apply on chunks: no intermediate array, bounded argument count.
   if (end - start <= 16) {
     let s = '';

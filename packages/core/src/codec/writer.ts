@@ -209,6 +209,42 @@ export class Writer {
     return this;
   }
 
+  /**
+   * A NUL-terminated string: the UTF-8 bytes of `text` (ASCII stays one byte per character),
+   * then 0x00. A NUL inside `text` throws ERR_INVALID_ARGUMENT: it would end the string early.
+   */
+  cstring(text: string): this {
+    if (text.includes('\0')) throw range('cstring (contains NUL)', JSON.stringify(text));
+    return this.utf8(text).u8(0);
+  }
+
+  /** `data` then a 0x00 byte; `data` must not contain 0x00. */
+  cbytes(data: Uint8Array): this {
+    if (data.includes(0)) throw range('cbytes (contains NUL)', data.length);
+    return this.bytes(data).u8(0);
+  }
+
+  /**
+   * A fixed-width ASCII field of `width` bytes (default: the text's length): the characters,
+   * then NUL padding. Non-ASCII characters, a NUL, or text longer than `width` throw
+   * ERR_INVALID_ARGUMENT.
+   */
+  ascii(text: string, width = text.length): this {
+    const n = text.length;
+    if (!(Number.isInteger(width) && width >= n)) throw range(`ascii width for "${text}"`, width);
+    if (this.pos + width > this.buf.length) this.grow(width);
+    const b = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0 || c > 0x7f) throw range('ascii character', c);
+      b[p + i] = c;
+    }
+    b.fill(0, p + n, p + width);
+    this.pos = p + width;
+    return this;
+  }
+
   /** An m-bit id as ceil(m/8) big-endian bytes (the format of `idToBytes`). */
   id(id: bigint, m: number): this {
     const n = idByteLength(m);
