@@ -1,46 +1,151 @@
 /**
- * `pnpm bench`: runs each benchmark in its own process (so peak RSS is its own), prints the
- * figures and writes docs/benchmarks.json.
+ * `pnpm bench`: runs each Chord benchmark in its own process (so peak RSS is its own) and
+ * writes one results file per benchmark (results/lookups.json, churn.json, latency.json) in the
+ * report module's convention (packages/report/README.md).
  *
- *   node bench/run.js [--quick]
+ *   node bench/run.js [--quick] [lookups|churn|latency ...]
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { loadNow, writeResult } from '@p2pkit/report';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const here = new URL('.', import.meta.url);
-const benches = values.quick
-  ? [
-      ['lookups.js', '--nodes', '10000', '--lookups', '100000'],
-      ['churn.js', '--nodes', '1000', '--hours', '0.25'],
-      ['latency.js', '--nodes', '16', '--lookups', '200'],
-    ]
-  : [['lookups.js'], ['churn.js'], ['latency.js']];
-// The 10^5-node lookup run keeps ~10^5 datagrams and lookups in flight: with a 128 MiB young
-// generation they die young instead of being promoted (+17 % lookups/s measured).
-const nodeFlags = { 'lookups.js': ['--max-semi-space-size=128'] };
-const results = [];
-for (const [file, ...args] of benches) {
-  const flags = nodeFlags[file] ?? [];
-  const command = ['node', ...flags, `bench/${file}`, ...args].join(' ');
+const { values, positionals } = parseArgs({
+  options: { quick: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const quick = values.quick;
+const pkg = new URL('..', import.meta.url);
+
+/** PeerSim's Chord example at N = 10^5 (spec sheet simulation.md §3.1). */
+const PEERSIM_LOOKUPS_PER_S = 42_000;
+
+const BENCHES = [
+  {
+    name: 'lookups',
+    file: 'lookups.js',
+    // The 10^5-node run keeps ~10^5 datagrams and lookups in flight: with a 128 MiB young
+    // generation they die young instead of being promoted (+17 % lookups/s measured).
+    flags: ['--max-semi-space-size=128'],
+    args: quick ? ['--nodes', '10000', '--lookups', '100000'] : [],
+    figures: (r) => [
+      {
+        figure: `lookups per second, ${r.nodes.toLocaleString('en-US')} nodes × ${r.lookups.toLocaleString('en-US')} recursive lookups (simulator)`,
+        value: r.lookupsPerSec,
+        unit: 'lookups/s',
+        better: 'higher',
+        peer: {
+          name: 'PeerSim',
+          value: PEERSIM_LOOKUPS_PER_S,
+          source: 'PeerSim Chord example at 10^5 nodes (spec sheet simulation.md §3.1)',
+        },
+        goal: { on: 'ratio', atLeast: 2, source: 'spec sheet simulation.md §3.1' },
+        headline: 'Chord: 10^5 nodes × 10^6 lookups in the simulator, vs PeerSim',
+      },
+      {
+        figure: 'peak RSS',
+        value: r.peakRssMB,
+        unit: 'MB',
+        better: 'lower',
+        goal: { on: 'value', atMost: 2048 },
+      },
+      { figure: 'mean hops', value: r.meanHops, unit: 'hops' },
+      {
+        figure: 'simulator events per second',
+        value: r.eventsPerSec,
+        unit: 'events/s',
+        better: 'higher',
+      },
+    ],
+  },
+  {
+    name: 'churn',
+    file: 'churn.js',
+    flags: [],
+    args: quick ? ['--nodes', '1000', '--hours', '0.25'] : [],
+    figures: (r) => [
+      {
+        figure: `${r.nodes.toLocaleString('en-US')}-node ring under churn (${r.rate} join + ${r.rate} crash per s), simulated time / wall time`,
+        value: r.speedup,
+        unit: '× real time',
+        better: 'higher',
+        goal: {
+          on: 'value',
+          atLeast: 1,
+          source: "OverSim's 10,000 nodes in real time (chord.md §5.4)",
+        },
+      },
+      {
+        figure: 'lookup failures under churn',
+        value: r.lookupFailures,
+        unit: `of ${r.lookups} lookups`,
+        better: 'lower',
+      },
+      { figure: 'peak RSS', value: r.peakRssMB, unit: 'MB', better: 'lower' },
+    ],
+  },
+  {
+    name: 'latency',
+    file: 'latency.js',
+    flags: [],
+    args: quick ? ['--nodes', '16', '--lookups', '200'] : [],
+    figures: (r) => [
+      {
+        figure: `iterative lookup latency p50, ${r.nodes} real nodes over UDP on loopback`,
+        value: r.iterative.p50Ms,
+        unit: 'ms',
+        better: 'lower',
+        goal: { on: 'value', atMost: 2 },
+        headline: 'Chord: 64 real nodes over UDP on loopback, lookup p50',
+      },
+      {
+        figure: 'iterative lookup latency p99',
+        value: r.iterative.p99Ms,
+        unit: 'ms',
+        better: 'lower',
+      },
+      {
+        figure: 'recursive lookup latency p50',
+        value: r.recursive.p50Ms,
+        unit: 'ms',
+        better: 'lower',
+      },
+      {
+        figure: 'recursive lookup latency p99',
+        value: r.recursive.p99Ms,
+        unit: 'ms',
+        better: 'lower',
+      },
+    ],
+  },
+];
+
+for (const bench of BENCHES) {
+  if (positionals.length > 0 && !positionals.includes(bench.name)) continue;
+  const command = [
+    'node',
+    ...bench.flags,
+    `packages/chord/bench/${bench.file}`,
+    ...bench.args,
+  ].join(' ');
   process.stderr.write(`${command}\n`);
-  const loadBefore = loadavg()[0];
-  const out = execFileSync(process.execPath, [...flags, new URL(file, here).pathname, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  const line = out.trim().split('\n').pop();
-  console.log(line);
-  // Other work on this machine slows a run down: keep the 1-minute load average with it.
-  results.push({
+  const load = loadNow();
+  const out = execFileSync(
+    process.execPath,
+    [...bench.flags, new URL(bench.file, import.meta.url).pathname, ...bench.args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
+  );
+  const raw = JSON.parse(out.trim().split('\n').pop());
+  const result = writeResult(pkg, {
+    name: bench.name,
+    kind: 'bench',
     command,
-    loadAverage: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
-    ...JSON.parse(line),
+    conditions: { quick, flags: bench.flags, args: bench.args },
+    loadAtStart: load,
+    figures: bench.figures(raw),
+    data: raw,
   });
+  for (const f of result.figures) console.log(`${bench.name}: ${f.figure}: ${f.value} ${f.unit}`);
 }
-writeFileSync(
-  new URL('../docs/benchmarks.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, quick: values.quick, results }, null, 1)}\n`,
-);
