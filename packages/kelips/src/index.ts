@@ -1,4 +1,27 @@
 /**
- * @p2pkit/kelips: see README.md. This entry is the package's whole public API.
+ * @p2pkit/kelips: Kelips (Gupta, Birman, Linga, Demers, van Renesse, IPTPS 2003), one-hop
+ * lookups over √N affinity groups kept by gossip, on real UDP and in the p2pkit simulator.
+ * See README.md; the wire format is in PROTOCOL.md.
  */
-export {};
+export {
+  groupOfAddress,
+  groupOfName,
+  groupsFor,
+  type MemoryModel,
+  type MemoryModelOptions,
+  memoryModel,
+  memoryOptimalGroups,
+} from './groups.js';
+export {
+  createKelipsNode,
+  type InsertAnswer,
+  type KelipsEvents,
+  KelipsNode,
+  type KelipsStats,
+  type KelipsView,
+  type KnownNode,
+  type LookupAnswer,
+  type MemoryUse,
+  type OperationOptions,
+} from './node.js';
+export type { KelipsOptions } from './options.js';

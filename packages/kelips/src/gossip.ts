@@ -1,0 +1,159 @@
+/**
+ * What goes into a gossip message and what a received one does to soft state (§2.1 of the
+ * paper): rationed member and filetuple entries, half fresh and half old, within a byte budget,
+ * and the seed of state a JOIN reply carries. Pure functions over SoftState.
+ */
+import { type Address, type Random, utf8Length } from '@p2pkit/core';
+import {
+  GOSSIP_HEADER,
+  type Gossip,
+  MAX_LIST_ENTRIES,
+  type MemberEntry,
+  memberLength,
+  type TupleEntry,
+  tupleLength,
+} from './messages.js';
+import type { Heard, Member, SoftState, Tuple } from './state.js';
+import { addressLength } from './wire.js';
+
+export interface Rations {
+  groupRation: number;
+  contactRation: number;
+  fileRation: number;
+  freshRounds: number;
+  /** Budget for the whole datagram. */
+  maxGossipBytes: number;
+}
+
+export function memberEntry(m: Member, now: number): MemberEntry {
+  return { address: m.address, heartbeat: m.heartbeat, ageMs: Math.max(0, now - m.heardAt) };
+}
+
+export function tupleEntry(t: Tuple, now: number): TupleEntry {
+  return {
+    name: t.name,
+    home: t.home,
+    heartbeat: t.heartbeat,
+    ageMs: Math.max(0, now - t.heardAt),
+  };
+}
+
+/**
+ * One round's message. For targets in the sender's own group (`inGroup`) it carries view
+ * members, contacts and filetuples; contacts in other groups get members only, since
+ * filetuples of this group are no use to them. `overhead` is the envelope's size, so that the
+ * whole datagram stays within `maxGossipBytes`.
+ */
+export function buildGossip(
+  state: SoftState,
+  rations: Rations,
+  heartbeat: number,
+  now: number,
+  random: Random,
+  inGroup: boolean,
+  overhead: number,
+): Gossip {
+  let budget = rations.maxGossipBytes - overhead - GOSSIP_HEADER;
+  const stamp = state.nextStamp();
+  const members: MemberEntry[] = [];
+  const tuples: TupleEntry[] = [];
+  const take = (list: readonly Member[], ration: number) => {
+    for (const m of state.pickRation(list, ration, rations.freshRounds, random, stamp)) {
+      const size = memberLength(addressLength(m.address));
+      if (size > budget) continue;
+      budget -= size;
+      members.push(memberEntry(m, now));
+    }
+  };
+  take(state.viewList.items, rations.groupRation);
+  take(state.contactList.items, rations.contactRation);
+  if (inGroup) {
+    const picked = state.pickRation(
+      state.tupleList.items,
+      rations.fileRation,
+      rations.freshRounds,
+      random,
+      stamp,
+    );
+    for (const t of picked) {
+      const size = tupleLength(utf8Length(t.name), addressLength(t.home));
+      if (size > budget) continue;
+      budget -= size;
+      tuples.push(tupleEntry(t, now));
+    }
+  }
+  return { groups: state.limits.groups, heartbeat, members, tuples };
+}
+
+/** What a received gossip (or join reply) did, entry by entry. */
+export interface Applied {
+  added: number;
+  news: number;
+  ignored: number;
+}
+
+/**
+ * Applies the entries of a gossip message or join reply. The sender's own entry is applied by
+ * the caller, which knows whether the sender's claimed address is where the bytes came from.
+ */
+export function applyEntries(
+  state: SoftState,
+  members: readonly MemberEntry[],
+  tuples: readonly TupleEntry[],
+  now: number,
+): Applied {
+  const out: Applied = { added: 0, news: 0, ignored: 0 };
+  const count = (h: Heard) => {
+    if (h === 'new') out.added++;
+    else if (h === 'news') out.news++;
+    else if (h === 'ignored') out.ignored++;
+  };
+  for (const m of members) count(state.heard(m, now));
+  for (const t of tuples) count(state.heardTuple(t, now));
+  return out;
+}
+
+/**
+ * A JOIN reply's seed of state for a newcomer at `joiner` (p2psim sends "a super-big ration on
+ * join"): first what the newcomer most needs, members of its own group (this node's view if
+ * they share a group, else its contacts there), then the rest of the view and every contact;
+ * filetuples only when they share a group. At most `maxBytes` of entries.
+ */
+export function joinSeed(
+  state: SoftState,
+  joiner: Address,
+  joinerGroup: number,
+  now: number,
+  maxBytes: number,
+): { members: MemberEntry[]; tuples: TupleEntry[] } {
+  let budget = maxBytes;
+  const members: MemberEntry[] = [];
+  const seen = new Set<Member>();
+  const add = (m: Member) => {
+    if (seen.has(m) || members.length >= MAX_LIST_ENTRIES) return;
+    if (m.address.host === joiner.host && m.address.port === joiner.port) return;
+    const size = memberLength(addressLength(m.address));
+    if (size > budget) return;
+    budget -= size;
+    seen.add(m);
+    members.push(memberEntry(m, now));
+  };
+  if (joinerGroup === state.group) {
+    for (const m of state.viewList.items) add(m);
+  } else {
+    for (const m of state.contactsOf[joinerGroup] ?? []) add(m);
+  }
+  for (const m of state.contactList.items) add(m);
+  for (const m of state.viewList.items) add(m);
+  const tuples: TupleEntry[] = [];
+  if (joinerGroup === state.group) {
+    for (const t of state.tupleList.items) {
+      if (tuples.length >= MAX_LIST_ENTRIES) break;
+      const size = tupleLength(utf8Length(t.name), addressLength(t.home));
+      if (size > budget) break;
+      budget -= size;
+      tuples.push(tupleEntry(t, now));
+    }
+  }
+  return { members, tuples };
+}

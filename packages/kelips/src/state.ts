@@ -1,0 +1,571 @@
+/**
+ * A Kelips node's soft state (Gupta et al. 2003, §2.1): the affinity group view, c contacts per
+ * foreign group, and the filetuples of its own group, each entry with a heartbeat, plus the
+ * bookkeeping gossip needs (how often an entry was sent since its last news) and RTTs.
+ *
+ * Pure data and rules: time comes in as `now`, nothing is sent from here. Every structure a
+ * peer can grow is capped (view, filetuples, candidates, tombstones, the group cache), and a
+ * peer's group is always computed from its address, never taken from a message.
+ *
+ * Heartbeats: an entry carries its origin's counter and the time (local clock) at which the
+ * origin produced it, `heardAt`, reconstructed from the age the message carries. An entry
+ * changes only on news: a different counter with a later `heardAt`. Ordering by time rather
+ * than by counter keeps a restarted node (counter back at 0) visible at once, and because a
+ * copy's age keeps growing as it is relayed, a dead node's entries age out everywhere at about
+ * the same time and cannot be resurrected by a late copy.
+ */
+import { type Address, formatAddress, type Random } from '@p2pkit/core';
+import { groupOfAddress, groupOfName } from './groups.js';
+import type { MemberEntry, TupleEntry } from './messages.js';
+
+/** Another node, as this node knows it. */
+export class Member {
+  readonly address: Address;
+  /** `host:port`. */
+  readonly key: string;
+  readonly group: number;
+  heartbeat: number;
+  /** Local time at which the origin produced `heartbeat`. */
+  heardAt: number;
+  /** Smoothed round-trip time in ms; NaN until measured. */
+  rttMs = Number.NaN;
+  /** Times sent in gossip since the last news about it. */
+  sent = 0;
+  /** Position in its list (swap-remove bookkeeping). */
+  index = -1;
+  /** Stamp of the gossip message being built that already holds it. */
+  mark = 0;
+
+  constructor(address: Address, key: string, group: number, heartbeat: number, heardAt: number) {
+    this.address = address;
+    this.key = key;
+    this.group = group;
+    this.heartbeat = heartbeat;
+    this.heardAt = heardAt;
+  }
+}
+
+/** A filetuple: `name` is stored at `home`. */
+export class Tuple {
+  readonly name: string;
+  home: Address;
+  homeKey: string;
+  heartbeat: number;
+  heardAt: number;
+  sent = 0;
+  index = -1;
+  mark = 0;
+
+  constructor(name: string, home: Address, homeKey: string, heartbeat: number, heardAt: number) {
+    this.name = name;
+    this.home = home;
+    this.homeKey = homeKey;
+    this.heartbeat = heartbeat;
+    this.heardAt = heardAt;
+  }
+}
+
+export interface StateLimits {
+  /** Affinity groups, k. */
+  groups: number;
+  /** Contacts kept per foreign group, c. */
+  contacts: number;
+  groupTimeoutMs: number;
+  contactTimeoutMs: number;
+  fileTimeoutMs: number;
+  /** Most view members (a flood of invented members stops here). */
+  maxView: number;
+  /** Most filetuples. */
+  maxTuples: number;
+  /** Most candidate contacts waiting for an RTT probe. */
+  maxCandidates: number;
+}
+
+/** What became of an entry handed to the state. */
+export type Heard = 'new' | 'news' | 'known' | 'ignored';
+
+/** Counters of entries refused, by reason (cheap, for stats and tests). */
+export interface StateCounters {
+  stale: number;
+  full: number;
+  bogus: number;
+  replaced: number;
+  expired: number;
+}
+
+/** An ordered list with O(1) add, swap-remove and random pick. */
+class List<T extends { index: number }> {
+  readonly items: T[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(x: T): void {
+    x.index = this.items.length;
+    this.items.push(x);
+  }
+
+  remove(x: T): void {
+    const items = this.items;
+    const i = x.index;
+    if (i < 0 || items[i] !== x) return;
+    const last = items.pop()!;
+    if (last !== x) {
+      items[i] = last;
+      last.index = i;
+    }
+    x.index = -1;
+  }
+}
+
+/** Most entries a fresh-entry scan looks at before giving up (bounds work per message). */
+const FRESH_SCAN = 256;
+/** Size of the address → group cache before it is emptied. */
+const GROUP_CACHE = 4096;
+/** EWMA weight of a new RTT sample (TCP's 1/8). */
+const RTT_ALPHA = 1 / 8;
+
+export class SoftState {
+  readonly self: Address;
+  readonly selfKey: string;
+  readonly limits: StateLimits;
+  readonly group: number;
+  readonly counters: StateCounters = { stale: 0, full: 0, bogus: 0, replaced: 0, expired: 0 };
+  /** Own group, self excluded, by key. */
+  readonly view = new Map<string, Member>();
+  readonly viewList = new List<Member>();
+  /** Contacts of every foreign group, by key. */
+  readonly contactIndex = new Map<string, Member>();
+  readonly contactList = new List<Member>();
+  /** Contacts per group (the own group's slot stays empty). */
+  readonly contactsOf: Member[][];
+  /** Filetuples of the own group, by name. */
+  readonly tuples = new Map<string, Tuple>();
+  readonly tupleList = new List<Tuple>();
+  /** Foreign-group nodes heard of but not contacts: probed for RTT, promoted if closer. */
+  readonly candidates = new Map<string, Member>();
+  /** Nodes that left gracefully: key → their last heartbeat, until `until`. */
+  readonly #departed = new Map<string, { heartbeat: number; until: number }>();
+  readonly #groupCache = new Map<string, number>();
+  #stamp = 0;
+
+  constructor(self: Address, limits: StateLimits) {
+    this.self = self;
+    this.selfKey = formatAddress(self);
+    this.limits = limits;
+    this.group = groupOfAddress(self, limits.groups);
+    this.contactsOf = Array.from({ length: limits.groups }, () => []);
+  }
+
+  /** The group of the node at `address` (cached: hashing every gossiped address costs). */
+  groupOf(address: Address, key: string): number {
+    let g = this.#groupCache.get(key);
+    if (g === undefined) {
+      if (this.#groupCache.size >= GROUP_CACHE) this.#groupCache.clear();
+      g = groupOfAddress(address, this.limits.groups);
+      this.#groupCache.set(key, g);
+    }
+    return g;
+  }
+
+  /** Any node this node knows by key: a view member, a contact or a candidate. */
+  find(key: string): Member | undefined {
+    return this.view.get(key) ?? this.contactIndex.get(key) ?? this.candidates.get(key);
+  }
+
+  /** Entries of soft state, as the paper counts them (view + contacts + filetuples). */
+  get entries(): number {
+    return this.view.size + this.contactIndex.size + this.tuples.size;
+  }
+
+  // ---- members ------------------------------------------------------------------------------
+
+  /** Takes in what a message says about another node. */
+  heard(entry: MemberEntry, now: number): Heard {
+    const { address } = entry;
+    if (address.port === 0 || address.host === '') {
+      this.counters.bogus++;
+      return 'ignored';
+    }
+    const key = formatAddress(address);
+    if (key === this.selfKey) return 'ignored';
+    const heardAt = now - entry.ageMs;
+    const known = this.find(key);
+    const group = known?.group ?? this.groupOf(address, key);
+    const timeout =
+      group === this.group ? this.limits.groupTimeoutMs : this.limits.contactTimeoutMs;
+    if (entry.ageMs >= timeout || this.#isDeparted(key, entry.heartbeat, now)) {
+      this.counters.stale++;
+      return 'ignored';
+    }
+    if (known !== undefined) {
+      if (entry.heartbeat === known.heartbeat || heardAt <= known.heardAt) return 'known';
+      known.heartbeat = entry.heartbeat;
+      known.heardAt = heardAt;
+      known.sent = 0;
+      return 'news';
+    }
+    const member = new Member(address, key, group, entry.heartbeat, heardAt);
+    if (group === this.group) {
+      if (this.view.size >= this.limits.maxView) {
+        this.counters.full++;
+        return 'ignored';
+      }
+      this.view.set(key, member);
+      this.viewList.add(member);
+      return 'new';
+    }
+    const slots = this.contactsOf[group]!;
+    if (slots.length < this.limits.contacts) {
+      this.#addContact(member);
+      return 'new';
+    }
+    // The group's contacts are full. A contact nobody has refreshed for half its timeout is
+    // replaced by fresher news at once (p2psim found this speeds convergence); otherwise the
+    // newcomer waits among the candidates until a probe tells whether it is closer.
+    const stalest = slots.reduce((a, b) => (b.heardAt < a.heardAt ? b : a));
+    if (now - stalest.heardAt > this.limits.contactTimeoutMs / 2 && heardAt > stalest.heardAt) {
+      this.#removeContact(stalest);
+      this.#addContact(member);
+      this.counters.replaced++;
+      return 'new';
+    }
+    this.#addCandidate(member);
+    return 'new';
+  }
+
+  /**
+   * Records a measured round trip to `key`. A candidate closer than the farthest contact of its
+   * group replaces it (the paper's proactive replacement, evicting the farthest).
+   */
+  measured(key: string, rttMs: number): void {
+    const m = this.find(key);
+    if (m === undefined || !(rttMs >= 0)) return;
+    m.rttMs = Number.isNaN(m.rttMs) ? rttMs : m.rttMs + RTT_ALPHA * (rttMs - m.rttMs);
+    if (!this.candidates.has(key)) return;
+    const slots = this.contactsOf[m.group]!;
+    if (slots.length < this.limits.contacts) {
+      this.candidates.delete(key);
+      this.#addContact(m);
+      return;
+    }
+    const farthest = farthestOf(slots);
+    if (Number.isNaN(farthest.rttMs) || m.rttMs < farthest.rttMs) {
+      this.candidates.delete(key);
+      this.#removeContact(farthest);
+      this.#addContact(m);
+      this.#addCandidate(farthest);
+      this.counters.replaced++;
+    }
+  }
+
+  /** A node failed to answer: its RTT estimate is doubled, so closer nodes are tried first. */
+  unanswered(key: string, timeoutMs: number): void {
+    const m = this.find(key);
+    if (m === undefined) return;
+    m.rttMs = Number.isNaN(m.rttMs) ? timeoutMs : Math.max(timeoutMs, 2 * m.rttMs);
+  }
+
+  /** Forgets a node that left gracefully; copies of its entries up to `heartbeat` are ignored. */
+  departed(address: Address, heartbeat: number, now: number): void {
+    const key = formatAddress(address);
+    if (key === this.selfKey) return;
+    this.#forget(key);
+    if (this.#departed.size >= this.limits.maxCandidates * 4) this.#sweepDeparted(now, true);
+    this.#departed.set(key, {
+      heartbeat,
+      until: now + Math.max(this.limits.groupTimeoutMs, this.limits.contactTimeoutMs),
+    });
+  }
+
+  #isDeparted(key: string, heartbeat: number, now: number): boolean {
+    const d = this.#departed.get(key);
+    if (d === undefined) return false;
+    if (now > d.until) {
+      this.#departed.delete(key);
+      return false;
+    }
+    return heartbeat <= d.heartbeat;
+  }
+
+  #sweepDeparted(now: number, all: boolean): void {
+    for (const [key, d] of this.#departed) if (all || now > d.until) this.#departed.delete(key);
+  }
+
+  #forget(key: string): void {
+    const v = this.view.get(key);
+    if (v !== undefined) {
+      this.view.delete(key);
+      this.viewList.remove(v);
+    }
+    const c = this.contactIndex.get(key);
+    if (c !== undefined) this.#removeContact(c);
+    this.candidates.delete(key);
+  }
+
+  #addContact(m: Member): void {
+    this.contactsOf[m.group]!.push(m);
+    this.contactIndex.set(m.key, m);
+    this.contactList.add(m);
+  }
+
+  #removeContact(m: Member): void {
+    const slots = this.contactsOf[m.group]!;
+    const i = slots.indexOf(m);
+    if (i >= 0) slots.splice(i, 1);
+    this.contactIndex.delete(m.key);
+    this.contactList.remove(m);
+  }
+
+  #addCandidate(m: Member): void {
+    if (this.candidates.size >= this.limits.maxCandidates) {
+      // Drop the oldest-inserted candidate (Map iteration order).
+      const first = this.candidates.keys().next().value as string;
+      this.candidates.delete(first);
+    }
+    this.candidates.set(m.key, m);
+  }
+
+  // ---- filetuples ---------------------------------------------------------------------------
+
+  /**
+   * Takes in a filetuple heard from a peer. Only tuples of this node's group whose home is also
+   * in this group are kept: a node cannot plant a tuple for another group, or claim to be the
+   * home of a file outside its own group. Tuples naming this node as home are managed locally
+   * (`homed`), never taken from peers.
+   */
+  heardTuple(t: TupleEntry, now: number): Heard {
+    const k = this.limits.groups;
+    if (t.home.port === 0) {
+      this.counters.bogus++;
+      return 'ignored';
+    }
+    const homeKey = formatAddress(t.home);
+    if (
+      homeKey === this.selfKey ||
+      groupOfName(t.name, k) !== this.group ||
+      (this.view.get(homeKey)?.group ?? this.groupOf(t.home, homeKey)) !== this.group
+    ) {
+      this.counters.bogus++;
+      return 'ignored';
+    }
+    if (t.ageMs >= this.limits.fileTimeoutMs || this.#isDeparted(homeKey, Infinity, now)) {
+      this.counters.stale++;
+      return 'ignored';
+    }
+    const heardAt = now - t.ageMs;
+    const known = this.tuples.get(t.name);
+    if (known !== undefined) {
+      if (known.homeKey === this.selfKey) return 'known';
+      if (
+        (t.heartbeat === known.heartbeat && homeKey === known.homeKey) ||
+        heardAt <= known.heardAt
+      )
+        return 'known';
+      known.home = t.home;
+      known.homeKey = homeKey;
+      known.heartbeat = t.heartbeat;
+      known.heardAt = heardAt;
+      known.sent = 0;
+      return 'news';
+    }
+    if (this.tuples.size >= this.limits.maxTuples) {
+      this.counters.full++;
+      return 'ignored';
+    }
+    const tuple = new Tuple(t.name, t.home, homeKey, t.heartbeat, heardAt);
+    this.tuples.set(t.name, tuple);
+    this.tupleList.add(tuple);
+    return 'new';
+  }
+
+  /** Records (or refreshes) a file this node is the home of. */
+  homed(name: string, heartbeat: number, now: number): void {
+    const known = this.tuples.get(name);
+    if (known !== undefined) {
+      known.home = this.self;
+      known.homeKey = this.selfKey;
+      known.heartbeat = heartbeat;
+      known.heardAt = now;
+      known.sent = 0;
+      return;
+    }
+    const tuple = new Tuple(name, this.self, this.selfKey, heartbeat, now);
+    this.tuples.set(name, tuple);
+    this.tupleList.add(tuple);
+  }
+
+  /** Drops a tuple (its file left this node). */
+  dropTuple(name: string): void {
+    const t = this.tuples.get(name);
+    if (t === undefined) return;
+    this.tuples.delete(name);
+    this.tupleList.remove(t);
+  }
+
+  /** Where `name` is stored, if this node knows. */
+  homeOf(name: string): Address | undefined {
+    return this.tuples.get(name)?.home;
+  }
+
+  // ---- expiry -------------------------------------------------------------------------------
+
+  /**
+   * Drops every entry not refreshed within its timeout, and every filetuple whose home is no
+   * longer in the view (its file is gone with it). Returns how many entries went.
+   */
+  expire(now: number): number {
+    const { groupTimeoutMs, contactTimeoutMs, fileTimeoutMs } = this.limits;
+    let n = 0;
+    const view = this.viewList.items;
+    for (let i = view.length - 1; i >= 0; i--) {
+      const m = view[i]!;
+      if (now - m.heardAt > groupTimeoutMs) {
+        this.view.delete(m.key);
+        this.viewList.remove(m);
+        n++;
+      }
+    }
+    const contacts = this.contactList.items;
+    for (let i = contacts.length - 1; i >= 0; i--) {
+      const m = contacts[i]!;
+      if (now - m.heardAt > contactTimeoutMs) {
+        this.#removeContact(m);
+        n++;
+      }
+    }
+    for (const [key, m] of this.candidates) {
+      if (now - m.heardAt > contactTimeoutMs) {
+        this.candidates.delete(key);
+      } else if (this.contactsOf[m.group]!.length < this.limits.contacts) {
+        // A slot freed by an expired contact goes to a waiting candidate of that group.
+        this.candidates.delete(key);
+        this.#addContact(m);
+      }
+    }
+    const tuples = this.tupleList.items;
+    for (let i = tuples.length - 1; i >= 0; i--) {
+      const t = tuples[i]!;
+      if (t.homeKey === this.selfKey) continue;
+      if (now - t.heardAt > fileTimeoutMs || !this.view.has(t.homeKey)) {
+        this.tuples.delete(t.name);
+        this.tupleList.remove(t);
+        n++;
+      }
+    }
+    this.#sweepDeparted(now, false);
+    this.counters.expired += n;
+    return n;
+  }
+
+  // ---- gossip selection ---------------------------------------------------------------------
+
+  /** A fresh stamp for one gossip message being built (see pickRation). */
+  nextStamp(): number {
+    return ++this.#stamp;
+  }
+
+  /**
+   * Up to `ration` entries of `list` for one gossip message (§2.1): half the ration goes to
+   * fresh entries (sent fewer than `freshRounds` times since their news), chosen at random; the
+   * rest, and any fresh ration left unused, to random older ones. Each chosen entry's `sent`
+   * goes up by one. `stamp` keeps an entry from being chosen twice.
+   */
+  pickRation<T extends { sent: number; mark: number }>(
+    list: readonly T[],
+    ration: number,
+    freshRounds: number,
+    random: Random,
+    stamp: number,
+  ): T[] {
+    const out: T[] = [];
+    const n = list.length;
+    if (n === 0 || ration <= 0) return out;
+    const freshRation = Math.ceil(ration / 2);
+    // Fresh: scan from a random start, at most FRESH_SCAN entries.
+    const scan = Math.min(n, FRESH_SCAN);
+    let at = random.int(n);
+    for (let i = 0; i < scan && out.length < freshRation; i++) {
+      const x = list[at]!;
+      if (x.sent < freshRounds && x.mark !== stamp) {
+        x.mark = stamp;
+        out.push(x);
+      }
+      at = at + 1 === n ? 0 : at + 1;
+    }
+    // Older (or any) entries at random, for the rest of the ration.
+    const want = Math.min(ration, n);
+    for (let tries = 0; out.length < want && tries < 4 * ration; tries++) {
+      const x = list[random.int(n)]!;
+      if (x.mark === stamp) continue;
+      x.mark = stamp;
+      out.push(x);
+    }
+    for (const x of out) x.sent++;
+    return out;
+  }
+
+  /**
+   * `count` distinct members of `list`, drawn with probability ∝ 1/rtt^exponent (spatial
+   * gossip, §2.1: r = 2 prefers close nodes). Members without an RTT weigh as the mean of the
+   * measured ones, so newcomers are not starved.
+   */
+  pickTargets(list: readonly Member[], count: number, exponent: number, random: Random): Member[] {
+    const n = list.length;
+    if (count <= 0 || n === 0) return [];
+    if (count >= n) return list.slice();
+    const weights = new Float64Array(n);
+    let known = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const rtt = list[i]!.rttMs;
+      if (!Number.isNaN(rtt)) {
+        weights[i] = 1 / Math.max(1, rtt) ** exponent;
+        sum += weights[i]!;
+        known++;
+      }
+    }
+    const fallback = known === 0 ? 1 : sum / known;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(list[i]!.rttMs)) weights[i] = fallback;
+      total += weights[i]!;
+    }
+    const out: Member[] = [];
+    for (let c = 0; c < count; c++) {
+      let x = random.float() * total;
+      let i = 0;
+      for (; i < n - 1; i++) {
+        x -= weights[i]!;
+        if (x < 0) break;
+      }
+      // Rounding can land on an entry already taken (weight 0): take the nearest untaken one.
+      while (weights[i] === 0) i = i === 0 ? n - 1 : i - 1;
+      out.push(list[i]!);
+      total -= weights[i]!;
+      weights[i] = 0;
+    }
+    return out;
+  }
+
+  /** The contacts of group `g`, closest first (unmeasured ones last, in random order). */
+  contactsByDistance(g: number, random: Random): Member[] {
+    const slots = (this.contactsOf[g] ?? []).slice();
+    random.shuffle(slots);
+    return slots.sort((a, b) => rttOrder(a.rttMs) - rttOrder(b.rttMs));
+  }
+}
+
+function rttOrder(rtt: number): number {
+  return Number.isNaN(rtt) ? Number.POSITIVE_INFINITY : rtt;
+}
+
+function farthestOf(slots: readonly Member[]): Member {
+  let worst = slots[0]!;
+  for (const m of slots) {
+    if (Number.isNaN(m.rttMs)) return m;
+    if (m.rttMs > worst.rttMs) worst = m;
+  }
+  return worst;
+}
