@@ -42,6 +42,7 @@ export {
   throwIfAborted,
 } from './errors.js';
 export { HashRing, type HashRingOptions } from './hash-ring.js';
+export { type Id, IdSpace, type IdSpaceOptions, idSpace } from './id-space.js';
 export { idFromBytes, idToBytes, keyId, nodeId, truncateId } from './ids.js';
 export {
   createLogger,

@@ -97,7 +97,7 @@ describe('FrameDecoder with a fixed header (Gnutella, Napster)', () => {
     // GUID 0x11 x16, type 0x01, TTL 7, hops 0, length 14; port 6346, IP 208.17.50.4,
     // 5 files, 1024 KB.
     const wire = hex(
-      `${'11'.repeat(16)}010700` + '0e000000' + 'ca18' + 'd0113204' + '05000000' + '00040000',
+      ['11'.repeat(16), '010700', '0e000000', 'ca18', 'd0113204', '05000000', '00040000'].join(''),
     );
     expect(wire.length).toBe(37);
     const decoder = new FrameDecoder(gnutellaLayout);
@@ -151,7 +151,7 @@ describe('FrameDecoder with a fixed header (Gnutella, Napster)', () => {
   });
 
   it('refuses a Gnutella length over the cap at byte 23, before any payload', () => {
-    const header = hex(`${'00'.repeat(16)}800700` + '01000100');
+    const header = hex(['00'.repeat(16), '800700', '01000100'].join(''));
     const decoder = new FrameDecoder(gnutellaLayout);
     decoder.push(header.subarray(0, 22));
     expect(() => decoder.push(header.subarray(22))).toThrow(DecodeError);

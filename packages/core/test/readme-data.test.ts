@@ -7,6 +7,7 @@ import {
   encodeFrame,
   FrameDecoder,
   HashRing,
+  idSpace,
   idToBytes,
   inHalfOpen,
   keyId,
@@ -51,5 +52,19 @@ describe('README five-minute example', () => {
 
     const random = createRandom('seed-1');
     expect(random.int(6)).toBeLessThan(6);
+  });
+});
+
+describe('README id-space example', () => {
+  it('gives the values the README shows', () => {
+    const ring = idSpace(160);
+    const self = ring.nodeId('10.0.0.1', 4000);
+    const start = ring.addPow2(self, 7);
+    expect(ring.fromBytes(ring.toBytes(start))).toBe(start);
+    expect(ring.toHex(ring.distance(self, start))).toBe(`${'0'.repeat(38)}80`);
+    const pastry = idSpace(128, 4);
+    const [a, b] = [pastry.fromHex('65a1fc00'), pastry.fromHex('65a1fcf0')];
+    expect([pastry.digit(a, 24), pastry.sharedPrefixLength(a, b)]).toEqual([6, 30]);
+    expect(pastry.closest(pastry.fromHex('65a1fc80'), [a, b])).toBe(b);
   });
 });
