@@ -78,7 +78,7 @@ function frame(title: string): Record<string, unknown> {
   };
 }
 
-const LEGEND = { title: null, symbolType: 'stroke' };
+const LEGEND = { title: null, symbolType: 'stroke', labelLimit: 320 };
 
 /** Lines (one per series, legend by name), log axes on request, error bars from low/high. */
 export function lineChart(o: LineChartOptions): Chart {
@@ -176,7 +176,12 @@ export function barChart(o: BarChartOptions): Chart {
         },
         xOffset: { field: 'series', sort: order },
         y: { field: 'y', type: 'quantitative', scale: scale(o.y), axis: axis(o.y) },
-        color: { field: 'series', type: 'nominal', sort: order, legend: { title: null } },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          sort: order,
+          legend: { title: null, labelLimit: 320 },
+        },
       },
     } as unknown as TopLevelSpec,
   };
@@ -230,7 +235,12 @@ export function histogram(o: HistogramOptions): Chart {
         },
         x2: { field: 'b1' },
         y: { field: 'n', type: 'quantitative', stack: null, axis: axis(yAxis) },
-        color: { field: 'series', type: 'nominal', sort: order, legend: { title: null } },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          sort: order,
+          legend: { title: null, labelLimit: 320 },
+        },
       },
     } as unknown as TopLevelSpec,
   };
@@ -242,6 +252,10 @@ export interface CdfOptions {
   x: Axis;
   /** Defaults to "fraction ≤ x". */
   y?: Axis;
+  /**
+   * Raw samples per series. Non-finite samples (a peer that never finished) count in the
+   * denominator but are never reached: the curve then ends below 1.
+   */
   series: Array<{ name: string; values: ArrayLike<number>; dashed?: boolean }>;
   rules?: Array<{ x: number; label: string }>;
 }
@@ -256,12 +270,15 @@ export function cdf(o: CdfOptions): Chart {
     step: true,
     ...(o.rules ? { rules: o.rules } : {}),
     series: o.series.map((s) => {
-      const sorted = Float64Array.from(s.values).sort();
+      const total = s.values.length;
+      const sorted = Float64Array.from(s.values)
+        .filter((v) => Number.isFinite(v))
+        .sort();
       const points: Array<[number, number]> = [];
       for (let i = 0; i < sorted.length; i++) {
         // One point per distinct value: its last rank.
         if (i + 1 < sorted.length && sorted[i + 1] === sorted[i]) continue;
-        points.push([sorted[i]!, (i + 1) / sorted.length]);
+        points.push([sorted[i]!, (i + 1) / total]);
       }
       return { name: s.name, points, ...(s.dashed ? { dashed: true } : {}) };
     }),

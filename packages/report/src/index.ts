@@ -23,6 +23,7 @@ export {
 export { gitCommit, loadNow, type Machine, machine } from './machine.js';
 export {
   type Block,
+  mergeBlocks,
   type ReportOptions,
   reportHtml,
   reportMarkdown,

@@ -4,8 +4,29 @@ import { marked } from 'marked';
 import { type Chart, escapeXml, renderSvg } from './charts.js';
 import { type Result, type ResultInput, toPath, writeResult } from './results.js';
 
-/** A report is a list of blocks: markdown text, and charts placed where they stand. */
+/**
+ * A report is a list of blocks: markdown lines, and charts placed where they stand.
+ * Consecutive strings are one markdown text joined by newlines, so a report can be written as
+ * an array of lines (a table row per string) with charts in between.
+ */
 export type Block = string | Chart;
+
+/** Consecutive markdown lines merged into one text; charts kept in place. */
+export function mergeBlocks(blocks: Block[]): Block[] {
+  const out: Block[] = [];
+  let text: string[] = [];
+  for (const b of blocks) {
+    if (typeof b === 'string') {
+      text.push(b);
+      continue;
+    }
+    if (text.length) out.push(text.join('\n'));
+    text = [];
+    out.push(b);
+  }
+  if (text.length) out.push(text.join('\n'));
+  return out;
+}
 
 export interface ReportOptions extends Omit<ResultInput, 'report'> {
   /** The report's heading (the HTML <title> too). */
@@ -27,7 +48,7 @@ figure{margin:1rem 0}figcaption{font-size:.85rem;color:#555}svg{max-width:100%;h
 /** The markdown of a report: charts become links to their SVG files (`<name>-<id>.svg`). */
 export function reportMarkdown(name: string, title: string, blocks: Block[]): string {
   const parts = [`# ${title}`];
-  for (const b of blocks) {
+  for (const b of mergeBlocks(blocks)) {
     parts.push(typeof b === 'string' ? b : `![${b.title}](${name}-${b.id}.svg)`);
   }
   return `${parts.join('\n\n')}\n`;
@@ -36,7 +57,7 @@ export function reportMarkdown(name: string, title: string, blocks: Block[]): st
 /** An offline HTML page: markdown rendered, every chart inlined as SVG, no external resource. */
 export async function reportHtml(title: string, blocks: Block[]): Promise<string> {
   const body: string[] = [`<h1>${escapeXml(title)}</h1>`];
-  for (const b of blocks) {
+  for (const b of mergeBlocks(blocks)) {
     if (typeof b === 'string') body.push(await marked.parse(b, { gfm: true }));
     else
       body.push(

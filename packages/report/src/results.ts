@@ -62,6 +62,10 @@ export interface ResultInput {
   data?: unknown;
   /** The HTML report beside it, when there is one (relative to results/). */
   report?: string;
+  /** Only when converting a run recorded earlier: its date and commit (default: now, HEAD). */
+  date?: string;
+  commit?: string;
+  machine?: Machine;
 }
 
 /** The JSON written to `packages/<pkg>/results/<name>.json`. */
@@ -113,10 +117,10 @@ export function writeResult(packageDir: string | URL, input: ResultInput): Resul
     name: input.name,
     package: pkg.name,
     kind: input.kind,
-    date: new Date().toISOString(),
-    commit: gitCommit(dir),
+    date: input.date ?? new Date().toISOString(),
+    commit: input.commit ?? gitCommit(dir),
     command: input.command,
-    machine: machine(input.loadAtStart),
+    machine: input.machine ?? machine(input.loadAtStart),
     conditions: input.conditions,
     figures: input.figures.map(completeFigure),
     ...(input.report ? { report: input.report } : {}),

@@ -86,7 +86,7 @@ export function headlineMarkdown(results: Result[]): string {
   ];
   for (const r of results) {
     const link = r.report
-      ? ` ([report](packages/${r.package.replace(/^@p2pkit\//, '')}/results/${r.report}))`
+      ? ` ([report](packages/${r.package.replace(/^@p2pkit\//, '')}/results/${r.report.replace(/\.html$/, '.md')}))`
       : '';
     for (const f of r.figures) {
       if (!f.headline) continue;

@@ -127,7 +127,7 @@ describe('charts rendered to SVG without a browser', () => {
       conditions: { seed: 1 },
       figures: [{ figure: 'mean', value: 2.5, unit: 'hops' }],
       data: { rows: [1, 2] },
-      blocks: ['Some **bold** text.\n\n| a | b |\n|---|---|\n| 1 | 2 |', chart],
+      blocks: ['Some **bold** text.', '', '| a | b |', '|---|---|', '| 1 | 2 |', chart],
     });
     expect(result.report).toBe('exp.html');
     expect(files).toContain('results/exp-one.svg');
