@@ -1,15 +1,18 @@
 /**
  * `pnpm experiments`: the Chord papers' experiments at their published sizes (spec sheet
- * chord.md §5.3), each beside the published figure, with SVG plots. Writes docs/experiments.md,
- * docs/experiments.json and docs/*.svg.
+ * chord.md §5.3), each beside the published figure, with charts, through the report module
+ * (packages/report/README.md): results/experiments.{json,html,md} and results/experiments-*.svg.
  *
- *   node experiments/run.js [--only CH-PATH,CH-CHURN] [--quick]
+ *   node experiments/run.js [--only CH-PATH,CH-CHURN] [--quick] [--report]
  *
- * --quick shrinks every experiment (a smoke run; the report then says so).
+ * --quick shrinks every experiment (a smoke run; the report then says so). --only reruns some
+ * experiments and keeps the others' results from results/experiments.json; --report reruns none
+ * (re-renders the report from that file).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import * as report from '@p2pkit/report';
 import {
   churnRun,
   failWithoutReplication,
@@ -17,15 +20,17 @@ import {
   pathLength,
   placement,
 } from '../dist/scenarios/index.js';
-import { barChart, lineChart } from './svg.js';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } },
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
+  },
 });
 const quick = values.quick;
-const only = values.only ? new Set(values.only.split(',')) : undefined;
-const docs = new URL('../docs/', import.meta.url);
-mkdirSync(docs, { recursive: true });
+const only = values.report ? new Set() : values.only ? new Set(values.only.split(',')) : undefined;
+const pkg = new URL('..', import.meta.url);
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const r2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
@@ -73,9 +78,37 @@ function check(id, what, ok) {
   return mark(ok);
 }
 
-function svg(name, text) {
-  writeFileSync(new URL(name, docs), text);
-  return `![${name}](${name})`;
+/** A chart placed in the report: its id is the name it had as an SVG file. */
+function svg(name, chart) {
+  return { ...chart, id: name.replace(/\.svg$/, '') };
+}
+
+/** Lines through the report module; a point [x, y, low, high] gets an error bar. */
+function lineChart({ title, xLabel, yLabel, logX }, series) {
+  return report.lineChart({
+    id: 'chart',
+    title,
+    x: { label: xLabel, log: logX === true },
+    y: { label: yLabel },
+    series: series.map((s) => ({
+      name: s.name,
+      dashed: s.dashed === true,
+      points: s.points.map(([x, y, low, high]) =>
+        low === undefined ? { x, y } : { x, y, low, high },
+      ),
+    })),
+  });
+}
+
+function barChart({ title, xLabel, yLabel }, categories, series) {
+  return report.barChart({
+    id: 'chart',
+    title,
+    x: { label: xLabel },
+    y: { label: yLabel },
+    categories,
+    series,
+  });
 }
 
 async function timed(id, fn) {
@@ -155,7 +188,7 @@ experiments.push({
         ),
       ),
     ];
-    return lines.join('\n');
+    return lines;
   },
 });
 
@@ -206,7 +239,7 @@ experiments.push({
           ],
         ),
       ),
-    ].join('\n');
+    ];
   },
 });
 
@@ -305,7 +338,7 @@ experiments.push({
         ),
       ),
     );
-    return lines.join('\n');
+    return lines;
   },
 });
 
@@ -370,7 +403,7 @@ experiments.push({
         ),
       ),
     );
-    return lines.join('\n');
+    return lines;
   },
 });
 
@@ -440,7 +473,7 @@ experiments.push({
         ),
       ),
     );
-    return lines.join('\n');
+    return lines;
   },
 });
 
@@ -512,19 +545,16 @@ experiments.push({
         ),
       ),
     );
-    return lines.join('\n');
+    return lines;
   },
 });
 
 // ---------------------------------------------------------------- run, then render
-const jsonUrl = new URL('experiments.json', docs);
-const previous = existsSync(jsonUrl) ? JSON.parse(readFileSync(jsonUrl, 'utf8')) : {};
+const previous = report.readResult(pkg, 'experiments')?.data ?? {};
 for (const e of experiments) {
   if (only && !only.has(e.id)) {
     const prev = previous[e.id];
-    // Reports written before results carried { quick, date, result } stored the result alone.
-    if (prev !== undefined)
-      results[e.id] = prev.result !== undefined ? prev : { quick: false, result: prev };
+    if (prev !== undefined) results[e.id] = prev;
     continue;
   }
   await timed(e.id, async () => {
@@ -533,7 +563,7 @@ for (const e of experiments) {
 }
 for (const e of experiments) {
   const stored = results[e.id];
-  if (stored) sections.push(e.render(stored.result, stored.quick));
+  if (stored) sections.push('', ...e.render(stored.result, stored.quick));
 }
 const anyQuick = Object.values(results).some((r) => r.quick);
 
@@ -541,9 +571,7 @@ const anyQuick = Object.values(results).some((r) => r.quick);
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version;
 const passed = checks.filter((c) => c.ok).length;
 const header = [
-  '# Chord experiments: the papers beside our runs',
-  '',
-  `Generated by \`pnpm experiments\` (\`node experiments/run.js\`; \`--only <ids>\` re-runs some experiments and keeps the others' results from docs/experiments.json), @p2pkit/chord ${version}, Node ${process.version}, ${cpus().length} CPUs. Runs: ${Object.entries(
+  `Generated by \`pnpm experiments\` (\`node experiments/run.js\`; \`--only <ids>\` re-runs some experiments and keeps the others' results from results/experiments.json, \`--report\` re-renders without running), @p2pkit/chord ${version}, Node ${process.version}, ${cpus().length} CPUs. Runs: ${Object.entries(
     results,
   )
     .map(([id, r]) => `${id} ${r.date ?? 'earlier'}`)
@@ -557,9 +585,39 @@ const header = [
   '',
   '| experiment | check | result |',
   '|---|---|---|',
-  ...checks.map((c) => `| ${c.id} | ${c.what} | ${mark(c.ok)} |`),
+  ...checks.map((c) => `| ${c.id} | ${c.what.replaceAll('|', '\\|')} | ${mark(c.ok)} |`),
   '',
 ].join('\n');
-writeFileSync(new URL('experiments.md', docs), `${header}\n${sections.join('\n\n')}\n`);
-writeFileSync(new URL('experiments.json', docs), `${JSON.stringify(results, null, 1)}\n`);
-log(`wrote docs/experiments.md: ${passed}/${checks.length} checks within tolerance`);
+await report.writeReport(pkg, {
+  name: 'experiments',
+  kind: 'experiment',
+  title: 'Chord experiments: the papers beside our runs',
+  // The newest run's day (a --report or --only render keeps the runs it did not redo).
+  date: new Date(
+    Math.max(...Object.values(results).map((r) => Date.parse(r.date ?? '1970-01-01'))),
+  ).toISOString(),
+  command: `pnpm --filter @p2pkit/chord experiments${quick ? ' -- --quick' : ''}`,
+  conditions: {
+    quick: anyQuick,
+    seed: 1,
+    runs: Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.date])),
+  },
+  figures: [
+    {
+      figure: "checks within the spec sheet's tolerances (chord.md §5.3)",
+      value: passed,
+      unit: `of ${checks.length} checks`,
+      goal: { on: 'value', atLeast: checks.length },
+      headline: 'Chord: the ToN/SIGCOMM experiments (load balance, path length, failures, churn)',
+    },
+    ...checks.map((c) => ({
+      figure: `${c.id}: ${c.what}`,
+      value: c.ok ? 1 : 0,
+      unit: 'within tolerance',
+      goal: { on: 'value', atLeast: 1, source: 'chord.md §5.3' },
+    })),
+  ],
+  data: results,
+  blocks: [header, ...sections],
+});
+log(`wrote results/experiments.{json,html,md}: ${passed}/${checks.length} checks within tolerance`);

@@ -17,7 +17,7 @@ export {
 } from './experiments.js';
 export { type PlacementOptions, type PlacementResult, placement } from './placement.js';
 export { type SimulateOptions, type SimulateResult, simulate } from './simulate.js';
-export { pdf, quantile, type Summary, summarize } from './stats.js';
+export { pdf, type Summary, summarize } from './stats.js';
 export {
   ChordWorld,
   exponentialLatency,

@@ -1,7 +1,8 @@
 /**
- * Small statistics helpers shared by scenarios, experiments and the CLI: percentiles as the
- * papers report them (the value below which the given fraction of samples falls).
+ * Summaries for scenarios, experiments and the CLI, on the simulator's Distribution (one
+ * percentile rule in the whole project: nearest rank).
  */
+import { Distribution } from '@p2pkit/sim';
 
 export interface Summary {
   mean: number;
@@ -11,24 +12,15 @@ export interface Summary {
   max: number;
 }
 
-/** The p-quantile (0 ≤ p ≤ 1) of sorted values, nearest-rank. */
-export function quantile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const rank = Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
-  return sorted[rank]!;
-}
-
 export function summarize(values: ArrayLike<number>): Summary {
-  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
+  const d = new Distribution('summary');
+  for (let i = 0; i < values.length; i++) d.record(values[i]!);
   return {
-    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p1: quantile(sorted, 0.01),
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-    max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
+    mean: d.mean,
+    p1: d.percentile(1),
+    p50: d.percentile(50),
+    p99: d.percentile(99),
+    max: d.max,
   };
 }
 
