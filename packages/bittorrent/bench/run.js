@@ -1,27 +1,194 @@
-// Runs the bittorrent benchmarks (build first: pnpm turbo run build --filter=@p2pkit/bittorrent...).
-// Results: bench/results/*.json. Extra arguments go to throughput.js (e.g. --size 1024 --runs 1).
+// Runs the bittorrent benchmarks (build first: pnpm turbo run build --filter=@p2pkit/bittorrent...)
+// and writes results/<name>.json in the report module's convention (packages/report/README.md):
+// results/formats.json, results/mse.json, results/throughput.json. The scripts themselves keep
+// their detailed output in bench/results/*.json; this runner turns it into figures.
+// Extra arguments go to throughput.js (e.g. --size 1024 --runs 1).
+//   node bench/run.js [--from-files]   (--from-files: convert the last outputs, run nothing)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The report module is a private workspace package; imported by path until @p2pkit/report is a
+// devDependency of @p2pkit/bittorrent (the root `pnpm bench` builds it first).
+import { loadNow, writeResult } from '../../report/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
+const pkg = join(here, '..');
+if (!existsSync(join(pkg, 'dist', 'index.js'))) {
   console.error(
     'dist/ is missing: run `pnpm turbo run build --filter=@p2pkit/bittorrent...` first',
   );
   process.exit(1);
 }
-const extra = process.argv.slice(2).filter((a) => a !== '--');
-const benches = [
-  ['formats.js', []],
-  ['mse.js', []],
-  ['throughput.js', ['--runs', '3']],
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+const fromFiles = argv.includes('--from-files');
+const extra = argv.filter((a) => a !== '--from-files');
+const read = (file) => JSON.parse(readFileSync(join(here, 'results', file), 'utf8'));
+const option = (name, fallback) => {
+  const i = extra.indexOf(name);
+  return i >= 0 ? extra[i + 1] : fallback;
+};
+
+const BENCHES = [
+  { name: 'formats', file: 'formats.js', args: [], convert: formats },
+  { name: 'mse', file: 'mse.js', args: [], convert: mse },
+  {
+    name: 'throughput',
+    file: 'throughput.js',
+    args: ['--runs', '3', ...extra],
+    convert: throughput,
+  },
 ];
-for (const [file, defaults] of benches) {
-  if (!existsSync(join(here, file))) continue;
-  console.log(`# ${file}`);
-  const args = file === 'throughput.js' ? [...defaults, ...extra] : defaults;
-  const result = spawnSync('node', [join(here, file), ...args], { stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+
+for (const bench of BENCHES) {
+  if (!existsSync(join(here, bench.file))) continue;
+  const command = ['node', `packages/bittorrent/bench/${bench.file}`, ...bench.args].join(' ');
+  const load = loadNow();
+  if (!fromFiles) {
+    console.log(`# ${command}`);
+    const run = spawnSync(process.execPath, [join(here, bench.file), ...bench.args], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) process.exit(run.status ?? 1);
+  }
+  const { figures, conditions, data, date } = bench.convert();
+  // Converting an earlier run: its own date, and no claim about which commit produced it.
+  const earlier = fromFiles
+    ? {
+        date,
+        commit: 'unknown (converted from bench/results)',
+        machine: {
+          cpu: 'unknown (converted from bench/results)',
+          cores: 2,
+          memoryGiB: 24,
+          node: data.node ?? 'v20',
+          os: 'linux',
+          loadAverage: (data.loadAverage ?? [0, 0]).slice(0, 2),
+        },
+      }
+    : {};
+  writeResult(pkg, {
+    name: bench.name,
+    kind: 'bench',
+    command,
+    conditions,
+    figures,
+    data,
+    loadAtStart: load,
+    ...earlier,
+  });
+  console.log(`wrote results/${bench.name}.json`);
+}
+
+function formats() {
+  const d = read('formats.json');
+  return {
+    conditions: { sizeMiB: d.sizeMiB },
+    date: fileDate('formats.json'),
+    data: d,
+    figures: [
+      {
+        figure: `create a ${d.sizeMiB} MiB torrent, 256 KiB pieces`,
+        value: d.create_256KiB.mibPerS,
+        unit: 'MiB/s',
+        better: 'higher',
+      },
+      {
+        figure: 'parse a .torrent (256 KiB pieces), node:crypto SHA-1',
+        value: d.parse_256KiB_node_us,
+        unit: 'µs',
+        better: 'lower',
+        peer: { name: 'portable SHA-1', value: d.parse_256KiB_portable_us },
+      },
+      { figure: 'bencode: decode 2 MB', value: d.bencode.decodeMs, unit: 'ms', better: 'lower' },
+      { figure: 'bencode: encode 2 MB', value: d.bencode.encodeMs, unit: 'ms', better: 'lower' },
+      {
+        figure: 'tracker announces per second, UDP (BEP 15)',
+        value: d.announces_per_s_udp,
+        unit: 'announces/s',
+        better: 'higher',
+        peer: { name: 'HTTP announces', value: d.announces_per_s_http },
+      },
+    ],
+  };
+}
+
+function mse() {
+  const d = read('mse.json');
+  return {
+    conditions: {},
+    date: fileDate('mse.json'),
+    data: d,
+    figures: [
+      {
+        figure: 'MSE handshake, both roles',
+        value: d.handshakeMsBothRoles,
+        unit: 'ms',
+        better: 'lower',
+      },
+      { figure: 'RC4 stream cipher', value: d.rc4MiBps, unit: 'MiB/s', better: 'higher' },
+    ],
+  };
+}
+
+function throughput() {
+  const size = Number(option('--size', '256'));
+  const d = read(`throughput-${size}MiB.json`);
+  const best = (pair) => {
+    const runs = d.results.filter((r) => r.pair === pair);
+    return runs.length ? Math.max(...runs.map((r) => r.mibps)) : undefined;
+  };
+  const rss = (pair) =>
+    Math.max(...d.results.filter((r) => r.pair === pair).map((r) => r.leecherRssMB));
+  const aria = best('aria2-aria2');
+  const peer =
+    aria === undefined
+      ? {}
+      : { peer: { name: 'aria2c → aria2c', value: aria, source: 'same run' } };
+  const figures = [
+    {
+      figure: `${d.sizeMiB} MiB over loopback, ours → ours, best of ${d.runs}`,
+      value: best('ours-ours'),
+      unit: 'MiB/s',
+      better: 'higher',
+      ...peer,
+      goal: { on: 'ratio', atLeast: 1 },
+      headline: `BitTorrent: ${d.sizeMiB} MiB over loopback, ours → ours vs aria2c → aria2c`,
+    },
+    { figure: 'leecher peak RSS, ours', value: rss('ours-ours'), unit: 'MB', better: 'lower' },
+  ];
+  for (const [pair, label] of [
+    ['ours-aria2', 'ours → aria2c'],
+    ['aria2-ours', 'aria2c → ours'],
+  ]) {
+    const v = best(pair);
+    if (v !== undefined)
+      figures.push({
+        figure: `${d.sizeMiB} MiB over loopback, ${label}`,
+        value: v,
+        unit: 'MiB/s',
+        better: 'higher',
+        ...peer,
+      });
+  }
+  return {
+    conditions: {
+      sizeMiB: d.sizeMiB,
+      pieceKiB: d.pieceKiB,
+      runs: d.runs,
+      measuredAt: d.measuredAt,
+      loadAverage: d.loadAverage,
+    },
+    date: d.measuredAt,
+    data: d,
+    figures,
+  };
+}
+
+/** When an output file without its own date was last committed (for --from-files). */
+function fileDate(file) {
+  const out = spawnSync('git', ['log', '-1', '--format=%cI', '--', join(here, 'results', file)], {
+    encoding: 'utf8',
+  });
+  return out.stdout.trim() || new Date().toISOString();
 }
