@@ -1,11 +1,14 @@
-// Runs every benchmark of @p2pkit/sim in its own process (with the V8 flags it needs), prints
-// the figures and writes them to bench-results/latest.json and bench-results/latest.md.
+// Runs every benchmark of @p2pkit/sim in its own process (with the V8 flags it needs) and writes
+// results/<name>.json per benchmark in the report module's convention (packages/report/README.md).
 // Usage: pnpm --filter @p2pkit/sim bench   (builds first)   or   node bench/run.js [name...]
+// A bench prints `RESULT {"name", "figures": {case: number | {measure: number}}}` lines
+// (util.js report()); each number becomes a figure whose unit is the measure's name.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The report module is a private workspace package; imported by path until @p2pkit/report is a
+// devDependency of @p2pkit/sim (the root `pnpm bench` builds it first).
+import { loadNow, writeResult } from '../../report/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benches = [
@@ -18,16 +21,40 @@ const benches = [
   { file: 'memory.js', flags: ['--expose-gc'] },
   { file: 'system.js', flags: [] },
   // Datagrams in flight outlive a 16 MiB young generation and get promoted: a larger one helps.
-  { file: 'system.js', flags: ['--max-semi-space-size=128'], label: 'young generation 128 MiB' },
+  { file: 'system.js', flags: ['--max-semi-space-size=128'], suffix: 'young-128' },
   { file: 'streams.js', flags: [] },
 ];
+
+/** Figures quoted in the root README (by "<case> | <measure>"). */
+const HEADLINES = {
+  '100000 idle hosts | bytes per host': 'Simulator: 10^5 idle hosts, memory per host',
+  'runSync, float times (every event its own instant) | events per CPU-second':
+    'Simulator: raw event rate (runSync, every event its own instant)',
+};
+
+/** {case: number | {measure: number}} to figures (unit = the measure's name). */
+function toFigures(figures) {
+  const out = [];
+  const add = (figure, value, unit) => {
+    const headline = HEADLINES[`${figure} | ${unit}`];
+    out.push({ figure, value, unit, ...(headline ? { headline } : {}) });
+  };
+  for (const [name, value] of Object.entries(figures)) {
+    if (typeof value === 'number') add(name, value, '');
+    else if (value && typeof value === 'object') {
+      for (const [measure, v] of Object.entries(value))
+        if (typeof v === 'number') add(name, v, measure);
+    }
+  }
+  return out;
+}
+
 const only = process.argv.slice(2);
-const results = {};
-for (const { file, flags, label } of benches) {
+for (const { file, flags, suffix } of benches) {
   if (only.length > 0 && !only.some((name) => file.startsWith(name))) continue;
-  process.stderr.write(`running bench/${file} ...\n`);
-  // The build machines are shared: the 1-minute load average says how much CPU we really had.
-  const loadBefore = loadavg()[0];
+  const command = `node ${[...flags, `packages/sim/bench/${file}`].join(' ')}`;
+  process.stderr.write(`${command} ...\n`);
+  const load = loadNow();
   const child = spawnSync(process.execPath, [...flags, join(here, file)], { encoding: 'utf8' });
   if (child.status !== 0) {
     process.stderr.write(child.stdout + child.stderr);
@@ -36,30 +63,17 @@ for (const { file, flags, label } of benches) {
   for (const line of child.stdout.split('\n')) {
     if (!line.startsWith('RESULT ')) continue;
     const parsed = JSON.parse(line.slice('RESULT '.length));
-    const name = label ? `${parsed.name}, ${label}` : parsed.name;
-    const figures = parsed.figures;
-    const load = `load average ${loadBefore.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`;
-    results[name] = { ...figures, command: `node ${[...flags, `bench/${file}`].join(' ')}`, load };
-    console.log(`\n## ${name} (node ${[...flags, `bench/${file}`].join(' ')}; ${load})`);
-    for (const [row, value] of Object.entries(figures)) {
-      console.log(`  ${row}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
-    }
+    const name = `${parsed.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}${suffix ? `-${suffix}` : ''}`;
+    const result = writeResult(join(here, '..'), {
+      name,
+      kind: 'bench',
+      command,
+      conditions: { flags },
+      loadAtStart: load,
+      figures: toFigures(parsed.figures),
+      data: parsed.figures,
+    });
+    console.log(`\n## ${name} (${command}; load ${result.machine.loadAverage.join(' -> ')})`);
+    for (const f of result.figures) console.log(`  ${f.figure}: ${f.value} ${f.unit}`);
   }
 }
-
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
-const out = join(here, '..', 'bench-results');
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, 'latest.json'),
-  `${JSON.stringify({ machine, date: new Date().toISOString(), results }, null, 2)}\n`,
-);
-let md = `# @p2pkit/sim benchmark results\n\n${machine}, ${new Date().toISOString()}\n`;
-for (const [name, figures] of Object.entries(results)) {
-  md += `\n## ${name}\n\n`;
-  for (const [row, value] of Object.entries(figures)) {
-    md += `- ${row}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`;
-  }
-}
-writeFileSync(join(out, 'latest.md'), md);
-console.log(`\nwritten: bench-results/latest.json, bench-results/latest.md (${machine})`);
