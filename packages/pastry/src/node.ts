@@ -1,0 +1,728 @@
+/**
+ * A Pastry node (Rowstron & Druschel, Middleware 2001): prefix routing with a leaf set, a
+ * routing table and a neighbourhood set; join with row copying and the locality-preserving
+ * second stage; leaf-set and lazy routing-table repair; PAST-style replicated storage on top.
+ *
+ * Everything from the outside world comes from the Runtime, so the same node runs on UDP and in
+ * the simulator. Messages are core RPC envelopes over one datagram socket (PROTOCOL.md).
+ */
+import {
+  AbortError,
+  type Address,
+  type Clock,
+  createDatagramRpc,
+  type DatagramRpc,
+  Emitter,
+  keyId,
+  type Logger,
+  nodeId,
+  P2PError,
+  type Random,
+  type RpcRequest,
+  type Runtime,
+  sameAddress,
+  throwIfAborted,
+} from '@p2pkit/core';
+import type { Context, PastryStats } from './context.js';
+import { type Id, type IdSpace, idBytes, idSpace, readId } from './id.js';
+import { Joiner, sendJoinState } from './join.js';
+import { Maintenance } from './maintenance.js';
+import * as msg from './messages.js';
+import { type PastryOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { Peer } from './peer.js';
+import { type RouteAnswer, Router } from './router.js';
+import { NodeState } from './state.js';
+import { Storage } from './storage.js';
+
+export type { PastryStats } from './context.js';
+
+/** A node as the public API shows it. */
+export interface PastryContact {
+  id: bigint;
+  address: Address;
+}
+
+export interface LookupOptions {
+  signal?: AbortSignal;
+  /** Deadline for this call (default: the node's lookupTimeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface LookupAnswer {
+  /** The live node numerically closest to the key. */
+  owner: PastryContact;
+  /** Forwardings from this node (or its gateway) to the owner; 0 when this node is the owner. */
+  hops: number;
+  /** Time from the call to the answer, ms (the route plus the answer's one-way trip). */
+  ms: number;
+}
+
+export interface PutResult {
+  /** The version the value was stored with (1 for a new key, one more per overwrite). */
+  version: number;
+  /** Nodes that hold the value now (at most the node's replicas). */
+  replicas: number;
+}
+
+/** A node's routing state, as `view()` and `fetchView()` show it. */
+export interface NodeView {
+  node: PastryContact;
+  /** Leaf set, from the farthest smaller id to the farthest larger id. */
+  leafSet: PastryContact[];
+  /** Non-empty routing-table rows; entries[d] is the node for digit d (null: none). */
+  rows: { index: number; entries: (PastryContact | null)[] }[];
+  /** Neighbourhood set, nearest first. */
+  neighborhood: PastryContact[];
+}
+
+export interface PastryEvents {
+  /** The leaf set changed. */
+  leafSet: [members: PastryContact[]];
+  /** A recoverable problem: a bad message, a failed repair. Never fatal. */
+  warning: [error: Error];
+}
+
+const encoder = new TextEncoder();
+
+export class PastryNode extends Emitter<PastryEvents> {
+  readonly options: ResolvedOptions;
+  readonly runtime: Runtime;
+  readonly space: IdSpace;
+  readonly stats: PastryStats = {
+    lookups: 0,
+    lookupFailures: 0,
+    forwarded: 0,
+    delivered: 0,
+    reroutes: 0,
+    timeouts: 0,
+    repairRpcs: 0,
+    repaired: 0,
+    badMessages: 0,
+    rejectedPeers: 0,
+  };
+  readonly #limits: msg.WireLimits;
+  #logger: Logger | undefined;
+  #rpc: DatagramRpc | undefined;
+  #state: NodeState | undefined;
+  #ctx: Context | undefined;
+  #router: Router | undefined;
+  #joiner: Joiner | undefined;
+  #maintenance: Maintenance | undefined;
+  #storage: Storage | undefined;
+  #status: 'new' | 'running' | 'stopped' = 'new';
+  /** Client mode: routed messages go to this member (see useGateway). */
+  #gateway: Address | undefined;
+  /** Claimed ids we checked, by address key (bounded). */
+  readonly #verified = new Map<string, Id>();
+  /** Peers that failed to answer, by address key, with the time (bounded). */
+  readonly #dead = new Map<string, number>();
+
+  constructor(options: PastryOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.runtime = options.runtime;
+    this.space = idSpace(this.options.m, this.options.b);
+    this.#limits = {
+      space: this.space,
+      maxKeySize: this.options.maxKeySize,
+      maxValueSize: this.options.maxValueSize,
+    };
+  }
+
+  /** The internals as the modules see them: one object per node, methods on the prototype. */
+  static readonly #Context = class implements Context {
+    readonly node: PastryNode;
+
+    constructor(node: PastryNode) {
+      this.node = node;
+    }
+
+    get clock(): Clock {
+      return this.node.runtime.clock;
+    }
+
+    get random(): Random {
+      return this.node.runtime.random;
+    }
+
+    get options(): ResolvedOptions {
+      return this.node.options;
+    }
+
+    get space(): IdSpace {
+      return this.node.space;
+    }
+
+    get limits(): msg.WireLimits {
+      return this.node.#limits;
+    }
+
+    get state(): NodeState {
+      return this.node.state;
+    }
+
+    get stats(): PastryStats {
+      return this.node.stats;
+    }
+
+    get running(): boolean {
+      return this.node.#status === 'running';
+    }
+
+    request(to: Address, type: number, body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+      return this.node.#request(to, type, body, timeoutMs);
+    }
+
+    notify(to: Address, type: number, body: Uint8Array): void {
+      this.node.#notify(to, type, body);
+    }
+
+    ping(peer: Peer): Promise<number> {
+      const clock = this.clock;
+      const t0 = clock.now();
+      return this.node.#request(peer.address, msg.MessageType.PING, msg.EMPTY).then((body) => {
+        msg.decodeEmpty(body);
+        this.node.#dead.delete(peer.key);
+        return clock.now() - t0;
+      });
+    }
+
+    consider(peer: Peer, rtt: number): void {
+      this.node.#consider(peer, rtt);
+    }
+
+    peerFailed(peer: Peer): void {
+      this.node.#peerFailed(peer);
+    }
+
+    accept(peer: Peer): boolean {
+      return this.node.#accept(peer);
+    }
+
+    dead(peer: Peer): boolean {
+      return this.node.#dead.has(peer.key);
+    }
+
+    warn(error: unknown): void {
+      this.node.#warn(error);
+    }
+
+    badMessage(error: unknown): void {
+      this.node.stats.badMessages++;
+      this.node.#warn(error);
+    }
+  };
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Binds the socket. The node is then an overlay of its own until join() is called. */
+  async start(): Promise<void> {
+    if (this.#status !== 'new') throw new P2PError('node already started', 'ERR_STATE');
+    const { runtime, host, port, m } = this.options;
+    // The id depends on the bound port (port 0 = any): filled in right after binding.
+    const self = { id: new Uint8Array(this.space.bytes) };
+    const rpc = await createDatagramRpc({
+      runtime,
+      host,
+      port,
+      self,
+      timeoutMs: this.options.rpcTimeoutMs,
+      retries: 0,
+      maxPending: this.options.maxPendingLookups * 8,
+    });
+    const address = rpc.address;
+    const id = nodeId(address.host, address.port, m);
+    self.id.set(idBytes(this.space, id));
+    this.#rpc = rpc;
+    const peer = new Peer(id, address);
+    this.#state = new NodeState(peer, this.space, this.options);
+    const ctx = new PastryNode.#Context(this);
+    this.#ctx = ctx;
+    const storage = new Storage(ctx);
+    this.#storage = storage;
+    this.#router = new Router(ctx, {
+      joinPassing: (route, final) => this.#joinPassing(ctx, route, final),
+      serveOnPath: (route) => storage.serveOnPath(route),
+      deliverStorage: (route) => storage.deliver(route),
+    });
+    this.#joiner = new Joiner(ctx, this.#router);
+    this.#maintenance = new Maintenance(ctx);
+    this.#status = 'running';
+    this.#register(rpc);
+    if (this.options.maintenance) this.#maintenance.start();
+  }
+
+  /** Stops without telling anyone (a crash, as far as the overlay can tell): releases everything. */
+  async stop(): Promise<void> {
+    if (this.#status === 'stopped') return;
+    const started = this.#status === 'running';
+    this.#status = 'stopped';
+    if (!started) return;
+    this.#router?.close(new AbortError('node stopped'));
+    this.#maintenance?.stop();
+    try {
+      await this.#rpc?.close();
+    } catch {
+      // A crashed simulated host's socket is already gone.
+    }
+  }
+
+  /**
+   * Leaves gracefully: hands every stored value to the nodes responsible for it without us,
+   * tells the leaf set (LEAVE, with our leaf set for their repair), then stops.
+   */
+  async leave(): Promise<void> {
+    if (this.#status !== 'running') return this.stop();
+    try {
+      await this.#storage!.handOver();
+    } catch (error) {
+      this.#warn(error);
+    }
+    const state = this.state;
+    const body = msg.encodePeers(state.leaf.members(), this.space);
+    for (const p of state.leaf.members()) this.#notify(p.address, msg.MessageType.LEAVE, body);
+    await this.stop();
+  }
+
+  /**
+   * Joins the overlay that `bootstrap` belongs to (ideally a node near this one: the join copies
+   * its neighbourhood set and first row). Resolves once this node has announced itself.
+   */
+  async join(
+    bootstrap: Address,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
+    this.#requireRunning();
+    throwIfAborted(options.signal);
+    if (sameAddress(bootstrap, this.address)) {
+      throw new P2PError('cannot join through itself', 'ERR_INVALID_ARGUMENT');
+    }
+    const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
+    await this.#joiner!.join(bootstrap, deadline, options.signal);
+    this.#log('joined via %s:%d: id %s', bootstrap.host, bootstrap.port, this.id.toString(16));
+  }
+
+  /** Messages this node sent for its last join (JOIN, state requests, pings, announcements). */
+  get joinMessages(): number {
+    return this.#joiner?.messages ?? 0;
+  }
+
+  /**
+   * Client mode: instead of joining, hand every routed message (lookups, put, get) to
+   * `address`, a member of the overlay. Used by the CLI's lookup/put/get/table commands.
+   */
+  useGateway(address: Address): void {
+    this.#gateway = address;
+  }
+
+  // ---- introspection --------------------------------------------------------------------
+
+  get id(): bigint {
+    return this.state.self.id;
+  }
+
+  get address(): Address {
+    return this.state.self.address;
+  }
+
+  get contact(): PastryContact {
+    return toContact(this.state.self);
+  }
+
+  get running(): boolean {
+    return this.#status === 'running';
+  }
+
+  /** The routing state (read it; do not change it). @internal */
+  get state(): NodeState {
+    if (this.#state === undefined) throw new P2PError('node not started', 'ERR_STATE');
+    return this.#state;
+  }
+
+  /** Values (own and replicas) this node holds. */
+  get storedKeys(): number {
+    return this.#storage?.size ?? 0;
+  }
+
+  /** This node's leaf set, routing table and neighbourhood set. */
+  view(): NodeView {
+    const s = this.state;
+    const rows = s.table.filledRows(0, s.table.rows.length - 1).map((r) => ({
+      index: r.index,
+      entries: r.entries.map((p) => (p ? toContact(p) : null)),
+    }));
+    return {
+      node: this.contact,
+      leafSet: s.leaf.members().map(toContact),
+      rows,
+      neighborhood: s.neighborhood.peers.map(toContact),
+    };
+  }
+
+  /** The state of the node at `address` (a STATE request for every part). */
+  async fetchView(address: Address, options: { signal?: AbortSignal } = {}): Promise<NodeView> {
+    this.#requireRunning();
+    const request = msg.encodeStateRequest({
+      parts: msg.PART_LEAVES | msg.PART_NEIGHBORS | msg.PART_ROWS,
+      firstRow: 0,
+      lastRow: this.space.digits - 1,
+    });
+    const response = await this.#rpc!.request(address, msg.MessageType.STATE, request, {
+      signal: options.signal,
+      retries: 2,
+    });
+    const sender = response.sender;
+    if (sender.id.length !== this.space.bytes) {
+      throw new P2PError(
+        `${address.host}:${address.port} uses ${sender.id.length * 8}-bit ids, not ${this.options.m}`,
+        'ERR_PROTOCOL',
+      );
+    }
+    const state = msg.decodeState(response.body, this.#limits);
+    return {
+      node: { id: readId(this.space, sender.id, 0), address: sender.address },
+      leafSet: state.leaves.map(toContact),
+      rows: state.rows.map((r) => ({
+        index: r.index,
+        entries: r.entries.map((p) => (p ? toContact(p) : null)),
+      })),
+      neighborhood: state.neighbors.map(toContact),
+    };
+  }
+
+  // ---- routing and storage ----------------------------------------------------------------
+
+  /** The live node numerically closest to `key` (a string or bytes, hashed with SHA-1). */
+  lookup(key: string | Uint8Array, options: LookupOptions = {}): Promise<LookupAnswer> {
+    return this.lookupId(keyId(key, this.options.m), options);
+  }
+
+  /** The live node numerically closest to the m-bit id `id`. */
+  async lookupId(id: bigint, options: LookupOptions = {}): Promise<LookupAnswer> {
+    const a = await this.route(msg.Purpose.LOOKUP, id, options);
+    return { owner: toContact(a.responder), hops: a.hops, ms: a.ms };
+  }
+
+  /** Stores `value` under `key` on the k nodes numerically closest to the key's id. */
+  async put(
+    key: string | Uint8Array,
+    value: string | Uint8Array,
+    options: LookupOptions = {},
+  ): Promise<PutResult> {
+    const appKey = this.#appKey(key);
+    const bytes = typeof value === 'string' ? encoder.encode(value) : value;
+    if (bytes.length > this.options.maxValueSize) {
+      throw new P2PError(
+        `value of ${bytes.length} bytes above maxValueSize ${this.options.maxValueSize}`,
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+    const a = await this.route(msg.Purpose.PUT, keyId(appKey, this.options.m), {
+      ...options,
+      appKey,
+      value: bytes,
+    });
+    if (a.status !== msg.Status.OK) {
+      throw new P2PError('the responsible node refused the value', 'ERR_REFUSED');
+    }
+    return { version: a.version ?? 0, replicas: a.replicas ?? 1 };
+  }
+
+  /** The value stored under `key`, or undefined when there is none. */
+  async get(
+    key: string | Uint8Array,
+    options: LookupOptions = {},
+  ): Promise<Uint8Array | undefined> {
+    const appKey = this.#appKey(key);
+    const a = await this.route(msg.Purpose.GET, keyId(appKey, this.options.m), {
+      ...options,
+      appKey,
+    });
+    if (a.status === msg.Status.REFUSED) {
+      throw new P2PError('the responsible node refused the request', 'ERR_REFUSED');
+    }
+    return a.status === msg.Status.OK ? a.value : undefined;
+  }
+
+  /** Routes a message of `purpose` to the node numerically closest to `key`. @internal */
+  async route(
+    purpose: msg.Purpose,
+    key: Id,
+    options: LookupOptions & { appKey?: Uint8Array; value?: Uint8Array } = {},
+  ): Promise<RouteAnswer> {
+    this.#requireRunning();
+    throwIfAborted(options.signal);
+    this.stats.lookups++;
+    try {
+      return await this.#router!.start(purpose, key, {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        gateway: this.#gateway,
+        ...(options.appKey !== undefined ? { appKey: options.appKey } : {}),
+        ...(options.value !== undefined ? { value: options.value } : {}),
+      });
+    } catch (error) {
+      this.stats.lookupFailures++;
+      throw error;
+    }
+  }
+
+  /** One leaf-set keep-alive round now (also runs on its timer). */
+  probeLeafSet(): Promise<void> {
+    this.#requireRunning();
+    return this.#maintenance!.probeLeafSet();
+  }
+
+  // ---- message handlers -----------------------------------------------------------------
+
+  /** One bound handler for every type but the hot ROUTE, which goes straight to the router. */
+  #register(rpc: DatagramRpc): void {
+    const handler = this.#onRequest.bind(this);
+    for (const type of Object.values(msg.MessageType)) rpc.handle(type, handler);
+    const router = this.#router!;
+    rpc.handle(msg.MessageType.ROUTE, router.handleRoute.bind(router));
+  }
+
+  #onRequest(req: RpcRequest): Uint8Array {
+    try {
+      return this.#handle(req);
+    } catch (error) {
+      this.stats.badMessages++;
+      this.#warn(error);
+      throw error;
+    }
+  }
+
+  #handle(req: RpcRequest): Uint8Array {
+    const T = msg.MessageType;
+    const body = req.body;
+    const limits = this.#limits;
+    switch (req.type) {
+      case T.PING:
+        msg.decodeEmpty(body);
+        return msg.EMPTY;
+      case T.ROUTE_RESULT: {
+        const r = msg.decodeRouteResult(body, limits);
+        // Only the responder itself may answer.
+        const o = r.responder;
+        if (
+          this.#router!.has(r.routeId) &&
+          sameAddress(req.sender.address, o.address) &&
+          sameAddress(req.from, o.address) &&
+          this.#senderIs(req, o.id) &&
+          this.#accept(o)
+        ) {
+          this.#router!.resolve(r);
+        } else {
+          this.stats.rejectedPeers++;
+        }
+        return msg.EMPTY;
+      }
+      case T.JOIN_STATE: {
+        const j = msg.decodeJoinState(body, limits);
+        const sender = this.#sender(req);
+        if (sender) this.#joiner!.handleState(sender, j);
+        return msg.EMPTY;
+      }
+      case T.STATE:
+        return this.#stateFor(msg.decodeStateRequest(body, limits));
+      case T.ANNOUNCE: {
+        const leaves = msg.decodePeers(body, limits);
+        const reply = msg.encodePeers(this.state.leaf.members(), this.space);
+        const sender = this.#sender(req);
+        if (sender) this.#onAnnounce(sender, leaves);
+        return reply;
+      }
+      case T.LEAVE: {
+        const leaves = msg.decodePeers(body, limits);
+        const sender = this.#sender(req);
+        if (sender) {
+          this.#peerFailed(sender);
+          void this.#maintenance!.offerLeaves(leaves.filter((p) => p.key !== sender.key));
+        }
+        return msg.EMPTY;
+      }
+      case T.REPLICATE:
+        return this.#storage!.handleReplicate(body);
+      default:
+        throw new P2PError(`unknown message type ${req.type}`, 'ERR_UNKNOWN_TYPE');
+    }
+  }
+
+  #joinPassing(ctx: Context, route: msg.Route, final: boolean): void {
+    const joiner = new Peer(route.key, route.origin);
+    if (!this.#accept(joiner)) return;
+    sendJoinState(ctx, joiner, route, final);
+  }
+
+  /** STATE: the parts asked for (only the rows that hold something). */
+  #stateFor(q: msg.StateRequest): Uint8Array {
+    const s = this.state;
+    const rows = (q.parts & msg.PART_ROWS) !== 0 ? s.table.filledRows(q.firstRow, q.lastRow) : [];
+    return msg.encodeState(
+      {
+        rows,
+        leaves: (q.parts & msg.PART_LEAVES) !== 0 ? s.leaf.members() : [],
+        neighbors: (q.parts & msg.PART_NEIGHBORS) !== 0 ? [...s.neighborhood.peers] : [],
+      },
+      this.space,
+    );
+  }
+
+  /**
+   * A node announced itself (after its join, or as a leaf-set keep-alive): take it in at once,
+   * measure it if it is new (proximity), and check the leaf-set members it knows that we do not.
+   */
+  #onAnnounce(sender: Peer, leaves: Peer[]): void {
+    const state = this.state;
+    const isNew = !state.knows(sender);
+    this.#dead.delete(sender.key);
+    this.#consider(sender, Number.NaN);
+    if (isNew && this.options.proximity) {
+      this.#ctx!.ping(sender).then(
+        (rtt) => this.#consider(sender, rtt),
+        () => {},
+      );
+    }
+    const self = state.self.key;
+    void this.#maintenance!.offerLeaves(
+      leaves.filter((p) => p.key !== self && p.key !== sender.key),
+    );
+  }
+
+  // ---- state changes --------------------------------------------------------------------
+
+  #consider(peer: Peer, rtt: number): void {
+    if (this.#status !== 'running') return;
+    if (this.state.consider(peer, rtt)) this.#leafChanged();
+  }
+
+  #leafChanged(): void {
+    this.#storage?.leafChanged();
+    if (this.listenerCount('leafSet') > 0) {
+      this.emit('leafSet', this.state.leaf.members().map(toContact));
+    }
+  }
+
+  /** A peer did not answer (or left): forget it everywhere, then repair what it held. */
+  #peerFailed(peer: Peer): void {
+    if (this.#status !== 'running') return;
+    this.stats.timeouts++;
+    if (this.#dead.size >= 4096) this.#dead.clear();
+    this.#dead.set(peer.key, this.runtime.clock.now());
+    const lost = this.state.forget(peer);
+    const maintenance = this.#maintenance!;
+    if (lost.leaf) {
+      this.#leafChanged();
+      maintenance.repairLeafSet().catch((error: unknown) => this.#warn(error));
+    }
+    if (lost.slot !== undefined && this.options.repair) {
+      maintenance.repairSlot(lost.slot).catch((error: unknown) => this.#warn(error));
+    }
+    if (lost.neighbor && this.options.maintenance) {
+      maintenance.refillNeighborhood().catch((error: unknown) => this.#warn(error));
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  /** The envelope's sender as a Peer, if its id checks out and it sent the datagram itself. */
+  #sender(req: RpcRequest): Peer | undefined {
+    const { id, address } = req.sender;
+    if (id.length !== this.space.bytes || !sameAddress(address, req.from)) {
+      this.stats.rejectedPeers++;
+      return undefined;
+    }
+    let peerId: Id;
+    try {
+      peerId = readId(this.space, id, 0);
+    } catch {
+      this.stats.rejectedPeers++;
+      return undefined;
+    }
+    const peer = new Peer(peerId, { host: address.host, port: address.port });
+    return this.#accept(peer) ? peer : undefined;
+  }
+
+  #senderIs(req: RpcRequest, id: Id): boolean {
+    const bytes = req.sender.id;
+    if (bytes.length !== this.space.bytes) return false;
+    try {
+      return readId(this.space, bytes, 0) === id;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The claimed-id check: a peer's id must be nodeId(its address). Cached per address. */
+  #accept(peer: Peer): boolean {
+    if (!this.options.verifyIds) return true;
+    const known = this.#verified.get(peer.key);
+    if (known !== undefined) {
+      if (known === peer.id) return true;
+      this.stats.rejectedPeers++;
+      return false;
+    }
+    const expected = nodeId(peer.address.host, peer.address.port, this.options.m);
+    if (this.#verified.size >= 1024) this.#verified.clear();
+    this.#verified.set(peer.key, expected);
+    if (expected === peer.id) return true;
+    this.stats.rejectedPeers++;
+    return false;
+  }
+
+  #appKey(key: string | Uint8Array): Uint8Array {
+    const bytes = typeof key === 'string' ? encoder.encode(key) : key;
+    if (bytes.length === 0 || bytes.length > this.options.maxKeySize) {
+      throw new P2PError(
+        `key must be 1..${this.options.maxKeySize} bytes, got ${bytes.length}`,
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+    return bytes;
+  }
+
+  #request(to: Address, type: number, body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    const rpc = this.#rpc;
+    if (rpc === undefined || this.#status !== 'running') {
+      return Promise.reject(new AbortError('node stopped'));
+    }
+    return rpc
+      .request(to, type, body, { timeoutMs: timeoutMs ?? this.options.rpcTimeoutMs, retries: 0 })
+      .then((r) => r.body);
+  }
+
+  #notify(to: Address, type: number, body: Uint8Array): void {
+    if (this.#status !== 'running') return;
+    try {
+      this.#rpc?.notify(to, type, body);
+    } catch (error) {
+      this.#warn(error);
+    }
+  }
+
+  #requireRunning(): void {
+    if (this.#status !== 'running') throw new AbortError('node not running');
+  }
+
+  #log(message: string, ...args: unknown[]): void {
+    this.#logger ??= this.runtime.log.extend('pastry');
+    if (this.#logger.enabled) this.#logger(message, ...args);
+  }
+
+  #warn(error: unknown): void {
+    if (this.#status === 'stopped') return;
+    const e = error instanceof Error ? error : new Error(String(error));
+    this.#log('warning: %s', e.message);
+    this.emit('warning', e);
+  }
+}
+
+function toContact(p: Peer): PastryContact {
+  return { id: p.id, address: p.address };
+}
+
+/** Creates a Pastry node; call start() to bind it, then join() (or stay alone). */
+export function createPastryNode(options: PastryOptions): PastryNode {
+  return new PastryNode(options);
+}

@@ -1,0 +1,115 @@
+/**
+ * A peer as a Pastry node knows it: its id, its transport address, a map key, and its wire form
+ * (cached: the same few peers are written into many messages). Peers are immutable and may be
+ * shared between nodes (the simulator's oracle builds share them); what one node measures about
+ * a peer (its round-trip time) lives in that node's tables, not here.
+ */
+import {
+  type Address,
+  DecodeError,
+  formatAddress,
+  ipv4ToUint32,
+  P2PError,
+  type Reader,
+} from '@p2pkit/core';
+import { type Id, type IdSpace, idBytes } from './id.js';
+
+export class Peer {
+  readonly id: Id;
+  readonly address: Address;
+  #key: string | undefined;
+  #wire: Uint8Array | undefined;
+
+  constructor(id: Id, address: Address) {
+    this.id = id;
+    this.address = address;
+  }
+
+  /** `host:port`: the identity used to deduplicate peers and key per-peer state. */
+  get key(): string {
+    if (this.#key === undefined) this.#key = formatAddress(this.address);
+    return this.#key;
+  }
+
+  /** Wire form in `space` (PROTOCOL.md, "Peer"): the id's bytes, then the address. */
+  wire(space: IdSpace): Uint8Array {
+    let w = this.#wire;
+    if (w === undefined) {
+      const address = encodeAddress(this.address);
+      const id = idBytes(space, this.id);
+      w = new Uint8Array(id.length + address.length);
+      w.set(id, 0);
+      w.set(address, id.length);
+      this.#wire = w;
+    }
+    return w;
+  }
+}
+
+/** Address tags on the wire (the envelope's sender address uses the same layout). */
+const ADDRESS_IPV4 = 4;
+const ADDRESS_NAME = 0;
+/** Longest host name accepted (a DNS name's limit). */
+export const MAX_HOST_LENGTH = 253;
+
+/**
+ * An address's wire form: tag 4 and 4 octets for a dotted-quad IPv4 host, otherwise tag 0, a
+ * length byte and the name in printable ASCII; then the port, u16 big-endian.
+ */
+export function encodeAddress(address: Address): Uint8Array {
+  const { host, port } = address;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 0xffff)) {
+    throw new P2PError(`port out of range: ${port}`, 'ERR_INVALID_ARGUMENT');
+  }
+  const v4 = ipv4ToUint32(host);
+  if (v4 >= 0) {
+    return Uint8Array.of(ADDRESS_IPV4, v4 >>> 24, v4 >>> 16, v4 >>> 8, v4, port >>> 8, port);
+  }
+  const n = host.length;
+  if (n === 0 || n > MAX_HOST_LENGTH) {
+    throw new P2PError(`host length ${n} not in 1..${MAX_HOST_LENGTH}`, 'ERR_INVALID_ARGUMENT');
+  }
+  const out = new Uint8Array(2 + n + 2);
+  out[0] = ADDRESS_NAME;
+  out[1] = n;
+  for (let i = 0; i < n; i++) {
+    const c = host.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) {
+      throw new P2PError('host must be printable ASCII', 'ERR_INVALID_ARGUMENT');
+    }
+    out[2 + i] = c;
+  }
+  out[2 + n] = port >>> 8;
+  out[3 + n] = port & 0xff;
+  return out;
+}
+
+/** Reads an address written by encodeAddress; DecodeError for anything else. */
+export function readAddress(reader: Reader): Address {
+  const tag = reader.u8();
+  let host: string;
+  if (tag === ADDRESS_IPV4) {
+    const b = reader.bytes(4);
+    host = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  } else if (tag === ADDRESS_NAME) {
+    const n = reader.u8();
+    if (n === 0 || n > MAX_HOST_LENGTH) throw new DecodeError(`host length ${n} not in 1..253`);
+    const at = reader.offset;
+    host = reader.latin1(n);
+    for (let i = 0; i < n; i++) {
+      const c = host.charCodeAt(i);
+      if (c < 0x21 || c > 0x7e)
+        throw new DecodeError(`non-printable host byte at offset ${at + i}`);
+    }
+    if (ipv4ToUint32(host) >= 0) throw new DecodeError(`IPv4 address ${host} sent as a name`);
+  } else {
+    throw new DecodeError(`unknown address tag ${tag}`);
+  }
+  return { host, port: reader.u16() };
+}
+
+/** Reads a peer: an id of `space`, then an address. */
+export function readPeer(reader: Reader, space: IdSpace): Peer {
+  const id = reader.id(space.m);
+  return new Peer(id, readAddress(reader));
+}

@@ -1,0 +1,323 @@
+/**
+ * Routed messages (the simulator's hot path): the origin builds one ROUTE body; every node on
+ * the way reads its key, applies the routing rule, edits the hop count in place and sends it on
+ * from its datagram handler; the node numerically closest to the key delivers it and answers the
+ * origin with ROUTE_RESULT.
+ *
+ * With hop acknowledgements on (the default), each forwarding is a request that the next hop
+ * answers on arrival; a hop that does not answer is taken for dead, forgotten (which starts the
+ * lazy repair of its entry), and the message is routed again from here without it. No timer per
+ * message: one sweep timer per node expires the routes it started.
+ */
+import {
+  type Address,
+  abortErrorFrom,
+  P2PError,
+  sameAddress,
+  TimeoutError,
+  type TimerHandle,
+} from '@p2pkit/core';
+import type { Context } from './context.js';
+import type { Id } from './id.js';
+import * as msg from './messages.js';
+import type { Peer } from './peer.js';
+
+/** What the origin of a routed message learns. */
+export interface RouteAnswer {
+  /** The node that answered: the numerically closest node (or, for a GET, a replica on the way). */
+  responder: Peer;
+  /** Forwardings from the origin to the responder (0 when the origin is responsible itself). */
+  hops: number;
+  status: msg.Status;
+  version?: number;
+  replicas?: number;
+  value?: Uint8Array;
+  /** Time from start to answer, ms (route latency plus the answer's one-way trip). */
+  ms: number;
+}
+
+/** What the router asks its node for, by purpose. */
+export interface RouteHooks {
+  /** A JOIN passes through (or ends at) this node: send the joiner our state. */
+  joinPassing(route: msg.Route, final: boolean): void;
+  /** A GET passes through: a replica on the way may answer it (undefined: forward). */
+  serveOnPath(
+    route: msg.Route,
+  ): Omit<msg.RouteResult, 'routeId' | 'hops' | 'responder'> | undefined;
+  /** A PUT or GET is delivered here, the numerically closest node. */
+  deliverStorage(
+    route: msg.Route,
+  ): Promise<Omit<msg.RouteResult, 'routeId' | 'hops' | 'responder'>>;
+}
+
+interface Pending {
+  resolve: (answer: RouteAnswer) => void;
+  reject: (error: Error) => void;
+  deadline: number;
+  started: number;
+}
+
+export interface StartOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  appKey?: Uint8Array;
+  value?: Uint8Array;
+  /** Client mode: hand the message to this member instead of routing it ourselves. */
+  gateway?: Address | undefined;
+}
+
+export class Router {
+  readonly #ctx: Context;
+  readonly #hooks: RouteHooks;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #sweep: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(ctx: Context, hooks: RouteHooks) {
+    this.#ctx = ctx;
+    this.#hooks = hooks;
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** A fresh route id (the join uses one too). */
+  allocateId(): number {
+    const id = this.#nextId;
+    this.#nextId = (id + 1) >>> 0 || 1;
+    return id;
+  }
+
+  /** Routes a message with `key` from this node; resolves with the answer. */
+  start(purpose: msg.Purpose, key: Id, options: StartOptions = {}): Promise<RouteAnswer> {
+    const ctx = this.#ctx;
+    if (this.#pending.size >= ctx.options.maxPendingLookups) {
+      return Promise.reject(new P2PError('too many routed messages in flight', 'ERR_BUSY'));
+    }
+    const routeId = this.allocateId();
+    const route: msg.Route = {
+      hops: 0,
+      purpose,
+      routeId,
+      key,
+      origin: ctx.state.self.address,
+      ...(options.appKey !== undefined ? { appKey: options.appKey } : {}),
+      ...(options.value !== undefined ? { value: options.value } : {}),
+    };
+    const body = msg.encodeRoute(route, ctx.space);
+    const now = ctx.clock.now();
+    const timeoutMs = options.timeoutMs ?? ctx.options.lookupTimeoutMs;
+    return new Promise<RouteAnswer>((resolve, reject) => {
+      const pending: Pending = { resolve, reject, deadline: now + timeoutMs, started: now };
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => {
+          if (this.#pending.get(routeId) === pending) this.#pending.delete(routeId);
+          reject(abortErrorFrom(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+        pending.reject = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+      }
+      this.#pending.set(routeId, pending);
+      this.#armSweep();
+      if (options.gateway !== undefined) this.#toGateway(options.gateway, routeId, body);
+      else this.forward(route, body);
+    });
+  }
+
+  /** The ROUTE handler: validates the message (a malformed one is reported), then forwards it. */
+  handleRoute(request: { readonly body: Uint8Array }): Uint8Array {
+    const body = request.body;
+    let route: msg.Route;
+    try {
+      route = msg.decodeRoute(body, this.#ctx.limits);
+    } catch (error) {
+      this.#ctx.badMessage(error);
+      throw error;
+    }
+    this.forward(route, body);
+    return msg.EMPTY;
+  }
+
+  /**
+   * A routed message is here (arrived, or started here): serve it, deliver it, or send it on.
+   * `body` is its wire form, whose hop count is edited in place.
+   */
+  forward(route: msg.Route, body: Uint8Array): void {
+    const ctx = this.#ctx;
+    const state = ctx.state;
+    let next = state.nextHop(route.key);
+    const purpose = route.purpose;
+    if (purpose === msg.Purpose.JOIN) {
+      // The joiner is not a member yet: if a stale entry names it, route past it.
+      if (sameAddress(next.address, route.origin)) {
+        ctx.state.forget(next);
+        next = state.nextHop(route.key);
+      }
+      this.#hooks.joinPassing(route, next === state.self);
+    } else if (purpose === msg.Purpose.GET && route.hops > 0) {
+      const served = this.#hooks.serveOnPath(route);
+      if (served !== undefined) {
+        this.#answer(route, served);
+        return;
+      }
+    }
+    if (next === state.self) {
+      this.#deliver(route);
+      return;
+    }
+    const hops = body[msg.ROUTE_HOPS_OFFSET]!;
+    if (hops >= msg.MAX_HOPS) return; // a loop: the origin times out
+    body[msg.ROUTE_HOPS_OFFSET] = hops + 1;
+    route.hops = hops + 1;
+    if (route.hops > 1 || route.origin !== state.self.address) ctx.stats.forwarded++;
+    this.#send(next, route, body);
+  }
+
+  /** A ROUTE_RESULT (decoded and checked by the node: the responder itself sent it). */
+  resolve(result: msg.RouteResult): void {
+    const pending = this.#pending.get(result.routeId);
+    if (pending === undefined) return;
+    this.#pending.delete(result.routeId);
+    pending.resolve({
+      responder: result.responder,
+      hops: result.hops,
+      status: result.status,
+      ...(result.version !== undefined ? { version: result.version } : {}),
+      ...(result.replicas !== undefined ? { replicas: result.replicas } : {}),
+      ...(result.value !== undefined ? { value: result.value.slice() } : {}),
+      ms: this.#ctx.clock.now() - pending.started,
+    });
+  }
+
+  has(routeId: number): boolean {
+    return this.#pending.has(routeId);
+  }
+
+  /** Rejects every pending route and stops the sweep timer (node stopping). */
+  close(error: Error): void {
+    this.#closed = true;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+    try {
+      this.#ctx.clock.clearTimeout(this.#sweep);
+    } catch {
+      // A crashed simulated host's clock is gone, and the timer with it.
+    }
+    this.#sweep = undefined;
+  }
+
+  #send(next: Peer, route: msg.Route, body: Uint8Array): void {
+    if (this.#closed) return;
+    const ctx = this.#ctx;
+    if (!ctx.options.hopAcks) {
+      ctx.notify(next.address, msg.MessageType.ROUTE, body);
+      return;
+    }
+    ctx.request(next.address, msg.MessageType.ROUTE, body).then(
+      () => {},
+      (error: unknown) => this.#hopFailed(next, route, body, error),
+    );
+  }
+
+  /** The next hop did not acknowledge: forget it, and route the message again without it. */
+  #hopFailed(next: Peer, route: msg.Route, body: Uint8Array, error: unknown): void {
+    const ctx = this.#ctx;
+    if (this.#closed || !ctx.running) return;
+    if (!(error instanceof TimeoutError)) {
+      ctx.warn(error);
+      return;
+    }
+    ctx.stats.reroutes++;
+    ctx.peerFailed(next);
+    const hops = route.hops - 1;
+    body[msg.ROUTE_HOPS_OFFSET] = hops;
+    route.hops = hops;
+    this.forward(route, body);
+  }
+
+  /** Client mode: the gateway routes it (a gateway that does not answer fails the route). */
+  #toGateway(gateway: Address, routeId: number, body: Uint8Array): void {
+    this.#ctx.request(gateway, msg.MessageType.ROUTE, body).then(
+      () => {},
+      (error: unknown) => {
+        const pending = this.#pending.get(routeId);
+        if (pending === undefined) return;
+        this.#pending.delete(routeId);
+        pending.reject(
+          error instanceof Error ? error : new P2PError(String(error), 'ERR_LOOKUP_FAILED'),
+        );
+      },
+    );
+  }
+
+  #deliver(route: msg.Route): void {
+    const ctx = this.#ctx;
+    ctx.stats.delivered++;
+    switch (route.purpose) {
+      case msg.Purpose.LOOKUP:
+        this.#answer(route, { purpose: route.purpose, status: msg.Status.OK });
+        return;
+      case msg.Purpose.JOIN:
+        return; // joinPassing sent the joiner our final state
+      default:
+        this.#hooks.deliverStorage(route).then(
+          (result) => this.#answer(route, result),
+          (error: unknown) => {
+            ctx.warn(error);
+            this.#answer(route, { purpose: route.purpose, status: msg.Status.REFUSED });
+          },
+        );
+    }
+  }
+
+  /** Sends the origin its answer (or resolves it here when we are the origin). */
+  #answer(route: msg.Route, result: Omit<msg.RouteResult, 'routeId' | 'hops' | 'responder'>): void {
+    const ctx = this.#ctx;
+    const self = ctx.state.self;
+    const full: msg.RouteResult = {
+      ...result,
+      routeId: route.routeId,
+      hops: route.hops,
+      responder: self,
+    };
+    if (sameAddress(route.origin, self.address)) {
+      this.resolve(full);
+      return;
+    }
+    if (!this.#closed) {
+      ctx.notify(
+        route.origin,
+        msg.MessageType.ROUTE_RESULT,
+        msg.encodeRouteResult(full, ctx.space),
+      );
+    }
+  }
+
+  #armSweep(): void {
+    if (this.#sweep !== undefined) return;
+    const clock = this.#ctx.clock;
+    const period = Math.max(1, this.#ctx.options.lookupTimeoutMs / 4);
+    this.#sweep = clock.setTimeout(() => {
+      this.#sweep = undefined;
+      const now = clock.now();
+      for (const [id, p] of this.#pending) {
+        if (p.deadline <= now) {
+          this.#pending.delete(id);
+          p.reject(new TimeoutError('routed message timed out'));
+        }
+      }
+      if (this.#pending.size > 0) this.#armSweep();
+    }, period);
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * @p2pkit/pastry/scenarios: the simulations behind the tests, `pnpm experiments`, the benchmarks
+ * and `p2pkit sim pastry`. Needs @p2pkit/sim (an optional peer dependency); the main entry never
+ * imports this.
+ */
+export { PastryOracle } from '../oracle.js';
+export { type NodeOptions, PastryWorld, randomId, type WorldMember } from './world.js';
