@@ -4,10 +4,10 @@ import {
   type DatagramSocket,
   NetworkError,
 } from '@p2pkit/core';
+import type { Engine } from './engine.js';
 import { HostCrashedError } from './errors.js';
 import type { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
-import type { Simulation } from './simulation.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -20,7 +20,7 @@ const RESOLVED = Promise.resolve();
 export class SimDatagramSocket implements DatagramSocket {
   // send() reads only this object (and the simulation): not the host, a cold object at scale.
   /** @internal */ closed = false;
-  /** @internal */ readonly sim: Simulation;
+  /** @internal */ readonly engine: Engine;
   /** @internal The owner's index. */ readonly index: number;
   /** Shared with every receiver as their `from`: one object per socket, not per datagram. */
   readonly address: Address;
@@ -37,7 +37,7 @@ export class SimDatagramSocket implements DatagramSocket {
     handler: DatagramHandler,
     mappings: UdpMappings | undefined,
   ) {
-    this.sim = owner.sim;
+    this.engine = owner.engine;
     this.mappings = mappings;
     this.index = owner.index;
     this.owner = owner;
@@ -55,14 +55,14 @@ export class SimDatagramSocket implements DatagramSocket {
         'ERR_SOCKET_CLOSED',
       );
     }
-    const sim = this.sim;
-    if (data.length > sim.maxDatagramSize) {
+    const engine = this.engine;
+    if (data.length > engine.maxDatagramSize) {
       throw new NetworkError(
-        `datagram of ${data.length} bytes exceeds maxDatagramSize ${sim.maxDatagramSize}`,
+        `datagram of ${data.length} bytes exceeds maxDatagramSize ${engine.maxDatagramSize}`,
         'ERR_DATAGRAM_TOO_LARGE',
       );
     }
-    sim.sendDatagram(this, data, to);
+    engine.fabric.sendDatagram(this, data, to);
   }
 
   close(): Promise<void> {
@@ -70,7 +70,7 @@ export class SimDatagramSocket implements DatagramSocket {
       this.closed = true;
       const sockets = this.owner.udp;
       if (sockets?.get(this.port) === this) sockets.delete(this.port);
-      this.owner.sim.socketClosed(this);
+      this.owner.engine.fabric.socketClosed(this);
     }
     return RESOLVED;
   }

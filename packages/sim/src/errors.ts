@@ -50,3 +50,17 @@ export function checkProbability(name: string, p: number): number {
   if (!(p >= 0 && p <= 1)) throw invalidOption(`${name} must be a probability in [0, 1], got ${p}`);
   return p;
 }
+
+/** Checks a positive integer option. */
+export function checkSize(name: string, size: number): number {
+  if (!(Number.isInteger(size) && size > 0))
+    throw invalidOption(`${name} must be a positive integer, got ${size}`);
+  return size;
+}
+
+/** Checks a bandwidth in bytes/s (Infinity: unlimited). */
+export function checkRate(name: string, rate: number): number {
+  if (!(rate > 0))
+    throw invalidOption(`${name} must be > 0 bytes/s (Infinity = unlimited), got ${rate}`);
+  return rate;
+}

@@ -8,13 +8,14 @@ import {
   sleepOn,
   type TimerHandle,
 } from '@p2pkit/core';
+import type { SimConnection } from './connection.js';
 import type { SimDatagramSocket } from './datagram.js';
+import type { Engine } from './engine.js';
 import { HostCrashedError } from './errors.js';
 import { FIREWALL_OPEN } from './firewall.js';
 import type { SimListener } from './network.js';
 import { SimNetwork } from './network.js';
-import type { Simulation } from './simulation.js';
-import type { Pipe, SimConnection } from './stream.js';
+import type { Pipe } from './pipe.js';
 
 /** Options of one host. Bandwidths in bytes per second; Infinity = unlimited. */
 export interface HostOptions {
@@ -53,7 +54,7 @@ export class SimHost implements Runtime {
   readonly net: Network;
   readonly hash: Hasher;
 
-  /** @internal */ readonly sim: Simulation;
+  /** @internal */ readonly engine: Engine;
   /** @internal */ alive_ = true;
   /** @internal */ crashedAt = Number.NaN;
   /** @internal */ random_: Random | undefined;
@@ -81,14 +82,14 @@ export class SimHost implements Runtime {
 
   /** @internal Use Simulation.addHost / restart. */
   constructor(
-    sim: Simulation,
+    engine: Engine,
     index: number,
     incarnation: number,
     address: string,
     upload: number,
     download: number,
   ) {
-    this.sim = sim;
+    this.engine = engine;
     this.index = index;
     this.incarnation = incarnation;
     this.host = address;
@@ -96,7 +97,7 @@ export class SimHost implements Runtime {
     this.download = download;
     this.clock = new SimClock(this);
     this.net = new SimNetwork(this);
-    this.hash = sim.hasher;
+    this.hash = engine.hasher;
   }
 
   /** Same as `host`. */
@@ -111,32 +112,32 @@ export class SimHost implements Runtime {
 
   /** True when the host sits behind a firewall (HostOptions.firewalled). */
   get firewalled(): boolean {
-    return this.sim.firewallOf(this.index) !== FIREWALL_OPEN;
+    return this.engine.fabric.firewallOf(this.index) !== FIREWALL_OPEN;
   }
 
   /** Derived from (seed, index, incarnation); created on first use. */
   get random(): Random {
     if (!this.random_) {
       this.assertAlive('random');
-      this.random_ = this.sim.hostRandom(this.index, this.incarnation);
+      this.random_ = this.engine.hostRandom(this.index, this.incarnation);
     }
     return this.random_;
   }
 
   /** Namespace `p2pkit`; lines are prefixed with virtual time and this host's address. */
   get log(): Logger {
-    if (!this.log_) this.log_ = this.sim.hostLogger(this);
+    if (!this.log_) this.log_ = this.engine.hostLogger(this);
     return this.log_;
   }
 
   /** Crashes this host (see Simulation.crash). */
   crash(): void {
-    this.sim.crash(this);
+    if (this.alive_) this.engine.fabric.crash(this);
   }
 
   /** Crashes this host if alive, then returns a fresh SimHost at the same address. */
   restart(): SimHost {
-    return this.sim.restart(this);
+    return this.engine.fabric.restart(this);
   }
 
   /** @internal */
@@ -160,19 +161,19 @@ class SimClock implements Clock {
   constructor(private readonly owner: SimHost) {}
 
   now(): number {
-    return this.owner.sim.now;
+    return this.owner.engine.now;
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
-    return this.owner.sim.timer(this.owner, callback, ms, false);
+    return this.owner.engine.timer(this.owner, callback, ms, false);
   }
 
   setInterval(callback: () => void, ms: number): TimerHandle {
-    return this.owner.sim.timer(this.owner, callback, ms, true);
+    return this.owner.engine.timer(this.owner, callback, ms, true);
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    this.owner.sim.clearTimer(this.owner, handle);
+    this.owner.engine.clearTimer(this.owner, handle);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

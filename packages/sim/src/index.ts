@@ -10,6 +10,7 @@ export {
   churn,
   type SessionLength,
 } from './churn.js';
+export { SimConnection } from './connection.js';
 export { SimDatagramSocket } from './datagram.js';
 export { HostCrashedError, SimulationError, type SimulationErrorCode } from './errors.js';
 export { type HostOptions, SimHost } from './host.js';
@@ -54,4 +55,3 @@ export {
   type SimulationOptions,
   type StreamOptions,
 } from './simulation.js';
-export { SimConnection } from './stream.js';

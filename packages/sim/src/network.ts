@@ -11,11 +11,11 @@ import {
   type Network,
   NetworkError,
 } from '@p2pkit/core';
+import { dial } from './connection.js';
 import { SimDatagramSocket } from './datagram.js';
 import { HostCrashedError } from './errors.js';
 import { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
-import { dial } from './stream.js';
 
 const RESOLVED = Promise.resolve();
 const ANY_HOSTS = new Set(['0.0.0.0', '::', '']);
@@ -53,7 +53,7 @@ export class SimNetwork implements Network {
   constructor(private readonly owner: SimHost) {}
 
   get maxDatagramSize(): number {
-    return this.owner.sim.maxDatagramSize;
+    return this.owner.engine.maxDatagramSize;
   }
 
   listen(
@@ -101,7 +101,7 @@ export class SimNetwork implements Network {
       owner.firewalled ? new UdpMappings() : undefined,
     );
     sockets.set(port, socket);
-    owner.sim.socketBound(socket);
+    owner.engine.fabric.socketBound(socket);
     return Promise.resolve(socket);
   }
 

@@ -185,8 +185,8 @@ describe('latency models', () => {
     sim.addHost({ position: [0, 0] });
     sim.addHost({ position: [300, 400] });
     sim.addHost();
-    expect(sim.delay(0, 1)).toBeCloseTo(500 * 0.08);
-    expect(sim.delay(1, 0)).toBeCloseTo(sim.delay(0, 1));
+    expect(sim.engine.fabric.delay(0, 1)).toBeCloseTo(500 * 0.08);
+    expect(sim.engine.fabric.delay(1, 0)).toBeCloseTo(sim.engine.fabric.delay(0, 1));
     // Adding hosts never moves earlier ones: a second simulation with more hosts agrees.
     const model2 = latency.coordinates({ access: [0, 0] });
     const sim2 = new Simulation({ seed: 4, latency: model2 });
@@ -206,10 +206,10 @@ describe('latency models', () => {
       ]),
     });
     sim.addHosts(4);
-    expect(sim.delay(0, 1)).toBe(50);
-    expect(sim.delay(2, 1)).toBe(30);
-    expect(sim.delay(3, 1)).toBe(50); // host 3 shares row 0 (modulo) with host 0
-    expect(sim.delay(3, 0)).toBe(0); // same row: the diagonal
+    expect(sim.engine.fabric.delay(0, 1)).toBe(50);
+    expect(sim.engine.fabric.delay(2, 1)).toBe(30);
+    expect(sim.engine.fabric.delay(3, 1)).toBe(50); // host 3 shares row 0 (modulo) with host 0
+    expect(sim.engine.fabric.delay(3, 0)).toBe(0); // same row: the diagonal
   });
 
   it('lognormal: median near the requested one; jitter adds [0, ms)', () => {
@@ -218,7 +218,9 @@ describe('latency models', () => {
       latency: latency.jitter(latency.lognormal({ median: 50, sigma: 0.5 }), 5),
     });
     sim.addHosts(2);
-    const draws = Array.from({ length: 5_001 }, () => sim.delay(0, 1)).sort((x, y) => x - y);
+    const draws = Array.from({ length: 5_001 }, () => sim.engine.fabric.delay(0, 1)).sort(
+      (x, y) => x - y,
+    );
     const median = draws[2_500]!;
     expect(median).toBeGreaterThan(50);
     expect(median).toBeLessThan(58);
