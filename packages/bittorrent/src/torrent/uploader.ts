@@ -1,10 +1,11 @@
 /**
- * Serving a torrent's pieces: checks each request (BEP 3's 16 KiB limit, bounds, choke state,
- * BEP 6 allowed-fast pieces), queues it on the peer, reads whole pieces into a bounded cache
- * (one read per piece however many requests wait for it) and sends blocks while the
- * connection takes them. The torrent decides who is unchoked; this only answers requests.
+ * Serving a torrent's pieces: who is unchoked (Cohen's choker applied to the connected peers),
+ * checks each request (BEP 3's 16 KiB limit, bounds, choke state, BEP 6 allowed-fast pieces),
+ * queues it on the peer, reads whole pieces into a bounded cache (one read per piece however
+ * many requests wait for it) and sends blocks while the connection takes them.
  */
-import { ProtocolError } from '@p2pkit/core';
+import { ProtocolError, type Runtime } from '@p2pkit/core';
+import { Choker, type ChokerPeer } from '../choker/choker.js';
 import { pieceSize } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { Storage } from '../storage/storage.js';
@@ -13,6 +14,8 @@ import { BLOCK_SIZE } from '../wire/constants.js';
 import type { BlockRef } from '../wire/messages.js';
 import type { TorrentPeer } from './peer.js';
 import { PieceCache } from './piece-cache.js';
+import { RateMeter } from './rate.js';
+import type { TorrentSettings } from './settings.js';
 
 /** Piece-sized read buffers kept for reuse (each up to a piece length). */
 const READ_POOL = 8;
@@ -23,12 +26,16 @@ export interface UploaderOwner {
   peers(): Iterable<TorrentPeer>;
   /** A storage read failed: the torrent cannot go on. */
   fatal(error: unknown): void;
-  /** Piece payload sent to a peer (for the torrent-wide counters). */
-  sent(bytes: number): void;
+  /** Whether we have every piece (the choker then ranks peers by how fast they take). */
+  complete(): boolean;
 }
 
 export class Uploader {
   readonly #owner: UploaderOwner;
+  readonly #runtime: Runtime;
+  readonly #choker: Choker;
+  /** Payload sent (for rates and the tracker's `uploaded`). */
+  readonly meter: RateMeter;
   readonly #maxQueued: number;
   readonly #cache: PieceCache;
   readonly #loading = new Set<number>();
@@ -38,13 +45,62 @@ export class Uploader {
   #storage: Storage | undefined;
   #have: Bitfield | undefined;
 
-  constructor(
-    options: { readonly readCacheBytes: number; readonly maxQueuedUploads: number },
-    owner: UploaderOwner,
-  ) {
+  constructor(runtime: Runtime, settings: TorrentSettings, owner: UploaderOwner) {
     this.#owner = owner;
-    this.#maxQueued = options.maxQueuedUploads;
-    this.#cache = new PieceCache(options.readCacheBytes);
+    this.#runtime = runtime;
+    this.meter = new RateMeter(runtime.clock.now());
+    this.#choker = new Choker({
+      random: runtime.random.fork('choker'),
+      slots: settings.uploadSlots,
+      rechokeIntervalMs: settings.rechokeIntervalMs,
+      optimisticIntervalMs: settings.optimisticIntervalMs,
+      snubTimeoutMs: settings.snubTimeoutMs,
+      unchokeAll: settings.choking === 'unchoke-all',
+    });
+    this.#maxQueued = settings.maxQueuedUploads;
+    this.#cache = new PieceCache(settings.readCacheBytes);
+  }
+
+  /** Whether the choker's next round is due (call each tick). */
+  rechokeDue(now: number): boolean {
+    return this.#choker.due(now);
+  }
+
+  /**
+   * Applies the choker's decision: unchokes whom it picks, chokes the others (their queued
+   * requests are rejected, BEP 6, except allowed-fast pieces, which are still served).
+   */
+  rechoke(): void {
+    if (this.#owner.stopped()) return;
+    const now = this.#runtime.clock.now();
+    const list: ChokerPeer[] = [];
+    for (const peer of this.#owner.peers()) {
+      list.push({
+        id: peer.id,
+        interested: peer.wire.peerInterested,
+        downloadRate: peer.download.rate(),
+        uploadRate: peer.upload.rate(),
+        connectedAt: peer.connectedAt,
+        snubbed: peer.snubbed,
+      });
+    }
+    const decision = this.#choker.decide(list, now, this.#owner.complete());
+    for (const peer of this.#owner.peers()) {
+      const wire = peer.wire;
+      if (decision.unchoke.has(peer.id)) {
+        wire.unchoke();
+        continue;
+      }
+      if (wire.amChoking) continue;
+      wire.choke();
+      const pending = peer.clearUploads();
+      peer.blockedOn = undefined;
+      for (const ref of pending) {
+        if (peer.allowedFastOut.has(ref.index)) peer.uploads.push(ref);
+        else if (wire.features.fast) wire.reject(ref.index, ref.begin, ref.length);
+      }
+      if (peer.queuedUploads > 0) this.pump(peer);
+    }
   }
 
   /** Starts serving: until then every request is rejected (BEP 6) or ignored. */
@@ -108,7 +164,7 @@ export class Uploader {
       peer.shiftUpload();
       wire.piece(ref.index, ref.begin, data.subarray(ref.begin, ref.begin + ref.length));
       peer.upload.add(ref.length);
-      this.#owner.sent(ref.length);
+      this.meter.add(ref.length);
     }
   }
 

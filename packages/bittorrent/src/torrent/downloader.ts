@@ -1,0 +1,554 @@
+/**
+ * Downloading a torrent's pieces: what each peer has (bitfield, have, have-all, allowed-fast)
+ * and whether we are interested, the request pipeline per peer (slow start, then sized by the
+ * measured rate; batched top-ups; timeouts), the endgame (duplicate requests, cancels once a
+ * block arrives), assembling pieces, SHA-1 verification before anything is written, and who to
+ * blame for a piece that failed it. The torrent owns the peers and the lifecycle; this owns the
+ * picker and the bitfield of what we have.
+ */
+import { equalBytes, formatAddress, ProtocolError, type Runtime } from '@p2pkit/core';
+import { pieceHash, pieceSize } from '../metainfo/parse.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { PiecePicker } from '../picker/picker.js';
+import type { Storage } from '../storage/storage.js';
+import { Bitfield } from '../wire/bitfield.js';
+import { BLOCK_SIZE } from '../wire/constants.js';
+import type { BlockRef } from '../wire/messages.js';
+import { blockKey, type TorrentPeer } from './peer.js';
+import { RateMeter } from './rate.js';
+import type { TorrentSettings } from './settings.js';
+
+/** A piece being downloaded: its bytes and who sent each block. */
+interface PieceBuffer {
+  readonly data: Uint8Array;
+  readonly from: Int32Array;
+}
+
+/** Bad copies of pieces kept to find out, once the piece verifies, who sent the bad blocks. */
+const MAX_FAILED_COPIES = 8;
+
+/** What the downloader asks of its torrent. */
+export interface DownloaderOwner {
+  /** The connected peers, in connection order. */
+  peers(): Iterable<TorrentPeer>;
+  peer(id: number): TorrentPeer | undefined;
+  /** Requests are sent only while this is true (the torrent is `downloading`). */
+  downloading(): boolean;
+  stopped(): boolean;
+  warn(error: unknown): void;
+  /** The torrent cannot go on (a write failed). */
+  fatal(error: unknown): void;
+  /** A provable bad block or piece from this peer (the torrent bans after a few). */
+  strike(peerId: number, reason: string): void;
+  /** Piece `index` was verified and written. */
+  written(index: number): void;
+  /** Every piece is verified and written. */
+  completed(): void;
+}
+
+export class Downloader {
+  readonly #runtime: Runtime;
+  readonly #settings: TorrentSettings;
+  readonly #owner: DownloaderOwner;
+  /** Payload received (duplicates and bad data included): rates and the tracker's `downloaded`. */
+  readonly meter: RateMeter;
+  #meta: Metainfo | undefined;
+  #storage: Storage | undefined;
+  #picker: PiecePicker | undefined;
+  #have: Bitfield | undefined;
+  #haveBytes = 0;
+  readonly #buffers = new Map<number, PieceBuffer>();
+  readonly #failed = new Map<number, PieceBuffer>();
+  /** Piece-sized buffers whose writes completed, for the next pieces (less garbage). */
+  readonly #pool: Uint8Array[] = [];
+  #writingBytes = 0;
+  readonly #writes = new Set<Promise<void>>();
+
+  constructor(runtime: Runtime, settings: TorrentSettings, owner: DownloaderOwner) {
+    this.#runtime = runtime;
+    this.#settings = settings;
+    this.#owner = owner;
+    this.meter = new RateMeter(runtime.clock.now());
+  }
+
+  /** What we have (undefined until the storage is open and checked). */
+  get have(): Bitfield | undefined {
+    return this.#have;
+  }
+
+  /** Verified bytes on disk. */
+  get haveBytes(): number {
+    return this.#haveBytes;
+  }
+
+  get complete(): boolean {
+    return this.#have?.complete ?? false;
+  }
+
+  /** Writes still in flight (stop() waits for them). */
+  get writes(): Iterable<Promise<void>> {
+    return this.#writes;
+  }
+
+  /**
+   * Checks what `storage` already holds (resume) and starts picking. Returns the bitfield, or
+   * undefined when the torrent stopped meanwhile.
+   */
+  async open(meta: Metainfo, storage: Storage): Promise<Bitfield | undefined> {
+    this.#meta = meta;
+    this.#storage = storage;
+    const picker = new PiecePicker({
+      pieceCount: meta.pieceCount,
+      pieceLength: meta.pieceLength,
+      length: meta.length,
+      random: this.#runtime.random.fork('picker'),
+      randomFirstPieces: this.#settings.randomFirstPieces,
+      endgameDuplicates: this.#settings.endgameDuplicates,
+      strategy: this.#settings.pieceSelection,
+    });
+    const have = new Bitfield(meta.pieceCount);
+    if (this.#settings.verifyOnStart) await this.#verifyExisting(meta, storage, picker, have);
+    if (this.#owner.stopped()) return undefined;
+    this.#picker = picker;
+    this.#have = have;
+    return have;
+  }
+
+  /** Re-verifies pieces whose files existed when storage opened (resume), four reads at a time. */
+  async #verifyExisting(
+    meta: Metainfo,
+    storage: Storage,
+    picker: PiecePicker,
+    have: Bitfield,
+  ): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      // One buffer per worker, reused for every piece it checks.
+      const scratch = new Uint8Array(meta.pieceLength);
+      while (next < meta.pieceCount && !this.#owner.stopped()) {
+        const index = next++;
+        if (!storage.mayHave(index)) continue;
+        const size = pieceSize(meta, index);
+        const data = await storage.read(index, 0, size, scratch);
+        if (equalBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
+          picker.setHave(index);
+          have.set(index);
+          this.#haveBytes += size;
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+
+  /** Drops every buffer (the torrent stopped). */
+  clear(): void {
+    this.#buffers.clear();
+    this.#failed.clear();
+    this.#pool.length = 0;
+  }
+
+  // --- what peers have -------------------------------------------------------------------------
+
+  onHave(peer: TorrentPeer, index: number): void {
+    const meta = this.#meta;
+    if (!meta || !this.#have) {
+      if (peer.pendingHaves.length < 100_000) peer.pendingHaves.push(index);
+      return;
+    }
+    if (index >= meta.pieceCount)
+      throw new ProtocolError(`have ${index} beyond ${meta.pieceCount} pieces`);
+    if (peer.seed) return;
+    peer.pieces ??= new Bitfield(meta.pieceCount);
+    if (!peer.pieces.set(index)) return;
+    this.#picker!.peerHas(index);
+    if (!this.#picker!.hasPiece(index)) {
+      peer.interesting++;
+      this.updateInterest(peer);
+    }
+  }
+
+  onBitfield(peer: TorrentPeer, bits: Uint8Array): void {
+    const meta = this.#meta;
+    if (!meta || !this.#have) {
+      peer.pendingBitfield = bits.slice();
+      return;
+    }
+    const { bitfield, issues } = Bitfield.fromWire(bits, meta.pieceCount, {
+      strict: this.#settings.strictBitfield,
+    });
+    if (issues.spareBits || issues.oversize) {
+      this.#owner.warn(
+        new ProtocolError(
+          `peer ${formatAddress(peer.wire.remoteAddress)} sent a bitfield with ${issues.spareBits ? 'spare bits set' : 'extra bytes'} (ignored)`,
+        ),
+      );
+    }
+    if (peer.seed) return;
+    const picker = this.#picker!;
+    // aria2c sends a bitfield mid-connection too: merge, pieces never go away.
+    const pieces = (peer.pieces ??= new Bitfield(meta.pieceCount));
+    for (const index of bitfield.indices()) {
+      if (!pieces.set(index)) continue;
+      picker.peerHas(index);
+      if (!picker.hasPiece(index)) peer.interesting++;
+    }
+    this.updateInterest(peer);
+  }
+
+  onHaveAll(peer: TorrentPeer): void {
+    const meta = this.#meta;
+    if (!meta || !this.#have) {
+      peer.seed = true;
+      return;
+    }
+    if (peer.seed) return;
+    const picker = this.#picker!;
+    if (peer.pieces) picker.peerBitfieldLost(peer.pieces);
+    peer.pieces = undefined;
+    peer.seed = true;
+    picker.peerSeed();
+    peer.interesting = meta.pieceCount - picker.haveCount;
+    this.updateInterest(peer);
+  }
+
+  onAllowedFast(peer: TorrentPeer, index: number): void {
+    if (this.#meta && index >= this.#meta.pieceCount) return;
+    if (peer.allowedFast.size < 64) peer.allowedFast.add(index);
+    this.scheduleFill(peer);
+  }
+
+  /** Applies what a peer told us before we knew the metadata. */
+  applyPending(peer: TorrentPeer): void {
+    if (peer.pendingBitfield) {
+      const bits = peer.pendingBitfield;
+      peer.pendingBitfield = undefined;
+      this.onBitfield(peer, bits);
+    }
+    if (peer.seed && !peer.pieces) {
+      peer.seed = false;
+      this.onHaveAll(peer);
+    }
+    for (const index of peer.pendingHaves.splice(0)) this.onHave(peer, index);
+  }
+
+  updateInterest(peer: TorrentPeer): void {
+    const wire = peer.wire;
+    const want = peer.interesting > 0 && !(this.#picker?.complete ?? true);
+    if (want && !wire.amInterested) {
+      wire.interested();
+      this.scheduleFill(peer);
+    } else if (!want && wire.amInterested) {
+      wire.notInterested();
+    }
+    // Two seeds have nothing to say to each other.
+    if (this.#have?.complete && peer.seed) wire.destroy();
+  }
+
+  /** A peer's connection closed: its requests and what it had leave the picker. */
+  peerClosed(peer: TorrentPeer): void {
+    const picker = this.#picker;
+    if (!picker) return;
+    picker.releasePeer(peer.id);
+    if (peer.seed) picker.peerSeedLost();
+    else if (peer.pieces) picker.peerBitfieldLost(peer.pieces);
+  }
+
+  // --- the request pipeline --------------------------------------------------------------------
+
+  scheduleFill(peer: TorrentPeer): void {
+    if (peer.fillScheduled) return;
+    peer.fillScheduled = true;
+    queueMicrotask(() => {
+      peer.fillScheduled = false;
+      this.fill(peer);
+    });
+  }
+
+  #fillOthers(peer: TorrentPeer | undefined): void {
+    for (const other of this.#owner.peers()) if (other !== peer) this.scheduleFill(other);
+  }
+
+  #bufferedBytes(): number {
+    return this.#buffers.size * (this.#meta?.pieceLength ?? 0) + this.#writingBytes;
+  }
+
+  /** Tops up the request pipeline of `peer`. */
+  fill(peer: TorrentPeer): void {
+    const picker = this.#picker;
+    const wire = peer.wire;
+    if (!picker || wire.closed || !wire.amInterested || !this.#owner.downloading()) return;
+    const choked = wire.peerChoking;
+    if (choked && (!wire.features.fast || peer.allowedFast.size === 0)) return;
+    const reqq = wire.peerExtensions?.reqq ?? 250;
+    const depth = Math.min(peer.queueTarget, reqq, this.#settings.maxRequestsPerPeer);
+    const want = depth - peer.active;
+    // Batch: top up in steps of a quarter of the pipeline (up to 16), so each socket write
+    // carries many requests instead of one.
+    if (want <= 0 || (peer.active > 0 && want < Math.min(16, Math.ceil(depth / 4)))) return;
+    const full = this.#bufferedBytes() >= this.#settings.maxBufferedBytes;
+    let filter: ((index: number) => boolean) | undefined;
+    if (choked)
+      filter = full
+        ? (i) => peer.allowedFast.has(i) && picker.started(i)
+        : (i) => peer.allowedFast.has(i);
+    else if (full) filter = (i) => picker.started(i);
+    const picks = picker.pick(
+      { id: peer.id, pieces: peer.seed ? undefined : (peer.pieces ?? new Bitfield(0)) },
+      want,
+      filter,
+    );
+    const now = this.#runtime.clock.now();
+    // The request timeout counts from when we started waiting, not from the last block of an
+    // earlier unchoke (else a peer that unchokes us after a long choke loses its requests at
+    // the next tick, and with Fast its late pieces then close the connection).
+    if (peer.active === 0 && picks.length > 0) peer.lastBlockAt = now;
+    for (const r of picks) {
+      const key = blockKey(r.index, r.begin);
+      const old = peer.requests.get(key);
+      if (old && !old.cancelled) continue;
+      peer.active++;
+      if (old) {
+        // A cancelled request still awaiting its answer is asked again: two answers are due.
+        old.cancelled = false;
+        old.answers++;
+      } else {
+        peer.requests.set(key, {
+          index: r.index,
+          begin: r.begin,
+          length: r.length,
+          at: now,
+          cancelled: false,
+          answers: 1,
+        });
+      }
+      wire.request(r.index, r.begin, r.length);
+    }
+  }
+
+  onChoke(peer: TorrentPeer): void {
+    // Without BEP 6 a choke voids every request; with it, rejects will come one by one.
+    if (peer.wire.features.fast) return;
+    this.#dropRequests(peer);
+  }
+
+  /** Forgets all our requests to `peer` and gives their blocks back to the picker. */
+  #dropRequests(peer: TorrentPeer): void {
+    const picker = this.#picker;
+    for (const r of peer.requests.values())
+      if (!r.cancelled) picker?.release(peer.id, r.index, r.begin);
+    peer.requests.clear();
+    peer.active = 0;
+    this.#fillOthers(peer);
+  }
+
+  /**
+   * Our requests to `peer` timed out: their blocks go back to the picker for others. With BEP 6
+   * every request still gets an answer, so they are cancelled and remembered as such: a late
+   * piece is then a known race, not an unrequested piece that closes the connection.
+   */
+  #abandonRequests(peer: TorrentPeer): void {
+    if (!peer.wire.features.fast) {
+      this.#dropRequests(peer);
+      return;
+    }
+    const picker = this.#picker;
+    for (const r of peer.requests.values()) {
+      if (r.cancelled) continue;
+      r.cancelled = true;
+      picker?.release(peer.id, r.index, r.begin);
+      peer.wire.cancel(r.index, r.begin, r.length);
+    }
+    peer.active = 0;
+    this.#fillOthers(peer);
+  }
+
+  onReject(peer: TorrentPeer, ref: BlockRef): void {
+    const key = blockKey(ref.index, ref.begin);
+    const request = peer.requests.get(key);
+    if (!request || request.length !== ref.length) return; // a late reject for something we gave up
+    // One of two answers (a cancelled request asked again): the other one is still due.
+    if (--request.answers > 0) return;
+    peer.requests.delete(key);
+    if (!request.cancelled) {
+      peer.active--;
+      this.#picker?.release(peer.id, ref.index, ref.begin);
+      peer.allowedFast.delete(ref.index);
+    }
+    this.#fillOthers(undefined);
+  }
+
+  onPiece(peer: TorrentPeer, index: number, begin: number, block: Uint8Array): void {
+    const picker = this.#picker;
+    const meta = this.#meta;
+    const key = blockKey(index, begin);
+    const request = peer.requests.get(key);
+    if (!request || request.begin !== begin || request.length !== block.length) {
+      // BEP 6: an unsolicited piece closes the connection. Without Fast, a piece after a choke
+      // or a cancel is a known race: drop it.
+      if (peer.wire.features.fast) throw new ProtocolError(`unrequested piece ${index}/${begin}`);
+      return;
+    }
+    if (!request.cancelled) peer.active--;
+    if (--request.answers > 0) {
+      // The data is here; the answer to the other request message is still due.
+      request.cancelled = true;
+    } else {
+      peer.requests.delete(key);
+    }
+    const now = this.#runtime.clock.now();
+    peer.lastBlockAt = now;
+    peer.snubbed = false;
+    peer.download.add(block.length);
+    this.meter.add(block.length);
+    // Slow start: one more request in flight per block received, until the first rate
+    // measurement sizes the pipeline (each tick, from then on).
+    if (!peer.rateKnown && peer.queueTarget < this.#settings.maxRequestsPerPeer) peer.queueTarget++;
+    if (!picker || !meta) return;
+    const result = picker.received(peer.id, index, begin, block.length);
+    if (result.status === 'new') {
+      let buffer = this.#buffers.get(index);
+      if (!buffer) {
+        const size = pieceSize(meta, index);
+        const data = (size === meta.pieceLength && this.#pool.pop()) || new Uint8Array(size);
+        buffer = { data, from: new Int32Array(picker.blockCountOf(index)) };
+        this.#buffers.set(index, buffer);
+      }
+      buffer.data.set(block, begin);
+      buffer.from[begin / picker.blockSize] = peer.id;
+      // Endgame: the block came from one of its requesters; cancel it at the others.
+      for (const otherId of result.others) {
+        const other = this.#owner.peer(otherId);
+        const theirs = other?.requests.get(key);
+        if (!other || !theirs || theirs.cancelled) continue;
+        other.wire.cancel(index, begin, block.length);
+        other.active--;
+        if (other.wire.features.fast) theirs.cancelled = true;
+        else other.requests.delete(key);
+      }
+      if (result.pieceComplete) this.#completePiece(index);
+    }
+    this.scheduleFill(peer);
+  }
+
+  #completePiece(index: number): void {
+    const meta = this.#meta!;
+    const picker = this.#picker!;
+    const buffer = this.#buffers.get(index);
+    if (!buffer) return;
+    this.#buffers.delete(index);
+    const ok = equalBytes(this.#runtime.hash.sha1(buffer.data), pieceHash(meta, index));
+    if (!ok) {
+      picker.pieceFailed(index);
+      const senders = new Set(buffer.from);
+      this.#owner.warn(
+        new ProtocolError(`piece ${index} failed its SHA-1 check (from ${senders.size} peer(s))`),
+      );
+      if (senders.size === 1) {
+        this.#owner.strike([...senders][0]!, `sent piece ${index}, which failed its hash`);
+      } else if (this.#failed.size < MAX_FAILED_COPIES) {
+        // Keep the bad copy: once the piece verifies, comparing blocks tells who lied.
+        this.#failed.set(index, buffer);
+      }
+      this.#fillOthers(undefined);
+      return;
+    }
+    picker.setHave(index);
+    const bad = this.#failed.get(index);
+    if (bad) {
+      this.#failed.delete(index);
+      for (const id of liars(bad, buffer, picker.blockSize)) {
+        this.#owner.strike(id, `sent corrupt data in piece ${index}`);
+      }
+    }
+    for (const peer of this.#owner.peers()) {
+      if (peer.hasPiece(index)) {
+        peer.interesting--;
+        if (peer.interesting === 0) this.updateInterest(peer);
+      }
+    }
+    const size = buffer.data.length;
+    this.#writingBytes += size;
+    const write = this.#storage!.write(index, 0, buffer.data).then(
+      () => {
+        this.#writes.delete(write);
+        this.#writingBytes -= size;
+        this.#onWritten(index, buffer.data);
+      },
+      (error: unknown) => {
+        this.#writes.delete(write);
+        this.#writingBytes -= size;
+        this.#owner.fatal(error);
+      },
+    );
+    this.#writes.add(write);
+  }
+
+  #onWritten(index: number, data: Uint8Array): void {
+    if (this.#owner.stopped()) return;
+    const have = this.#have!;
+    if (!have.set(index)) return;
+    this.#haveBytes += data.length;
+    // Uploads read it back from storage (the OS cache) when asked: the buffer can be reused.
+    const meta = this.#meta!;
+    // A few spare buffers are enough to avoid garbage; more would only hold memory.
+    const poolMax = Math.min(16, Math.ceil(this.#settings.maxBufferedBytes / meta.pieceLength));
+    if (
+      !this.#storage!.retainsWrites &&
+      data.length === meta.pieceLength &&
+      this.#pool.length < poolMax
+    ) {
+      this.#pool.push(data);
+    }
+    for (const peer of this.#owner.peers()) {
+      if (!peer.hasPiece(index)) peer.wire.have(index);
+      // Memory was the limit? Picking may go on.
+      this.scheduleFill(peer);
+    }
+    this.#owner.written(index);
+    if (have.complete) this.#owner.completed();
+  }
+
+  // --- housekeeping ----------------------------------------------------------------------------
+
+  /**
+   * Once per tick for each peer: requests it sits on go to others after requestTimeoutMs, the
+   * snub flag, the pipeline depth from its measured rate, then a top-up.
+   */
+  tickPeer(peer: TorrentPeer, now: number): void {
+    const s = this.#settings;
+    const wire = peer.wire;
+    const silent = now - peer.lastBlockAt;
+    if (peer.active > 0 && silent >= s.requestTimeoutMs) {
+      // It sits on our requests: let others fetch those blocks, start its pipeline over.
+      this.#abandonRequests(peer);
+      peer.queueTarget = Math.min(peer.queueTarget, s.initialQueue);
+      peer.lastBlockAt = now;
+    }
+    peer.snubbed = wire.amInterested && !wire.peerChoking && silent >= s.snubTimeoutMs;
+    // Pipeline depth: requestQueueSeconds of its recent rate in flight (libtorrent's
+    // request queue time), at least 4 requests.
+    const rate = peer.download.rate(3);
+    if (rate > 0) {
+      peer.rateKnown = true;
+      const byRate = Math.ceil((rate * s.requestQueueSeconds) / BLOCK_SIZE);
+      peer.queueTarget = Math.max(4, Math.min(byRate, s.maxRequestsPerPeer));
+    }
+    this.fill(peer);
+  }
+}
+
+/** Senders of the blocks of a failed copy that differ from the verified piece. */
+function liars(bad: PieceBuffer, good: PieceBuffer, blockSize: number): Set<number> {
+  const found = new Set<number>();
+  for (let b = 0; b < bad.from.length; b++) {
+    const start = b * blockSize;
+    const end = Math.min(start + blockSize, good.data.length);
+    for (let i = start; i < end; i++) {
+      if (bad.data[i] !== good.data[i]) {
+        found.add(bad.from[b]!);
+        break;
+      }
+    }
+  }
+  return found;
+}
