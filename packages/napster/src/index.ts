@@ -1,4 +1,47 @@
 /**
- * @p2pkit/napster: see README.md. This entry is the package's whole public API.
+ * @p2pkit/napster: an OpenNap-compatible Napster server and client with peer-to-peer transfers,
+ * over real TCP and in the p2pkit simulator. See README.md; the wire format is in PROTOCOL.md.
  */
-export {};
+export {
+  ipToNapster,
+  napsterToIp,
+} from './fields.js';
+export {
+  type AddRefusal,
+  type Bounds,
+  FileIndex,
+  type FileIndexOptions,
+  type FileRecord,
+  type SearchPlan,
+} from './index-store.js';
+export {
+  type ClientMessage,
+  type ClientMessageKind,
+  type ClientMessageOf,
+  clientMessageData,
+  decodeClientMessage,
+  decodeFrame,
+  decodeServerMessage,
+  encodeClientMessage,
+  encodeFrame,
+  encodeServerMessage,
+  HEADER_SIZE,
+  MAX_DATA_LENGTH,
+  MessageType,
+  type RawMessage,
+  type ServerMessage,
+  type ServerMessageKind,
+  type ServerMessageOf,
+  serverMessageData,
+  type UnknownMessage,
+} from './messages.js';
+export {
+  CONTENT_TYPES,
+  type ContentType,
+  formatSearchQuery,
+  parseSearchQuery,
+  type Range,
+  type SearchQuery,
+  SearchQueryError,
+} from './search-query.js';
+export { isStopword, MAX_TOKEN_BYTES, tokenizeText } from './tokens.js';
