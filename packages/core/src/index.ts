@@ -42,6 +42,28 @@ export {
   throwIfAborted,
 } from './errors.js';
 export { HashRing, type HashRingOptions } from './hash-ring.js';
+export { HttpBody } from './http/body.js';
+export {
+  type HttpRequestOptions,
+  type HttpResponse,
+  type HttpTarget,
+  httpRequest,
+  parseHttpUrl,
+} from './http/client.js';
+export { type HttpLimits, HttpParseError } from './http/head.js';
+export { type ByteRange, contentRange, parseRange } from './http/range.js';
+export {
+  type ByteSource,
+  createHttpServer,
+  type HttpHandler,
+  type HttpResponseBody,
+  type HttpServeOptions,
+  type HttpServer,
+  type HttpServerOptions,
+  type HttpServerRequest,
+  type HttpServerResponse,
+  serveHttp,
+} from './http/server.js';
 export { type Id, IdSpace, type IdSpaceOptions, idSpace } from './id-space.js';
 export { idFromBytes, idToBytes, keyId, nodeId, truncateId } from './ids.js';
 export {
