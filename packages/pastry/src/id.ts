@@ -86,3 +86,13 @@ export function idBytes(space: IdSpace, id: Id): Uint8Array {
 export function idHex(space: IdSpace, id: Id): string {
   return id.toString(16).padStart(Math.ceil(space.m / 4), '0');
 }
+
+/** The id of the number x (0 ≤ x < 2^m). */
+export function fromBigint(_space: IdSpace, x: bigint): Id {
+  return x;
+}
+
+/** An id as a number (the public API speaks bigint). */
+export function toBigint(_space: IdSpace, id: Id): bigint {
+  return id;
+}

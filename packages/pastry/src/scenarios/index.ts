@@ -4,4 +4,10 @@
  * imports this.
  */
 export { PastryOracle } from '../oracle.js';
+export {
+  type HopSummary,
+  type SimulateOptions,
+  type SimulateResult,
+  simulate,
+} from './simulate.js';
 export { type NodeOptions, PastryWorld, randomId, type WorldMember } from './world.js';

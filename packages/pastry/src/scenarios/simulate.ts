@@ -1,0 +1,253 @@
+/**
+ * One Pastry simulation as `p2pkit sim pastry` runs it: build an overlay (from an oracle, or by
+ * real proximity-aware joins with --locality), optionally crash a fraction of the nodes, then
+ * time a batch of lookups judged against an oracle of the live nodes. The result object is the
+ * CLI's JSON contract (issue: `p2pkit sim pastry`).
+ *
+ * The workload is the paper's (§5.1): each lookup goes from a random live node to the id of
+ * another random live node, so 0 hops never occurs; hops count forwardings.
+ */
+import { AbortError, sameAddress } from '@p2pkit/core';
+import {
+  type CoordinatesModel,
+  constant,
+  coordinates,
+  Distribution,
+  Simulation,
+} from '@p2pkit/sim';
+import type { Id } from '../id.js';
+import type { PastryNode } from '../node.js';
+import type { PastryOracle } from '../oracle.js';
+import { type NodeOptions, PastryWorld, randomId } from './world.js';
+
+export interface SimulateOptions {
+  /** Nodes (one per simulated host). */
+  nodes: number;
+  /** Lookups to time (default 1000). */
+  lookups?: number;
+  /** Fraction of the nodes that crash at once before the lookups (lazy repair on). */
+  fail?: number;
+  /**
+   * Route locality: hosts in the coordinates plane, the overlay built by real proximity-aware
+   * joins, and relativeDistance reported (route latency / direct latency).
+   */
+  locality?: boolean;
+  /** How the overlay is built: 'oracle' (default without --locality) or 'join'. */
+  build?: 'oracle' | 'join' | string;
+  /** Lookup keys: 'node' (a random live node's id, the paper's, default) or 'random'. */
+  keys?: 'node' | 'random' | string;
+  /** Bits per digit (default 4). */
+  b?: number;
+  /** Leaf set size (default 16). */
+  leafSet?: number;
+  seed?: number;
+  /** Called now and then with (lookups done, lookups total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Called during a join-built setup with (nodes joined, nodes total). */
+  onSetup?: (done: number, total: number) => void;
+}
+
+export interface HopSummary {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** histogram[h]: lookups that took h hops. */
+  histogram: number[];
+}
+
+export interface SimulateResult {
+  nodes: number;
+  lookups: number;
+  hops: HopSummary;
+  /** Lookups answered by a node other than the live node numerically closest to the key. */
+  misdeliveries: number;
+  /** Lookups that got no answer (timed out). */
+  failedLookups: number;
+  /** Forwardings that found their next hop dead and were rerouted. */
+  reroutes: number;
+  /** Mean of route latency / direct latency (only with --locality). */
+  relativeDistance?: number;
+  /** Crashed nodes (only with --fail). */
+  failed?: number;
+  /** Routing-table entries per node (mean) and leaf-set members per node (mean). */
+  state: { tableEntries: number; leafSet: number };
+  build: 'oracle' | 'join';
+  simulatedMs: number;
+  events: number;
+  setupMs: number;
+  wallMs: number;
+  lookupsPerSec: number;
+  seed: number;
+}
+
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const wall0 = performance.now();
+  const seed = options.seed ?? 1;
+  const n = options.nodes;
+  const total = options.lookups ?? 1000;
+  const locality = options.locality ?? false;
+  const failing = (options.fail ?? 0) > 0;
+  const build: 'oracle' | 'join' =
+    options.build === 'join' || (options.build === undefined && locality) ? 'join' : 'oracle';
+  const plane: CoordinatesModel | undefined = locality ? coordinates() : undefined;
+  // A static overlay needs no delay (as PeerSim's benchmark); failures need delays bounded
+  // below the RPC timeout, so that "no answer" means "dead", never "slow".
+  const sim = new Simulation({
+    seed,
+    latency: plane ?? constant(failing || build === 'join' ? 10 : 0),
+    traceHash: 'off',
+  });
+  const nodeOptions: NodeOptions = {
+    maintenance: false,
+    ...(options.b !== undefined ? { b: options.b } : {}),
+    ...(options.leafSet !== undefined ? { leafSet: options.leafSet } : {}),
+    // Without faults nothing needs acknowledging: half the messages per hop.
+    hopAcks: failing,
+    proximity: locality,
+    lookupTimeoutMs: 60_000,
+  };
+  // The plane's delays are deterministic (no jitter): the random stream is not drawn from.
+  const still = sim.random('simulate:plane');
+  const world = new PastryWorld(
+    sim,
+    nodeOptions,
+    plane ? (a, b) => plane.delay(a, b, still) : undefined,
+  );
+  const nodes = await world.spawn(n);
+  if (build === 'join') {
+    for (let i = 0; i < nodes.length; i++) {
+      await world.join(nodes[i]!);
+      options.onSetup?.(i + 1, n);
+    }
+  } else {
+    world.buildOracle();
+  }
+  let failed: number | undefined;
+  if (failing) {
+    const random = sim.random('simulate:fail');
+    failed = 0;
+    for (const node of world.nodes()) {
+      if (random.chance(options.fail!) && world.members.size > 1) {
+        world.crash(node);
+        failed++;
+      }
+    }
+  }
+  const live = world.joined();
+  const state = stateSizes(live);
+  const setupMs = performance.now() - wall0;
+
+  // ---- lookups ----
+  const oracle: PastryOracle = world.oracle();
+  const random = sim.random('simulate:lookups');
+  const hops = new Distribution('hops');
+  const histogram: number[] = [];
+  let misdeliveries = 0;
+  let failedLookups = 0;
+  let relative = 0;
+  let relativeCount = 0;
+  let done = 0;
+  let issued = 0;
+  const m = live[0]!.options.m;
+  const byNodeKeys = options.keys !== 'random';
+  const reroutes0 = live.reduce((sum, x) => sum + x.stats.reroutes, 0);
+  const issue = () => {
+    const from = live[random.int(live.length)]!;
+    let key: Id;
+    let to: PastryNode | undefined;
+    if (byNodeKeys && live.length > 1) {
+      do to = live[random.int(live.length)]!;
+      while (to === from);
+      key = to.id;
+    } else {
+      key = randomId(random, m);
+    }
+    from.lookupId(key).then(
+      (answer) => {
+        done++;
+        hops.record(answer.hops);
+        histogram[answer.hops] = (histogram[answer.hops] ?? 0) + 1;
+        const owner = oracle.closest(key);
+        if (!sameAddress(answer.owner.address, owner.address)) misdeliveries++;
+        if (plane !== undefined && answer.hops > 0) {
+          const a = world.hostIndex(from);
+          const b = world.members.get(owner.key)!.host.index;
+          const direct = plane.delay(a, b, still);
+          // The answer's own trip (owner -> origin) is not part of the route.
+          if (direct > 0) {
+            relative += (answer.ms - direct) / direct;
+            relativeCount++;
+          }
+        }
+      },
+      (error: unknown) => {
+        done++;
+        if (!(error instanceof AbortError)) failedLookups++;
+      },
+    );
+    if (++issued < total) sim.after(1, issue);
+  };
+  if (total > 0) sim.after(1, issue);
+
+  const events0 = sim.eventCount;
+  const sim0 = sim.now;
+  const t0 = performance.now();
+  let lastProgress = 0;
+  while (done < total) {
+    if (failing) await sim.run({ for: 1000 });
+    else {
+      sim.runSync({ for: 1000 });
+      // Let the lookups' promise callbacks run.
+      await null;
+      await null;
+    }
+    if (options.onProgress && done - lastProgress >= total / 200) {
+      lastProgress = done;
+      options.onProgress(done, total);
+    }
+    if (issued >= total && sim.pending === 0 && done < total) break;
+  }
+  options.onProgress?.(done, total);
+  const wallMs = performance.now() - t0;
+  const events = sim.eventCount - events0;
+  const reroutes = live.reduce((sum, x) => sum + x.stats.reroutes, 0) - reroutes0;
+  for (const node of world.nodes()) await node.stop();
+
+  const result: SimulateResult = {
+    nodes: n,
+    lookups: total,
+    hops: {
+      mean: hops.mean,
+      p50: hops.percentile(50),
+      p99: hops.percentile(99),
+      max: hops.max,
+      histogram: Array.from(histogram, (x) => x ?? 0),
+    },
+    misdeliveries,
+    failedLookups,
+    reroutes,
+    state,
+    build,
+    simulatedMs: Math.round(sim.now - sim0),
+    events,
+    setupMs: Math.round(setupMs),
+    wallMs: Math.round(performance.now() - wall0),
+    lookupsPerSec: Math.round((total / wallMs) * 1000),
+    seed,
+  };
+  if (plane !== undefined) result.relativeDistance = relative / Math.max(1, relativeCount);
+  if (failed !== undefined) result.failed = failed;
+  return result;
+}
+
+function stateSizes(nodes: readonly PastryNode[]): SimulateResult['state'] {
+  let table = 0;
+  let leaf = 0;
+  for (const node of nodes) {
+    table += node.state.table.size;
+    leaf += node.state.leaf.size;
+  }
+  const count = Math.max(1, nodes.length);
+  return { tableEntries: table / count, leafSet: leaf / count };
+}
