@@ -112,13 +112,14 @@ describe('framingOf', () => {
     expect(framingOf(h({}), 'response')).toEqual({ kind: 'close' });
     expect(framingOf(h({}), 'request')).toEqual({ kind: 'none' });
     expect(framingOf(h({ 'content-length': '10' }), 'response', true)).toEqual({ kind: 'none' });
-    for (const bad of [
+    const bads: Record<string, string>[] = [
       { 'content-length': '10, 11' },
       { 'content-length': '-1' },
       { 'content-length': '1e3' },
       { 'transfer-encoding': 'chunked', 'content-length': '3' },
       { 'transfer-encoding': 'gzip' },
-    ]) {
+    ];
+    for (const bad of bads) {
       expect(() => framingOf(h(bad), 'request'), JSON.stringify(bad)).toThrow(HttpParseError);
     }
   });

@@ -6,16 +6,11 @@
 export { type HttpSuiteOptions, httpComplianceSuite } from './http.js';
 export {
   type OverlayHarness,
+  type OverlayNode,
   type OverlaySuiteOptions,
   overlayComplianceSuite,
-} from './overlay.js';
-export {
-  hopBounds,
-  numericallyClosest,
-  type OverlayNode,
-  type ResponsibleRule,
   successorOf,
-} from './overlay-rules.js';
+} from './overlay.js';
 export {
   type TransportHarness,
   type TransportSuiteOptions,
