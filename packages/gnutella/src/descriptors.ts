@@ -407,10 +407,15 @@ function decodeQuery(p: Uint8Array): Query {
   const nul = p.indexOf(0, 2);
   if (nul < 0) throw new DecodeError('query criteria are not NUL-terminated');
   const criteria = utf8.decode(p.subarray(2, nul));
-  let end = p.length;
-  // Some servents append a stray NUL after the extensions: tolerate it.
-  if (end > nul + 1 && p[end - 1] === 0) end--;
-  const ext = parseExtensionBlock(p, nul + 1, end, true);
+  const ext = parseExtensionBlock(p, nul + 1, p.length, true);
+  // Some servents append a stray NUL after the extensions: tolerate it (it parses as a last,
+  // one-byte unknown part; a GGEP block ending in 0x00 is not affected).
+  const unknown = ext.unknownExtensions;
+  const last = unknown?.[unknown.length - 1];
+  if (last && last.length === 1 && last[0] === 0 && p[p.length - 1] === 0) {
+    if (unknown!.length === 1) delete ext.unknownExtensions;
+    else unknown!.pop();
+  }
   return { kind: 'query', minSpeed, criteria, ...ext };
 }
 

@@ -40,6 +40,14 @@ export {
 } from './ggep.js';
 export { GUID_LENGTH, type Guid, guidFromHex, guidKey, guidToHex, newGuid } from './guid.js';
 export {
+  formatConnect,
+  formatResponse,
+  type HandshakeBlock,
+  type HandshakeHeaders,
+  HandshakeReader,
+  parseTryHeader,
+} from './handshake.js';
+export {
   nameMatches,
   QRP_DEFAULT_BITS,
   QRP_DEFAULT_INFINITY,
@@ -52,4 +60,19 @@ export {
   qrpUpdate,
   splitWords,
 } from './qrp.js';
+export { RouteTable, type RouteTableOptions } from './routing.js';
+export {
+  type ConnectionInfo,
+  createServent,
+  type PushRequest,
+  Search,
+  type SearchEvents,
+  type SearchHit,
+  Servent,
+  type ServentEvents,
+  type ServentOptions,
+  type ServentRole,
+  type ServentStats,
+  type SharedFile,
+} from './servent.js';
 export { normalizeSha1Urn, parseSha1Urn, sha1Urn } from './urn.js';

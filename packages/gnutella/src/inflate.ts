@@ -1,41 +1,104 @@
+/**
+ * zlib (RFC 1950) through pako, a port of zlib itself: QRP patches (compressor 0x01), deflated
+ * GGEP extensions, and the one long-lived stream per direction of a compressed connection
+ * (sync-flushed, never finished: spec sheet §2.1). Synchronous, so it runs the same on a real
+ * socket and in the simulator.
+ */
 import { DecodeError } from '@p2pkit/core';
-import { Unzlib, zlibSync } from 'fflate';
+import { Deflate, deflate, Inflate, Z_NO_FLUSH, Z_SYNC_FLUSH } from 'pako';
 
 /**
- * Input is fed to the inflater in slices this large, and the output size is checked after each:
- * deflate expands at most ~1032:1, so a "zip bomb" is caught within ~0.5 MiB of the limit
+ * Input is fed to the inflater in slices this large, and the output size is checked as it
+ * comes: deflate expands at most ~1032:1, so a "zip bomb" is caught within ~0.5 MiB of the limit
  * instead of after inflating all of it.
  */
 const SLICE = 512;
 
+class Bomb extends DecodeError {}
+
 /**
- * Inflates a zlib (RFC 1950) stream, as QRP patches (compressor 0x01) and deflated GGEP
- * extensions carry. Throws DecodeError when the data is not a complete zlib stream or inflates
- * to more than `maxOutput` bytes.
+ * Inflates one whole zlib stream. Throws DecodeError when the data is not a complete zlib
+ * stream or inflates to more than `maxOutput` bytes.
  */
 export function inflateBounded(data: Uint8Array, maxOutput: number): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
-  let ended = false;
-  const inflater = new Unzlib((chunk, final) => {
+  let status: number | undefined;
+  const inflater = new Inflate({ chunkSize: 16 * 1024 });
+  inflater.onData = (chunk) => {
     total += chunk.length;
-    if (total > maxOutput) {
-      throw new DecodeError(`zlib data inflates beyond ${maxOutput} bytes`);
-    }
+    if (total > maxOutput) throw new Bomb(`zlib data inflates beyond ${maxOutput} bytes`);
     parts.push(chunk);
-    if (final) ended = true;
-  });
+  };
+  inflater.onEnd = (s) => {
+    status = s;
+  };
   try {
-    for (let i = 0; i < data.length; i += SLICE) {
-      const end = Math.min(data.length, i + SLICE);
-      inflater.push(data.subarray(i, end), end === data.length);
+    for (let i = 0; i < data.length && status === undefined; i += SLICE) {
+      inflater.push(data.subarray(i, Math.min(data.length, i + SLICE)), Z_NO_FLUSH);
     }
-    if (data.length === 0) inflater.push(data, true);
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     throw new DecodeError('invalid zlib data', { cause: error });
   }
-  if (!ended) throw new DecodeError('truncated zlib data');
+  if (status === undefined) throw new DecodeError('truncated zlib data');
+  if (status !== 0) throw new DecodeError(`invalid zlib data (${inflater.msg || status})`);
+  return concat(parts, total);
+}
+
+/** One whole zlib stream at level 6, zlib's default and what Java's Deflater writes. */
+export function deflateZlib(data: Uint8Array): Uint8Array {
+  return deflate(data, { level: 6 });
+}
+
+/** The sending half of a compressed connection: one zlib stream, sync-flushed on demand. */
+export class DeflateStream {
+  private readonly deflater = new Deflate({ level: 6 });
+
+  constructor(onData: (chunk: Uint8Array) => void) {
+    this.deflater.onData = (chunk) => onData(chunk);
+  }
+
+  write(bytes: Uint8Array): void {
+    this.deflater.push(bytes, Z_NO_FLUSH);
+  }
+
+  /** Z_SYNC_FLUSH: everything written so far becomes decodable, on a byte boundary. */
+  flush(): void {
+    this.deflater.push(new Uint8Array(0), Z_SYNC_FLUSH);
+  }
+}
+
+/**
+ * The receiving half: inflates each chunk as it arrives (in bounded slices, so one chunk cannot
+ * balloon), handing out whatever became decodable. DecodeError on a corrupt stream; data after
+ * the peer finished its stream (it must never) is an error too.
+ */
+export class InflateStream {
+  private readonly inflater = new Inflate({ chunkSize: 16 * 1024 });
+  private ended = false;
+
+  constructor(onData: (chunk: Uint8Array) => void) {
+    this.inflater.onData = (chunk) => onData(chunk);
+    this.inflater.onEnd = () => {
+      this.ended = true;
+    };
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.ended) throw new DecodeError('data after the end of the compressed stream');
+    for (let i = 0; i < chunk.length; i += SLICE) {
+      this.inflater.push(chunk.subarray(i, Math.min(chunk.length, i + SLICE)), Z_SYNC_FLUSH);
+      if (this.inflater.err) {
+        throw new DecodeError(
+          `corrupt compressed stream (${this.inflater.msg || this.inflater.err})`,
+        );
+      }
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let p = 0;
@@ -44,9 +107,4 @@ export function inflateBounded(data: Uint8Array, maxOutput: number): Uint8Array 
     p += part.length;
   }
   return out;
-}
-
-/** One whole zlib (RFC 1950) stream at level 6, zlib's default and what Java's Deflater writes. */
-export function deflateZlib(data: Uint8Array): Uint8Array {
-  return zlibSync(data, { level: 6 });
 }

@@ -148,9 +148,9 @@ describe('descriptor codec properties', () => {
       fc.property(descriptor, (d) => {
         expect(decodeDescriptor(encodeDescriptor(d))).toEqual(d);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
-  });
+  }, 30_000);
 
   it('random payloads of every type throw nothing but DecodeError', () => {
     const types = [...Object.values(PayloadType), 0x10, 0xff];
@@ -175,9 +175,9 @@ describe('descriptor codec properties', () => {
           onlyDecodeErrors(() => decodeDescriptor(b.subarray(0, cut % (b.length + 1))));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 
   it('GGEP and COBS round-trip and reject garbage with DecodeError only', () => {
     fc.assert(
@@ -189,9 +189,9 @@ describe('descriptor codec properties', () => {
         onlyDecodeErrors(() => readGgep(new Reader(Uint8Array.of(0xc3, ...junk))));
         onlyDecodeErrors(() => cobsDecode(junk));
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
-  });
+  }, 30_000);
 
   it('a QRP receiver fed random RESET/PATCH messages throws only typed errors', () => {
     fc.assert(
