@@ -469,8 +469,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
    */
   *#route(name: string, ttl: number): Generator<{ to: Address; ttl: number }> {
     if (this.#gateway !== undefined) {
-      for (let i = 0; i < this.options.tries; i++) yield { to: this.#gateway, ttl: ttl + 1 };
-      return;
+      for (;;) yield { to: this.#gateway, ttl: ttl + 1 };
     }
     const state = this.state;
     const g = groupOfName(name, this.#groups);
@@ -488,7 +487,13 @@ export class KelipsNode extends Emitter<KelipsEvents> {
       tried.add(m.key);
       yield { to: m.address, ttl };
     }
-    for (const m of random.shuffle(state.viewList.items.slice())) {
+    // Contacts that answered since (a timeout promotes a candidate) before any proxy.
+    for (const m of state.contactsByDistance(g, random)) {
+      if (tried.has(m.key)) continue;
+      tried.add(m.key);
+      yield { to: m.address, ttl };
+    }
+    for (const m of state.proxies(random, this.options.rpcTimeoutMs)) {
       yield { to: m.address, ttl: ttl + 1 };
     }
   }
@@ -550,7 +555,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
       }
     }
     for (const { to, ttl } of this.#route(name, 0)) {
-      if (tries >= o.tries) break;
+      if (tries >= o.insertTries) break;
       this.#checkDeadline(deadline, options.signal);
       tries++;
       const started = this.#clock.now();

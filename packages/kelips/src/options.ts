@@ -60,8 +60,13 @@ export interface KelipsOptions {
   rpcTimeoutMs?: number;
   /** Retransmissions of a request before it times out (default 0). */
   rpcRetries?: number;
-  /** Contacts a lookup or insert tries in turn before it fails (default 4: the paper's K4). */
+  /**
+   * Nodes a lookup asks in turn before it fails: the file's group's contacts, then members of
+   * our own group as proxies (default 8; p2psim asks the contacts, then up to 12 others).
+   */
   tries?: number;
+  /** Contacts an insert tries in turn before it fails (default 4: the paper's K4). */
+  insertTries?: number;
   /**
    * Forwardings a lookup may take inside the file's group when a contact does not know the
    * file yet (the paper's multi-hop retry; default 1, so a lookup costs at most 2 hops).
@@ -127,7 +132,8 @@ export function resolveOptions(o: KelipsOptions): ResolvedOptions {
     pingsPerRound: o.pingsPerRound ?? 1,
     rpcTimeoutMs: o.rpcTimeoutMs ?? 500,
     rpcRetries: o.rpcRetries ?? 0,
-    tries: o.tries ?? 4,
+    tries: o.tries ?? 8,
+    insertTries: o.insertTries ?? 4,
     lookupTtl: o.lookupTtl ?? 1,
     storeAttempts: o.storeAttempts ?? 3,
     operationTimeoutMs: o.operationTimeoutMs ?? 10_000,
@@ -162,11 +168,9 @@ export function resolveOptions(o: KelipsOptions): ResolvedOptions {
     );
   }
   check(resolved.contacts >= 1, 'contacts must be at least 1');
-  check(Number.isInteger(resolved.tries) && resolved.tries >= 1, 'tries must be at least 1');
-  check(
-    Number.isInteger(resolved.storeAttempts) && resolved.storeAttempts >= 1,
-    'storeAttempts must be at least 1',
-  );
+  for (const k of ['tries', 'insertTries', 'storeAttempts'] as const) {
+    check(Number.isInteger(resolved[k]) && resolved[k] >= 1, `${k} must be at least 1`);
+  }
   for (const k of [
     'roundMs',
     'groupTimeoutMs',

@@ -260,11 +260,39 @@ export class SoftState {
     }
   }
 
-  /** A node failed to answer: its RTT estimate is doubled, so closer nodes are tried first. */
+  /**
+   * A node failed to answer. A contact is dropped at once and its slot goes to a waiting
+   * candidate of the same group, if any (a live contact comes back with its next heartbeat); a
+   * candidate is forgotten; a view member stays until its heartbeat times out, but its RTT estimate becomes at least the
+   * timeout, so it is tried last.
+   */
   unanswered(key: string, timeoutMs: number): void {
-    const m = this.find(key);
+    const contact = this.contactIndex.get(key);
+    if (contact !== undefined) {
+      this.#removeContact(contact);
+      for (const [k, m] of this.candidates) {
+        if (m.group !== contact.group) continue;
+        this.candidates.delete(k);
+        this.#addContact(m);
+        break;
+      }
+      return;
+    }
+    // A candidate is unproven: one that does not answer its probe is forgotten.
+    if (this.candidates.delete(key)) return;
+    const m = this.view.get(key);
     if (m === undefined) return;
     m.rttMs = Number.isNaN(m.rttMs) ? timeoutMs : Math.max(timeoutMs, 2 * m.rttMs);
+  }
+
+  /**
+   * Members of the own group to ask on our behalf, in the order to try them: those that have
+   * not failed to answer first (an RTT below `timeoutMs`), each part in random order.
+   */
+  proxies(random: Random, timeoutMs: number): Member[] {
+    const list = random.shuffle(this.viewList.items.slice());
+    const failed = (m: Member) => (m.rttMs >= timeoutMs ? 1 : 0);
+    return list.sort((a, b) => failed(a) - failed(b));
   }
 
   /** Forgets a node that left gracefully; copies of its entries up to `heartbeat` are ignored. */

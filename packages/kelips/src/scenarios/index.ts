@@ -1,0 +1,14 @@
+/**
+ * @p2pkit/kelips/scenarios: the simulations behind the tests, `pnpm experiments` and
+ * `p2pkit sim kelips`. Needs @p2pkit/sim (an optional peer dependency); the main entry never
+ * imports this.
+ */
+export {
+  fileName,
+  insertAll,
+  type SimulateOptions,
+  type SimulateResult,
+  type Summary,
+  simulate,
+} from './simulate.js';
+export { KelipsWorld, type NodeOptions } from './world.js';

@@ -1,0 +1,325 @@
+/**
+ * One Kelips simulation as `p2pkit sim kelips` runs it (and `p2pkit compare` will): build a
+ * system of N nodes in k ≈ √N groups, place F files, let gossip settle, measure the background
+ * traffic at rest, optionally crash a fraction of the nodes or run churn, then time a batch of
+ * lookups judged against an oracle that knows where every file is. The result object is the
+ * CLI's JSON contract (issue 16).
+ */
+import { AbortError } from '@p2pkit/core';
+import { constant, coordinates, Distribution, type LatencyModel, Simulation } from '@p2pkit/sim';
+import { groupsFor } from '../groups.js';
+import { MessageType } from '../messages.js';
+import type { KelipsNode } from '../node.js';
+import { KelipsWorld, type NodeOptions } from './world.js';
+
+export interface SimulateOptions {
+  nodes: number;
+  /** Lookups to run (default 1000). */
+  lookups?: number;
+  /** Files to place before the lookups (default: one per node). */
+  files?: number;
+  /** Affinity groups (default ⌈√nodes⌉). */
+  groups?: number;
+  /** Fraction of the nodes that crash at once just before the lookups (retries allowed). */
+  fail?: number;
+  /** Joins and failures per simulated second, each, while the lookups run. */
+  churn?: number;
+  seed?: number;
+  /** How soft state is built: complete, from an oracle (default), or by real joins. */
+  build?: 'oracle' | 'join' | string;
+  /** How files are placed: by real inserts through contacts (default) or directly. */
+  place?: 'insert' | 'oracle' | string;
+  /**
+   * One-way delay: a constant in ms, or (default) hosts in a plane with distance delays
+   * (mean RTT ≈ 106 ms), where RTT-based contact choice and spatial gossip matter.
+   */
+  latencyMs?: number;
+  /** Gossip rounds run after placement, before anything is measured (default 15). */
+  settleRounds?: number;
+  /** Extra node options (gossip period, rations, timeouts...). */
+  node?: NodeOptions;
+  /** Called now and then with (lookups done, lookups total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Summary {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface SimulateResult {
+  nodes: number;
+  groups: number;
+  files: number;
+  lookups: number;
+  /** Hops of successful lookups (1 = answered by a contact of the file's group). */
+  hops: Summary;
+  /** Simulated time of successful lookups, ms. */
+  latencyMs: Summary;
+  /** Successful lookups / lookups whose file's homenode was alive. */
+  successRate: number;
+  /** Lookups that failed although the file's homenode was alive (routing failures). */
+  failedLookups: number;
+  /** Lookups that named a node that does not hold the file. */
+  wrongHome: number;
+  /** Lookups for files whose homenode had crashed: failures the paper allows (K5). */
+  homeCrashed: number;
+  /** Requests that timed out during the lookups. */
+  timeouts: number;
+  /** LOOKUP messages (requests and replies) per lookup. */
+  messagesPerLookup: number;
+  /** Bytes of LOOKUP messages per lookup. */
+  bytesPerLookup: number;
+  /** Soft state per live node, as the paper counts it (40 B per member, 60 B per filetuple). */
+  memoryPerNode: { entries: number; bytes: number; view: number; contacts: number; tuples: number };
+  /** Background traffic at rest (gossip and RTT probes), bytes sent per node per second. */
+  gossipBytesPerNodePerSec: number;
+  /** Files that could not be placed (an insert that failed every try). */
+  insertFailures: number;
+  failed?: number;
+  churn?: { rate: number; joins: number; failures: number };
+  simulatedMs: number;
+  wallMs: number;
+  seed: number;
+}
+
+/** Names of the files of a workload (shared with `p2pkit compare`). */
+export function fileName(i: number): string {
+  return `file-${i}`;
+}
+
+/** Envelope type of a datagram (bytes 2..3), for the simulator's per-type counters. */
+function classify(data: Uint8Array): number | undefined {
+  return data.length >= 4 ? (data[2]! << 8) | data[3]! : undefined;
+}
+
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const wall0 = performance.now();
+  const seed = options.seed ?? 1;
+  const n = options.nodes;
+  const L = options.lookups ?? 1000;
+  const F = options.files ?? n;
+  const k = options.groups ?? groupsFor(n);
+  const latency: LatencyModel =
+    options.latencyMs !== undefined ? constant(options.latencyMs) : coordinates();
+  const sim = new Simulation({ seed, latency, traceHash: 'off' });
+  sim.metrics.classify(classify);
+  const nodeOptions: NodeOptions = { groups: k, expectedSize: n, ...options.node };
+  const world = new KelipsWorld(sim, nodeOptions, latency);
+  const nodes = await world.spawn(n);
+  const roundMs = nodes[0]?.options.roundMs ?? 2000;
+
+  if (options.build === 'join') {
+    // Every node joins through the first, the paper's well-known introducer.
+    for (const node of nodes) await world.join(node, node === nodes[0] ? undefined : nodes[0]);
+  } else {
+    world.buildOracle();
+  }
+  const names = Array.from({ length: F }, (_, i) => fileName(i));
+  let insertFailures = 0;
+  if (options.place === 'oracle') {
+    world.placeFiles(names);
+  } else {
+    insertFailures = await insertAll(world, names);
+  }
+  await sim.runFor((options.settleRounds ?? 15) * roundMs);
+  // The oracle: who stores each file (a retried insert may have left two copies).
+  const holders = new Map<string, KelipsNode[]>();
+  for (const node of world.nodes()) {
+    for (const name of node.store.names()) {
+      const list = holders.get(name);
+      if (list) list.push(node);
+      else holders.set(name, [node]);
+    }
+  }
+  const homeAlive = (name: string) =>
+    (holders.get(name) ?? []).some((h) => world.at(h.address) === h);
+
+  // Background traffic at rest: ten rounds with nothing but gossip and probes.
+  const quiet0 = sim.metrics.totals().datagrams.sent.bytes;
+  const quietMs = 10 * roundMs;
+  await sim.runFor(quietMs);
+  const quietBytes = sim.metrics.totals().datagrams.sent.bytes - quiet0;
+  const gossipBytesPerNodePerSec = quietBytes / world.members.size / (quietMs / 1000);
+  const memory = world.meanState();
+
+  let failed: number | undefined;
+  if ((options.fail ?? 0) > 0) {
+    const random = sim.random('simulate:fail');
+    failed = 0;
+    for (const node of world.nodes()) {
+      if (random.chance(options.fail!)) {
+        world.crash(node);
+        failed++;
+      }
+    }
+  }
+
+  // ---- lookups ----
+  const random = sim.random('simulate:lookups');
+  const hops = new Distribution('hops');
+  const latencyMs = new Distribution('latency');
+  let failedLookups = 0;
+  let wrongHome = 0;
+  let homeCrashed = 0;
+  let timeouts = 0;
+  let done = 0;
+  let issued = 0;
+  const churning = (options.churn ?? 0) > 0;
+  const churnStats = { rate: options.churn ?? 0, joins: 0, failures: 0 };
+  const joining = new Set<KelipsNode>();
+  if (churning) startChurn(world, options.churn!, churnStats, joining);
+  const lookupType = sim.metrics.byType().get(MessageType.LOOKUP);
+  const lookup0 = lookupType ? lookupType.sent.messages : 0;
+  const lookupBytes0 = lookupType ? lookupType.sent.bytes : 0;
+  const gap = churning ? 1000 : 1;
+  const issue = () => {
+    const live = world.nodes().filter((x) => !joining.has(x));
+    const from = live[random.int(live.length)]!;
+    const name = names[random.int(names.length)]!;
+    const started = sim.now;
+    from.lookup(name).then(
+      (answer) => {
+        done++;
+        timeouts += answer.timeouts;
+        if (!homeAlive(name)) {
+          homeCrashed++;
+        } else if (answer.home === undefined) {
+          failedLookups++;
+        } else if (world.at(answer.home)?.store.has(name) !== true) {
+          wrongHome++;
+        } else {
+          hops.record(answer.hops);
+          latencyMs.record(sim.now - started);
+        }
+      },
+      (error: unknown) => {
+        done++;
+        // A lookup whose origin crashed meanwhile is abandoned, not failed.
+        if (error instanceof AbortError) return;
+        if (!homeAlive(name)) homeCrashed++;
+        else failedLookups++;
+      },
+    );
+    if (++issued < L) sim.after(gap, issue);
+  };
+  const sim0 = sim.now;
+  if (L > 0) sim.after(gap, issue);
+  let lastProgress = 0;
+  while (done < L) {
+    await sim.runFor(churning ? 10_000 : 1000);
+    if (options.onProgress && done - lastProgress >= L / 200) {
+      lastProgress = done;
+      options.onProgress(done, L);
+    }
+  }
+  options.onProgress?.(done, L);
+  const simulatedMs = Math.round(sim.now - sim0);
+  const lookupAfter = sim.metrics.byType().get(MessageType.LOOKUP);
+  const lookupMessages = (lookupAfter?.sent.messages ?? 0) - lookup0;
+  const lookupBytes = (lookupAfter?.sent.bytes ?? 0) - lookupBytes0;
+  await world.close();
+
+  const judged = L - homeCrashed;
+  const result: SimulateResult = {
+    nodes: n,
+    groups: k,
+    files: F,
+    lookups: L,
+    hops: summary(hops),
+    latencyMs: summary(latencyMs),
+    successRate: judged > 0 ? hops.count / judged : 1,
+    failedLookups,
+    wrongHome,
+    homeCrashed,
+    timeouts,
+    messagesPerLookup: L > 0 ? lookupMessages / L : 0,
+    bytesPerLookup: L > 0 ? lookupBytes / L : 0,
+    memoryPerNode: {
+      entries: memory.entries,
+      bytes: memory.bytes,
+      view: memory.view,
+      contacts: memory.contacts,
+      tuples: memory.tuples,
+    },
+    gossipBytesPerNodePerSec: Math.round(gossipBytesPerNodePerSec * 10) / 10,
+    insertFailures,
+    simulatedMs,
+    wallMs: Math.round(performance.now() - wall0),
+    seed,
+  };
+  if (failed !== undefined) result.failed = failed;
+  if (churning) result.churn = churnStats;
+  return result;
+}
+
+function summary(d: Distribution): Summary {
+  if (d.count === 0) return { mean: 0, p50: 0, p99: 0, max: 0 };
+  return { mean: d.mean, p50: d.percentile(50), p99: d.percentile(99), max: d.max };
+}
+
+/** Inserts every file from a random live node, 100 at a time; returns how many failed. */
+export async function insertAll(world: KelipsWorld, names: readonly string[]): Promise<number> {
+  const random = world.sim.random('simulate:insert');
+  const value = new Uint8Array(0);
+  let failures = 0;
+  for (let i = 0; i < names.length; i += 100) {
+    const nodes = world.nodes();
+    const batch = names.slice(i, i + 100).map((name) =>
+      nodes[random.int(nodes.length)]!.insert(name, value).then(
+        () => {},
+        () => {
+          failures++;
+        },
+      ),
+    );
+    await world.settle(Promise.all(batch));
+  }
+  return failures;
+}
+
+/**
+ * Joins and failures, each a Poisson process at `rate` per second: a failure crashes a random
+ * live node; a join starts a node on a new host through a random live node.
+ */
+function startChurn(
+  world: KelipsWorld,
+  rate: number,
+  stats: { joins: number; failures: number },
+  joining: Set<KelipsNode>,
+): void {
+  const sim = world.sim;
+  const random = sim.random('simulate:churn');
+  const nextFailure = () => {
+    sim.after(random.exponential(1000 / rate), () => {
+      const live = world.nodes().filter((x) => !joining.has(x));
+      if (live.length > 2) {
+        world.crash(live[random.int(live.length)]!);
+        stats.failures++;
+      }
+      nextFailure();
+    });
+  };
+  const nextJoin = () => {
+    sim.after(random.exponential(1000 / rate), async () => {
+      nextJoin();
+      const live = world.nodes().filter((x) => !joining.has(x));
+      const via = live[random.int(live.length)];
+      const [node] = await world.spawn(1);
+      stats.joins++;
+      if (via === undefined) return;
+      joining.add(node!);
+      try {
+        await node!.join(via.address);
+      } catch {
+        world.crash(node!);
+      } finally {
+        joining.delete(node!);
+      }
+    });
+  };
+  nextFailure();
+  nextJoin();
+}

@@ -1,0 +1,151 @@
+/**
+ * Kelips nodes in the simulator: joins build complete soft state by gossip, lookups take one
+ * hop, inserts land on a random member of the file's group, crashes and leaves are absorbed,
+ * and one seed gives one result.
+ */
+import { constant, coordinates, Simulation } from '@p2pkit/sim';
+import { describe, expect, it } from 'vitest';
+import { groupOfName, type KelipsNode } from '../src/index.js';
+import { KelipsWorld, simulate } from '../src/scenarios/index.js';
+
+const SEED = Number(process.env.SEED ?? 7);
+
+async function joinedWorld(n: number, groups: number, seed = SEED) {
+  const latency = coordinates();
+  const sim = new Simulation({ seed, latency });
+  const world = new KelipsWorld(sim, { groups }, latency);
+  const nodes = await world.spawn(n);
+  for (const node of nodes) await world.join(node);
+  return { sim, world, nodes };
+}
+
+/** Nodes per group, from the nodes themselves. */
+function groupsOf(nodes: readonly KelipsNode[], k: number): KelipsNode[][] {
+  const out: KelipsNode[][] = Array.from({ length: k }, () => []);
+  for (const n of nodes) out[n.group]!.push(n);
+  return out;
+}
+
+describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
+  timeout: 60_000,
+}, () => {
+  it('64 nodes join through one another; gossip completes every view and fills the contacts', async () => {
+    const { sim, world, nodes } = await joinedWorld(64, 8);
+    await sim.runFor(120_000);
+    const groups = groupsOf(nodes, 8);
+    for (const node of nodes) {
+      const view = node.view();
+      expect(view.view.length, `view of ${node.address.host}`).toBe(groups[node.group]!.length - 1);
+      for (let g = 0; g < 8; g++) {
+        if (g === node.group) continue;
+        const have = view.contacts.filter((c) => c.group === g).length;
+        expect(have).toBe(Math.min(2, groups[g]!.length));
+      }
+    }
+    await world.close();
+  });
+
+  it('inserts land in the file group; lookups from anywhere take one hop and find them', async () => {
+    const { sim, world, nodes } = await joinedWorld(64, 8);
+    await sim.runFor(60_000);
+    const homes = new Map<string, string>();
+    for (let i = 0; i < 40; i++) {
+      const name = `doc-${i}`;
+      const answer = await world.settle(nodes[(i * 13) % 64]!.insert(name, `v${i}`));
+      expect(answer.tries).toBe(1);
+      const home = world.at(answer.home)!;
+      expect(home.group).toBe(groupOfName(name, 8));
+      expect(home.store.has(name)).toBe(true);
+      homes.set(name, home.address.host);
+    }
+    // The homes are spread over the group's members, not one per group.
+    expect(new Set(homes.values()).size).toBeGreaterThan(16);
+    await sim.runFor(40_000); // filetuples spread by gossip
+    for (let i = 0; i < 40; i++) {
+      const name = `doc-${i}`;
+      const from = nodes[(i * 7 + 3) % 64]!;
+      const answer = await world.settle(from.lookup(name));
+      expect(answer.home?.host).toBe(homes.get(name));
+      expect(answer.hops).toBe(from.group === groupOfName(name, 8) ? 0 : 1);
+      const value = await world.settle(from.get(name));
+      expect(new TextDecoder().decode(value)).toBe(`v${i}`);
+    }
+    expect(await world.settle(nodes[0]!.lookup('never-inserted'))).toMatchObject({
+      home: undefined,
+    });
+    await world.close();
+  });
+
+  it('a quarter crash: views and filetuples shed them within the timeout; lookups still work', async () => {
+    const { sim, world, nodes } = await joinedWorld(64, 8);
+    await sim.runFor(60_000);
+    for (let i = 0; i < 32; i++) await world.settle(nodes[i]!.insert(`f${i}`, 'x'));
+    await sim.runFor(30_000);
+    const crashed = nodes.filter((_, i) => i % 4 === 1);
+    for (const node of crashed) world.crash(node);
+    const live = world.nodes();
+    await sim.runFor(60_000); // > 25 s group timeout and 50 s contact timeout
+    const dead = new Set(crashed.map((n) => n.address.host));
+    for (const node of live) {
+      const view = node.view();
+      expect(view.view.filter((m) => dead.has(m.address.host))).toEqual([]);
+      expect(view.contacts.filter((m) => dead.has(m.address.host))).toEqual([]);
+      expect(view.tuples.filter((t) => dead.has(t.home.host))).toEqual([]);
+    }
+    let found = 0;
+    let expected = 0;
+    for (let i = 0; i < 32; i++) {
+      const holder = live.find((n) => n.store.has(`f${i}`));
+      const answer = await world.settle(live[(i * 5) % live.length]!.lookup(`f${i}`));
+      if (holder === undefined) {
+        expect(answer.home).toBeUndefined();
+        continue;
+      }
+      expected++;
+      if (answer.home?.host === holder.address.host) found++;
+    }
+    expect(found).toBe(expected);
+    await world.close();
+  });
+
+  it('a graceful leave hands the files over and is forgotten at once', async () => {
+    const { sim, world, nodes } = await joinedWorld(32, 4);
+    await sim.runFor(60_000);
+    for (let i = 0; i < 24; i++) await world.settle(nodes[i]!.insert(`g${i}`, `v${i}`));
+    await sim.runFor(20_000);
+    const leaving = nodes.filter((n) => n.store.size > 0).slice(0, 4);
+    for (const node of leaving) await world.leave(node);
+    await sim.runFor(1000); // the LEAVE datagrams arrive; gossip keeps running
+    const gone = new Set(leaving.map((n) => n.address.host));
+    for (const node of world.nodes()) {
+      expect(node.view().view.filter((m) => gone.has(m.address.host))).toEqual([]);
+    }
+    await sim.runFor(20_000);
+    for (let i = 0; i < 24; i++) {
+      const from = world.nodes()[i % world.nodes().length]!;
+      const value = await world.settle(from.get(`g${i}`));
+      expect(value && new TextDecoder().decode(value)).toBe(`v${i}`);
+    }
+    await world.close();
+  });
+
+  it('stop() releases the socket and the timers: the simulation runs dry', async () => {
+    const sim = new Simulation({ seed: SEED, latency: constant(10) });
+    const world = new KelipsWorld(sim, { groups: 2 });
+    const nodes = await world.spawn(6);
+    for (const node of nodes) await world.join(node);
+    await sim.runFor(10_000);
+    await world.close();
+    await sim.run({ for: 600_000 });
+    expect(sim.pending).toBe(0);
+  });
+
+  it('one seed, one result (p2pkit sim kelips is deterministic)', async () => {
+    const run = () => simulate({ nodes: 60, lookups: 60, seed: SEED, settleRounds: 5 });
+    const { wallMs: _a, ...first } = await run();
+    const { wallMs: _b, ...second } = await run();
+    expect(second).toEqual(first);
+    expect(first.successRate).toBe(1);
+    expect(first.hops.p50).toBe(1);
+  });
+});
