@@ -44,4 +44,11 @@ export {
   type SearchQuery,
   SearchQueryError,
 } from './search-query.js';
+export {
+  createNapsterServer,
+  NapsterServer,
+  type NapsterServerEvents,
+  type NapsterServerOptions,
+  type NapsterServerStats,
+} from './server.js';
 export { isStopword, MAX_TOKEN_BYTES, tokenizeText } from './tokens.js';
