@@ -12,16 +12,14 @@ export {
   memoryModel,
   memoryOptimalGroups,
 } from './groups.js';
+export type { KelipsView, KnownNode, MemoryUse, PingAnswer } from './inspect.js';
 export {
   createKelipsNode,
   type InsertAnswer,
   type KelipsEvents,
   KelipsNode,
   type KelipsStats,
-  type KelipsView,
-  type KnownNode,
   type LookupAnswer,
-  type MemoryUse,
   type OperationOptions,
 } from './node.js';
 export type { KelipsOptions } from './options.js';

@@ -28,13 +28,22 @@ import {
   TimeoutError,
   throwIfAborted,
 } from '@p2pkit/core';
-import { applyEntries, buildGossip, joinSeed, memberEntry, tupleEntry } from './gossip.js';
-import { groupOfName } from './groups.js';
+import { applyEntries, buildGossip, joinSeed } from './gossip.js';
+import {
+  infoPage,
+  inspectNode,
+  type KelipsView,
+  localView,
+  type MemoryUse,
+  memoryOf,
+  type PingAnswer,
+  pingNode,
+} from './inspect.js';
 import * as msg from './messages.js';
+import { Operations, type OperationsHost } from './operations.js';
 import { type KelipsOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type Member, SoftState } from './state.js';
 import { FileStore } from './store.js';
-import { checkName } from './wire.js';
 
 export interface OperationOptions {
   signal?: AbortSignal;
@@ -86,42 +95,8 @@ export interface KelipsStats {
   mismatched: number;
 }
 
-/** One known node, as view() shows it. */
-export interface KnownNode {
-  address: Address;
-  group: number;
-  heartbeat: number;
-  /** Time since its origin produced that heartbeat. */
-  ageMs: number;
-  /** Smoothed RTT, undefined until measured. */
-  rttMs: number | undefined;
-}
-
-/** A snapshot of a node's soft state. */
-export interface KelipsView {
-  address: Address;
-  groups: number;
-  group: number;
-  heartbeat: number;
-  view: KnownNode[];
-  contacts: KnownNode[];
-  tuples: { name: string; home: Address; ageMs: number }[];
-  stored: number;
-}
-
-/** Soft state size as the paper counts it (40 B per member entry, 60 B per filetuple). */
-export interface MemoryUse {
-  view: number;
-  contacts: number;
-  tuples: number;
-  entries: number;
-  bytes: number;
-}
-
 /** Bytes a JOIN reply's entries may take (a UDP datagram; loopback and LANs carry it). */
 const JOIN_REPLY_BYTES = 32 * 1024;
-/** Entries per INFO page. */
-const INFO_PAGE = 256;
 
 export function createKelipsNode(options: KelipsOptions): KelipsNode {
   return new KelipsNode(options);
@@ -156,6 +131,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
   /** Client mode: operations go through this member (see useGateway). */
   #gateway: Address | undefined;
   #overhead = 0;
+  #ops: Operations | undefined;
 
   constructor(options: KelipsOptions) {
     super();
@@ -165,6 +141,82 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     this.#groups = this.options.groups ?? this.options.defaultGroups;
     this.store = new FileStore(this.options.maxStoredBytes);
   }
+
+  /**
+   * The node's internals as operations.ts sees them: one object per node whose methods live on
+   * the prototype, so that thousands of simulated nodes do not each carry a dozen closures.
+   */
+  static readonly #Context = class implements OperationsHost {
+    readonly node: KelipsNode;
+
+    constructor(node: KelipsNode) {
+      this.node = node;
+    }
+
+    get rpc(): DatagramRpc {
+      return this.node.#rpc!;
+    }
+
+    get state(): SoftState {
+      return this.node.state;
+    }
+
+    get options(): ResolvedOptions {
+      return this.node.options;
+    }
+
+    get store(): FileStore {
+      return this.node.store;
+    }
+
+    get stats(): KelipsStats {
+      return this.node.stats;
+    }
+
+    get clock(): Clock {
+      return this.node.runtime.clock;
+    }
+
+    get random(): Random {
+      return this.node.runtime.random;
+    }
+
+    get groups(): number {
+      return this.node.#groups;
+    }
+
+    get heartbeat(): number {
+      return this.node.#heartbeat;
+    }
+
+    get address(): Address {
+      return this.node.address;
+    }
+
+    get gateway(): Address | undefined {
+      return this.node.#gateway;
+    }
+
+    checkRunning(): void {
+      this.node.#checkRunning();
+    }
+
+    deadline(options: OperationOptions): number {
+      return this.node.#deadline(options);
+    }
+
+    checkDeadline(deadline: number, signal: AbortSignal | undefined): void {
+      this.node.#checkDeadline(deadline, signal);
+    }
+
+    answered(to: Address, started: number): void {
+      this.node.#answered(to, started);
+    }
+
+    failed(error: unknown, to: Address): boolean {
+      return this.node.#failed(error, to);
+    }
+  };
 
   get #clock(): Clock {
     return this.runtime.clock;
@@ -232,10 +284,12 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     rpc.handle(T.PING, (r) => this.#onPing(r));
     rpc.handle(T.GOSSIP, (r) => this.#onGossip(r));
     rpc.handle(T.JOIN, (r) => this.#onJoin(r));
-    rpc.handle(T.LOOKUP, (r) => this.#onLookup(r));
-    rpc.handle(T.INSERT, (r) => this.#onInsert(r));
-    rpc.handle(T.STORE, (r) => this.#onStore(r));
-    rpc.handle(T.FETCH, (r) => this.#onFetch(r));
+    const ops = new Operations(new KelipsNode.#Context(this));
+    this.#ops = ops;
+    rpc.handle(T.LOOKUP, (r) => ops.onLookup(r));
+    rpc.handle(T.INSERT, (r) => ops.onInsert(r));
+    rpc.handle(T.STORE, (r) => ops.onStore(r));
+    rpc.handle(T.FETCH, (r) => ops.onFetch(r));
     rpc.handle(T.LEAVE, (r) => this.#onLeave(r));
     rpc.handle(T.INFO, (r) => this.#onInfo(r));
     if (o.maintenance) {
@@ -413,223 +467,6 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     );
   }
 
-  // ---- lookups --------------------------------------------------------------------------------
-
-  /**
-   * Finds the homenode of `name`: one RPC to the closest contact of the file's affinity group;
-   * when it fails or does not know, the other contacts in turn, then a member of our own group
-   * (which has other contacts), up to `tries` nodes. Resolves with `home` undefined when none
-   * knew the file.
-   */
-  async lookup(name: string, options: OperationOptions = {}): Promise<LookupAnswer> {
-    this.#checkRunning();
-    checkName(name);
-    this.stats.lookups++;
-    const deadline = this.#deadline(options);
-    const o = this.options;
-    if (this.#gateway === undefined) {
-      const state = this.state;
-      const g = groupOfName(name, this.#groups);
-      if (g === state.group) {
-        const home = state.homeOf(name);
-        if (home !== undefined) return { home, hops: 0, tries: 0, timeouts: 0 };
-      }
-    }
-    let tries = 0;
-    let timeouts = 0;
-    for (const { to, ttl } of this.#route(name, o.lookupTtl)) {
-      if (tries >= o.tries) break;
-      this.#checkDeadline(deadline, options.signal);
-      tries++;
-      const started = this.#clock.now();
-      try {
-        const response = await this.#rpc!.request(
-          to,
-          msg.MessageType.LOOKUP,
-          msg.encodeLookup({ ttl, name }),
-          { signal: options.signal, timeoutMs: o.rpcTimeoutMs * (ttl + 1) },
-        );
-        this.#answered(to, started);
-        const reply = msg.decodeLookupReply(response.body);
-        if (reply.home !== undefined) {
-          return { home: reply.home, hops: 1 + reply.hops, tries, timeouts };
-        }
-      } catch (error) {
-        if (this.#failed(error, to)) timeouts++;
-      }
-    }
-    this.stats.lookupFailures++;
-    return { home: undefined, hops: 0, tries, timeouts };
-  }
-
-  /**
-   * The nodes an operation on `name` asks in turn, each with the TTL to give it: the contacts
-   * of the file's group closest first (or, in our own group, random members), then members of
-   * our own group as proxies (one more TTL, to reach their contact). A client asks its gateway.
-   */
-  *#route(name: string, ttl: number): Generator<{ to: Address; ttl: number }> {
-    if (this.#gateway !== undefined) {
-      for (;;) yield { to: this.#gateway, ttl: ttl + 1 };
-    }
-    const state = this.state;
-    const g = groupOfName(name, this.#groups);
-    const random = this.#random;
-    const tried = new Set<string>();
-    if (g === state.group) {
-      for (const m of random.shuffle(state.viewList.items.slice())) {
-        tried.add(m.key);
-        yield { to: m.address, ttl };
-      }
-      return;
-    }
-    for (const m of state.contactsByDistance(g, random)) {
-      if (tried.has(m.key)) continue;
-      tried.add(m.key);
-      yield { to: m.address, ttl };
-    }
-    // Contacts that answered since (a timeout promotes a candidate) before any proxy.
-    for (const m of state.contactsByDistance(g, random)) {
-      if (tried.has(m.key)) continue;
-      tried.add(m.key);
-      yield { to: m.address, ttl };
-    }
-    for (const m of state.proxies(random, this.options.rpcTimeoutMs)) {
-      yield { to: m.address, ttl: ttl + 1 };
-    }
-  }
-
-  /** Reads a file: finds its homenode, then fetches it there (undefined: not found). */
-  async get(name: string, options: OperationOptions = {}): Promise<Uint8Array | undefined> {
-    const deadline = this.#deadline(options);
-    const answer = await this.lookup(name, options);
-    if (answer.home === undefined) return undefined;
-    if (this.#rpc !== undefined && sameAddress(answer.home, this.#rpc.address)) {
-      return this.store.get(name)?.slice();
-    }
-    this.#checkDeadline(deadline, options.signal);
-    const response = await this.#rpc!.request(
-      answer.home,
-      msg.MessageType.FETCH,
-      msg.encodeFetch(name),
-      { signal: options.signal },
-    );
-    const value = msg.decodeFetchReply(response.body, this.options.maxValueSize);
-    return value?.slice();
-  }
-
-  // ---- inserts --------------------------------------------------------------------------------
-
-  /**
-   * Inserts a file (§2.2): hash the name to its group, send it to the closest contact there,
-   * which picks a random member of its group as homenode and stores the file on it; the new
-   * filetuple then spreads by gossip. A failed try goes to the next contact, up to `tries`.
-   */
-  async insert(
-    name: string,
-    value: Uint8Array | string,
-    options: OperationOptions = {},
-  ): Promise<InsertAnswer> {
-    this.#checkRunning();
-    checkName(name);
-    const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
-    if (bytes.length > this.options.maxValueSize) {
-      throw new P2PError(
-        `value of ${bytes.length} bytes above maxValueSize ${this.options.maxValueSize}`,
-        'ERR_INVALID_ARGUMENT',
-      );
-    }
-    this.stats.inserts++;
-    const deadline = this.#deadline(options);
-    const o = this.options;
-    let tries = 0;
-    let last: unknown;
-    if (this.#gateway === undefined && groupOfName(name, this.#groups) === this.state.group) {
-      // Our own group: this node is the contact.
-      tries++;
-      try {
-        const home = await this.#placeHome(name, bytes, options.signal);
-        return { home, hops: sameAddress(home, this.address) ? 0 : 1, tries };
-      } catch (error) {
-        if (isP2PError(error, 'ERR_ABORTED')) throw error;
-        last = error;
-      }
-    }
-    for (const { to, ttl } of this.#route(name, 0)) {
-      if (tries >= o.insertTries) break;
-      this.#checkDeadline(deadline, options.signal);
-      tries++;
-      const started = this.#clock.now();
-      try {
-        const response = await this.#rpc!.request(
-          to,
-          msg.MessageType.INSERT,
-          msg.encodeInsert({ ttl, name, value: bytes }),
-          { signal: options.signal, timeoutMs: o.rpcTimeoutMs * (o.storeAttempts + 1 + ttl) },
-        );
-        this.#answered(to, started);
-        const reply = msg.decodeInsertReply(response.body);
-        return { home: reply.home, hops: 1 + reply.hops, tries };
-      } catch (error) {
-        this.#failed(error, to);
-        last = error;
-      }
-    }
-    this.stats.insertFailures++;
-    throw new P2PError(
-      `insert of ${name} failed after ${tries} tries${last instanceof Error ? `: ${last.message}` : ''}`,
-      'ERR_INSERT_FAILED',
-      { cause: last },
-    );
-  }
-
-  /**
-   * The contact's part of an insert: a random member of our group (ourselves included) becomes
-   * the homenode; if it does not answer, another, up to storeAttempts.
-   */
-  async #placeHome(name: string, value: Uint8Array, signal?: AbortSignal): Promise<Address> {
-    const state = this.state;
-    const o = this.options;
-    const now = () => this.#clock.now();
-    const members = state.viewList.items;
-    const tried = new Set<Member>();
-    let last: unknown;
-    for (let attempt = 0; attempt < o.storeAttempts; attempt++) {
-      const pick = this.#random.int(members.length + 1);
-      const member = pick < members.length ? members[pick]! : undefined;
-      if (member === undefined || tried.size >= members.length) {
-        this.store.put(name, value);
-        state.homed(name, this.#heartbeat, now());
-        return this.address;
-      }
-      if (tried.has(member)) continue;
-      tried.add(member);
-      const started = now();
-      try {
-        await this.#rpc!.request(
-          member.address,
-          msg.MessageType.STORE,
-          msg.encodeStore({ name, value }),
-          { signal },
-        );
-        this.#answered(member.address, started);
-        state.heardTuple(
-          { name, home: member.address, heartbeat: member.heartbeat, ageMs: 0 },
-          now(),
-        );
-        return member.address;
-      } catch (error) {
-        if (isP2PError(error, 'ERR_ABORTED')) throw error;
-        this.#failed(error, member.address);
-        last = error;
-      }
-    }
-    throw new P2PError(
-      `no home for ${name} in group ${state.group}${last instanceof Error ? `: ${last.message}` : ''}`,
-      'ERR_NO_HOME',
-      { cause: last },
-    );
-  }
-
   // ---- handlers ---------------------------------------------------------------------------------
 
   #onPing(r: RpcRequest): Uint8Array {
@@ -684,98 +521,6 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     });
   }
 
-  async #onLookup(r: RpcRequest): Promise<Uint8Array> {
-    const q = msg.decodeLookup(r.body);
-    const state = this.state;
-    const g = groupOfName(q.name, this.#groups);
-    if (g === state.group) {
-      const home = state.homeOf(q.name);
-      if (home !== undefined) return msg.encodeLookupReply({ home, hops: 0 });
-    }
-    if (q.ttl === 0) return msg.encodeLookupReply({ home: undefined, hops: 0 });
-    // Forward once: inside the group (a member that may have heard of the file already), or,
-    // from outside it, to our closest contact there. One next hop, tried in turn.
-    const next =
-      g === state.group
-        ? this.#random
-            .shuffle(state.viewList.items.filter((m) => !sameAddress(m.address, r.from)))
-            .slice(0, 2)
-        : state.contactsByDistance(g, this.#random);
-    for (const m of next) {
-      const started = this.#clock.now();
-      try {
-        const response = await this.#rpc!.request(
-          m.address,
-          msg.MessageType.LOOKUP,
-          msg.encodeLookup({ ttl: q.ttl - 1, name: q.name }),
-          { timeoutMs: this.options.rpcTimeoutMs * q.ttl },
-        );
-        this.#answered(m.address, started);
-        const reply = msg.decodeLookupReply(response.body);
-        if (reply.home !== undefined) {
-          return msg.encodeLookupReply({ home: reply.home, hops: reply.hops + 1 });
-        }
-        if (g === state.group) continue;
-        break;
-      } catch (error) {
-        this.#failed(error, m.address);
-      }
-    }
-    return msg.encodeLookupReply({ home: undefined, hops: 0 });
-  }
-
-  async #onInsert(r: RpcRequest): Promise<Uint8Array> {
-    const q = msg.decodeInsert(r.body, this.options.maxValueSize);
-    const state = this.state;
-    const g = groupOfName(q.name, this.#groups);
-    if (g === state.group) {
-      const home = await this.#placeHome(q.name, q.value);
-      return msg.encodeInsertReply({ home, hops: sameAddress(home, this.address) ? 0 : 1 });
-    }
-    if (q.ttl === 0) {
-      throw new P2PError(`${q.name} belongs to group ${g}, not ${state.group}`, 'ERR_WRONG_GROUP');
-    }
-    let last: unknown;
-    for (const m of state.contactsByDistance(g, this.#random)) {
-      const started = this.#clock.now();
-      try {
-        const response = await this.#rpc!.request(
-          m.address,
-          msg.MessageType.INSERT,
-          msg.encodeInsert({ ttl: q.ttl - 1, name: q.name, value: q.value }),
-          { timeoutMs: this.options.rpcTimeoutMs * (this.options.storeAttempts + 1) },
-        );
-        this.#answered(m.address, started);
-        const reply = msg.decodeInsertReply(response.body);
-        return msg.encodeInsertReply({ home: reply.home, hops: reply.hops + 1 });
-      } catch (error) {
-        this.#failed(error, m.address);
-        last = error;
-      }
-    }
-    throw new P2PError(
-      `no contact of group ${g} answered${last instanceof Error ? `: ${last.message}` : ''}`,
-      'ERR_NO_CONTACT',
-    );
-  }
-
-  #onStore(r: RpcRequest): Uint8Array {
-    const q = msg.decodeStore(r.body, this.options.maxValueSize);
-    const state = this.state;
-    const g = groupOfName(q.name, this.#groups);
-    if (g !== state.group) {
-      throw new P2PError(`${q.name} belongs to group ${g}, not ${state.group}`, 'ERR_WRONG_GROUP');
-    }
-    this.store.put(q.name, q.value);
-    state.homed(q.name, this.#heartbeat, this.#clock.now());
-    return msg.EMPTY;
-  }
-
-  #onFetch(r: RpcRequest): Uint8Array {
-    const name = msg.decodeFetch(r.body);
-    return msg.encodeFetchReply(this.store.get(name));
-  }
-
   #onLeave(r: RpcRequest): Uint8Array {
     let heartbeat: number;
     try {
@@ -791,63 +536,78 @@ export class KelipsNode extends Emitter<KelipsEvents> {
   }
 
   #onInfo(r: RpcRequest): Uint8Array {
-    const q = msg.decodeInfo(r.body);
-    const state = this.state;
-    const now = this.#clock.now();
-    const base = { groups: this.#groups, heartbeat: this.#heartbeat, offset: q.offset };
-    if (q.section === msg.InfoSection.MEMBERS) {
-      const all = [...state.viewList.items, ...state.contactList.items];
-      const members = all.slice(q.offset, q.offset + INFO_PAGE).map((m) => ({
-        ...memberEntry(m, now),
-        rttMs: Number.isNaN(m.rttMs) ? undefined : m.rttMs,
-      }));
-      return msg.encodeInfoPage({ ...base, total: all.length, members, tuples: [] }, q.section);
-    }
-    const list = state.tupleList.items;
-    const tuples = list.slice(q.offset, q.offset + INFO_PAGE).map((t) => tupleEntry(t, now));
-    return msg.encodeInfoPage({ ...base, total: list.length, members: [], tuples }, q.section);
+    return infoPage(
+      this.state,
+      msg.decodeInfo(r.body),
+      this.#groups,
+      this.#heartbeat,
+      this.#clock.now(),
+    );
   }
 
-  // ---- snapshots --------------------------------------------------------------------------------
+  // ---- lookups and inserts (operations.ts) ------------------------------------------------------
+
+  /**
+   * Finds the homenode of `name`: one RPC to the closest contact of the file's affinity group;
+   * when it fails or does not know, the other contacts in turn, then members of our own group
+   * (which have other contacts), up to `tries` nodes. Resolves with `home` undefined when none
+   * knew the file.
+   */
+  lookup(name: string, options: OperationOptions = {}): Promise<LookupAnswer> {
+    return this.#operations().lookup(name, options);
+  }
+
+  /**
+   * Inserts a file (§2.2): hash the name to its group, send it to the closest contact there,
+   * which picks a random member of its group as homenode and stores the file on it; the new
+   * filetuple then spreads by gossip. A failed try goes to the next contact, up to insertTries.
+   */
+  insert(
+    name: string,
+    value: Uint8Array | string,
+    options: OperationOptions = {},
+  ): Promise<InsertAnswer> {
+    return this.#operations().insert(name, value, options);
+  }
+
+  /** Reads a file: finds its homenode, then fetches it there (undefined: not found). */
+  get(name: string, options: OperationOptions = {}): Promise<Uint8Array | undefined> {
+    return this.#operations().get(name, options);
+  }
+
+  #operations(): Operations {
+    this.#checkRunning();
+    return this.#ops!;
+  }
+
+  // ---- inspection (inspect.ts) ------------------------------------------------------------------
+
+  /** Asks the node at `address` who it is: its k, its heartbeat, and the round-trip time. */
+  ping(address: Address, options: OperationOptions = {}): Promise<PingAnswer> {
+    this.#checkRunning();
+    return pingNode(this.#rpc!, this.#clock, address, options);
+  }
+
+  /**
+   * The soft state of the node at `address`, read page by page with INFO requests (what
+   * `p2pkit kelips view` prints). Its view and contacts are told apart by group.
+   */
+  inspect(address: Address, options: OperationOptions = {}): Promise<KelipsView> {
+    this.#checkRunning();
+    const deadline = this.#deadline(options);
+    return inspectNode(this.#rpc!, address, options.signal, () =>
+      this.#checkDeadline(deadline, options.signal),
+    );
+  }
 
   /** A snapshot of the node's soft state. */
   view(): KelipsView {
-    const state = this.state;
-    const now = this.#clock.now();
-    const known = (m: Member): KnownNode => ({
-      address: m.address,
-      group: m.group,
-      heartbeat: m.heartbeat,
-      ageMs: now - m.heardAt,
-      rttMs: Number.isNaN(m.rttMs) ? undefined : m.rttMs,
-    });
-    return {
-      address: this.address,
-      groups: this.#groups,
-      group: state.group,
-      heartbeat: this.#heartbeat,
-      view: state.viewList.items.map(known),
-      contacts: state.contactList.items.map(known),
-      tuples: state.tupleList.items.map((t) => ({
-        name: t.name,
-        home: t.home,
-        ageMs: now - t.heardAt,
-      })),
-      stored: this.store.size,
-    };
+    return localView(this.state, this.#heartbeat, this.store.size, this.#clock.now());
   }
 
   /** Soft state size, counted as the paper does. */
   memory(): MemoryUse {
-    const s = this.state;
-    const members = s.view.size + s.contactIndex.size;
-    return {
-      view: s.view.size,
-      contacts: s.contactIndex.size,
-      tuples: s.tuples.size,
-      entries: members + s.tuples.size,
-      bytes: members * 40 + s.tuples.size * 60,
-    };
+    return memoryOf(this.state);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
