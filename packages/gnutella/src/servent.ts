@@ -563,11 +563,11 @@ export class Servent extends Emitter<ServentEvents> {
       peer.ultrapeer ? 'ultrapeer' : 'leaf',
       outgoing ? 'out' : 'in',
     );
+    // Ready for a leaf's QRP table before reading: it may have come with the final 200.
+    if (!peer.ultrapeer) this.qrp.set(link.id, new QrpReceiver());
     if (rest.length > 0) link.receive(rest);
     if (!link.isOpen) return link;
     if (this.role === 'leaf' && peer.ultrapeer) this.sendTable(link);
-    if (peer.ultrapeer) this.qrp.delete(link.id);
-    else this.qrp.set(link.id, new QrpReceiver());
     this.emit('connect', info(link));
     return link;
   }
