@@ -2,6 +2,20 @@
  * @p2pkit/napster: an OpenNap-compatible Napster server and client with peer-to-peer transfers,
  * over real TCP and in the p2pkit simulator. See README.md; the wire format is in PROTOCOL.md.
  */
+
+export {
+  type BrowseEntry,
+  createNapsterClient,
+  type DownloadOptions,
+  type DownloadResult,
+  DownloadUnavailableError,
+  type Library,
+  NapsterClient,
+  type NapsterClientEvents,
+  type NapsterClientOptions,
+  type SearchResult,
+  type SharedFileInfo,
+} from './client.js';
 export {
   ipToNapster,
   napsterToIp,
@@ -35,6 +49,7 @@ export {
   serverMessageData,
   type UnknownMessage,
 } from './messages.js';
+export { isSafeName, localName } from './names.js';
 export {
   CONTENT_TYPES,
   type ContentType,
@@ -52,3 +67,4 @@ export {
   type NapsterServerStats,
 } from './server.js';
 export { isStopword, MAX_TOKEN_BYTES, tokenizeText } from './tokens.js';
+export { type FileSource, TransferRefusedError, type TransferTimeouts } from './transfer.js';
