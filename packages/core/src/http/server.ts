@@ -333,24 +333,54 @@ async function send(
     const start = range ? range.start : 0;
     const end = range ? range.end : source.size;
     let sent = 0;
-    for await (const chunk of source.stream(start, end)) {
-      if (request.signal.aborted) return false;
+    await pump(source.stream(start, end), request.signal, async (chunk) => {
       sent += chunk.length;
       if (sent > end - start) throw new NetworkError('body source gave more bytes than its size');
       await writeWithBackpressure(connection, chunk);
-    }
+    });
     // A short source cannot be repaired after the head went out: close, the client sees it.
-    return sent === end - start && keepAlive;
+    return sent === end - start && keepAlive && !request.signal.aborted;
   }
-  for await (const chunk of stream!) {
-    if (request.signal.aborted) return false;
-    if (chunk.length === 0) continue;
+  await pump(stream!, request.signal, async (chunk) => {
+    if (chunk.length === 0) return;
     if (chunked) connection.write(encodeAscii(`${chunk.length.toString(16)}\r\n`));
     await writeWithBackpressure(connection, chunk);
     if (chunked) connection.write(CRLF);
-  }
+  });
+  if (request.signal.aborted) return false;
   if (chunked) await writeWithBackpressure(connection, LAST_CHUNK);
   return keepAlive;
+}
+
+/**
+ * Feeds each chunk of `chunks` to `send`, asking for the next chunk before the current one has
+ * drained: reading the source (a file) overlaps with the socket draining, one chunk ahead at
+ * most. Stops early when `signal` aborts.
+ */
+async function pump(
+  chunks: AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+  send: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      if (signal.aborted) return;
+      next = iterator.next();
+      // Keep a failure of the read-ahead handled until we await it.
+      next.catch(() => undefined);
+      await send(result.value);
+    }
+  } finally {
+    if (!finished) await iterator.return?.().catch(() => undefined);
+  }
 }
 
 const CRLF = Uint8Array.of(13, 10);
