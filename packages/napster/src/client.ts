@@ -234,13 +234,32 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
     return this.withDeadline(acked, 'the login ack', signal);
   }
 
-  /** Announces files (default: the whole library); resolves with how many were sent. */
+  /**
+   * Announces files (default: the whole library), one 100 message each, written in batches;
+   * resolves with how many were sent. Names that are not safe (isSafeName) are skipped.
+   */
   async share(files?: readonly SharedFileInfo[]): Promise<number> {
     const list = files ?? (await this.options.library?.list()) ?? [];
+    const framed = this.framed;
+    if (!framed?.isOpen) throw new P2PError('not connected to the server', 'ERR_NOT_CONNECTED');
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      const out = new Uint8Array(batchBytes);
+      let at = 0;
+      for (const frame of batch) {
+        out.set(frame, at);
+        at += frame.length;
+      }
+      framed.send(out, batch.length);
+      batch = [];
+      batchBytes = 0;
+    };
     let sent = 0;
     for (const f of list) {
       if (!isSafeName(f.filename)) continue;
-      this.sendMessage({
+      const frame = encodeClientMessage({
         kind: 'share',
         filename: f.filename,
         md5: f.md5 ?? ZERO_MD5,
@@ -249,8 +268,12 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
         frequency: f.frequency ?? 0,
         duration: f.duration ?? 0,
       });
+      batch.push(frame);
+      batchBytes += frame.length;
+      if (batchBytes >= 64 * 1024) flush();
       sent++;
     }
+    flush();
     return sent;
   }
 

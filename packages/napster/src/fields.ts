@@ -4,7 +4,7 @@
  * OpenNap's `next_arg`: skip spaces; a field that starts with `"` runs to the next `"`;
  * any other field runs to the next space.
  */
-import { DecodeError, P2PError } from '@p2pkit/core';
+import { DecodeError, ipv4ToUint32, P2PError } from '@p2pkit/core';
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -123,17 +123,10 @@ export function checkInteger(value: number, name: string, max: number): number {
  * 205.254.222.204). Anything that is not a dotted quad (a simulated host name) maps to 0.
  */
 export function ipToNapster(host: string): number {
-  const parts = host.split('.');
-  if (parts.length !== 4) return 0;
-  let value = 0;
-  for (let i = 3; i >= 0; i--) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p)) return 0;
-    const octet = Number(p);
-    if (octet > 255) return 0;
-    value = value * 256 + octet;
-  }
-  return value;
+  const v = ipv4ToUint32(host);
+  if (v < 0) return 0;
+  // Byte-swap the big-endian value: the first octet becomes the low byte.
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }
 
 /** The dotted form of a Napster decimal IP (see ipToNapster). */

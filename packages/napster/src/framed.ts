@@ -67,11 +67,13 @@ export class FramedConnection {
     return !this.closed && !this.connection.destroyed;
   }
 
-  /** Queues frames (one or several, concatenated); drops a peer that lets too much pile up. */
-  send(bytes: Uint8Array): void {
+  /**
+   * Queues `frames` frames (concatenated in `bytes`); drops a peer that lets too much pile up.
+   */
+  send(bytes: Uint8Array, frames = 1): void {
     if (!this.isOpen) return;
     this.bytesOut += bytes.length;
-    this.messagesOut++;
+    this.messagesOut += frames;
     this.connection.write(bytes);
     if (this.connection.writableLength > this.maxQueued) {
       this.drop('ERR_SLOW_PEER', `peer left ${this.connection.writableLength} bytes unread`);

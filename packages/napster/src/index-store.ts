@@ -331,6 +331,24 @@ export class FileIndex {
     return writeDecimal(rec[r + 5]!, buf, pos);
   }
 
+  /**
+   * An estimate of the whole index's memory from its structures: records, arena, word lists,
+   * the word map (entries and keys, at V8's usual sizes) and the per-user tables. O(words).
+   */
+  approximateBytes(): number {
+    let bytes = this.rec.byteLength + this.arena.byteLength;
+    for (const [word, posting] of this.words) {
+      // Map entry (~3 words) + a one-byte string (header 16, rounded to 8).
+      bytes += 24 + 16 + ((word.length + 7) & ~7);
+      if (typeof posting === 'number') continue;
+      if (Array.isArray(posting)) bytes += 32 + 8 * posting.length;
+      else bytes += 200 + posting.ids.byteLength;
+    }
+    for (const files of this.byOwner.values()) bytes += 120 + files.table.byteLength;
+    bytes += this.md5Other.size * 100 + (this.free.length + this.pending.length) * 8;
+    return bytes;
+  }
+
   /** Bytes held by the typed arrays and the arena (not counting maps and small lists). */
   get columnBytes(): number {
     return this.rec.byteLength + this.arena.length;

@@ -49,6 +49,12 @@ export {
   serverMessageData,
   type UnknownMessage,
 } from './messages.js';
+export {
+  askMetaserver,
+  createMetaserver,
+  Metaserver,
+  type MetaserverOptions,
+} from './metaserver.js';
 export { isSafeName, localName } from './names.js';
 export {
   CONTENT_TYPES,

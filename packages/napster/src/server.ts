@@ -231,6 +231,11 @@ export class NapsterServer extends Emitter<NapsterServerEvents> {
     };
   }
 
+  /** Estimated bytes of the file index (records, names, word lists, maps); walks every word. */
+  indexBytes(): number {
+    return this.index.approximateBytes();
+  }
+
   /** Nicks logged in now. */
   nicks(): string[] {
     return [...this.users.values()].map((u) => u.nick);
@@ -637,7 +642,7 @@ export class NapsterServer extends Emitter<NapsterServerEvents> {
       pos = this.index.writeFields(slot, out, pos + head.length);
       writeHeader(out, start, pos - start - 4, MessageType.browseEntry);
     }
-    if (pos > 0) session.framed.send(out.slice(0, pos));
+    if (pos > 0) session.framed.send(out.slice(0, pos), slots.length);
     this.send(session, { kind: 'browseEnd', nick: other.nick });
   }
 
@@ -699,7 +704,7 @@ export class NapsterServer extends Emitter<NapsterServerEvents> {
     }
     out.set(SEARCH_END, pos);
     pos += 4;
-    session.framed.send(out.slice(0, pos));
+    session.framed.send(out.slice(0, pos), n + 1);
   }
 
   /** A scratch buffer of at least `n` bytes (reused between messages). */
