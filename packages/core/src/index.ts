@@ -41,6 +41,29 @@ export {
   TimeoutError,
   throwIfAborted,
 } from './errors.js';
+export {
+  createMemoryFolder,
+  MemoryFolder,
+  type MemoryFolderOptions,
+} from './folder/memory.js';
+export {
+  checkPathComponent,
+  checkPathComponents,
+  MAX_COMPONENT_BYTES,
+  MAX_PATH_DEPTH,
+  splitSafePath,
+  UnsafePathError,
+} from './folder/path.js';
+export {
+  type HashProgress,
+  type ListOptions,
+  PART_SUFFIX,
+  type PartialFile,
+  type ReadOptions,
+  type SharedFile,
+  type SharedFolder,
+  type WriteOptions,
+} from './folder/types.js';
 export { HashRing, type HashRingOptions } from './hash-ring.js';
 export { HttpBody } from './http/body.js';
 export {
