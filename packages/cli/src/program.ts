@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
+import { registerGnutella } from './commands/gnutella.js';
 import { simCommand } from './commands/sim.js';
 import { registerSimBt } from './commands/sim-bt.js';
 import { registerTour } from './commands/tour.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerTracker(program);
   registerBt(program);
   registerChord(program);
+  registerGnutella(program);
   registerSimBt(simCommand(program));
   return program;
 }

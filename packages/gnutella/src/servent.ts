@@ -663,6 +663,16 @@ export class Servent extends Emitter<ServentEvents> {
     };
   }
 
+  /** Sends a Ping to every ultrapeer connection (pongs fill the host cache and pong cache). */
+  ping(): void {
+    this.pingNeighbours();
+  }
+
+  /** Addresses learnt from pongs and X-Try headers, most recent first. */
+  knownHosts(): { address: Address; ultrapeer: boolean }[] {
+    return [...this.hostCache.values()].reverse();
+  }
+
   private pingNeighbours(): void {
     if (this.stopped || this.links.size === 0) return;
     const guid = newGuid(this.runtime.random);

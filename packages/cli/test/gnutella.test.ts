@@ -1,0 +1,213 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, runCli as run } from './helpers/cli.js';
+
+/** Starts `p2pkit gnutella start ...` and resolves with its address once it listens. */
+function startServent(
+  args: string[],
+): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'gnutella', 'start', '--port', '0', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /^listening (\S+) /m.exec(out);
+      if (m) resolve({ child, address: m[1]!, stderr: () => err });
+    });
+    child.on('exit', (code) => reject(new Error(`servent exited ${code}: ${err}`)));
+  });
+}
+
+function stopServent(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    child.stdout?.on('data', (c) => (stdout += c));
+    child.on('exit', (code) => resolve({ code, stdout }));
+    child.kill('SIGINT');
+  });
+}
+
+describe('p2pkit gnutella (real servents on 127.0.0.1)', () => {
+  let dir: string;
+  let up: Awaited<ReturnType<typeof startServent>>;
+  let leaf: Awaited<ReturnType<typeof startServent>>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'p2pkit-gnutella-'));
+    await writeFile(join(dir, 'placeholder'), '');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'up'));
+    await mkdir(join(dir, 'leaf'));
+    await writeFile(join(dir, 'up', 'Greatest Hits.mp3'), 'la la la');
+    await writeFile(join(dir, 'leaf', 'linux image.iso'), new Uint8Array(5000).fill(7));
+    up = await startServent(['--share', join(dir, 'up'), '--ultrapeer']);
+    leaf = await startServent(['--share', join(dir, 'leaf'), '--leaf', '--peer', up.address]);
+    // The leaf reports its ultrapeer once the handshake is done.
+    for (let i = 0; i < 100 && !leaf.stderr().includes('connected'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    if (leaf) await stopServent(leaf.child);
+    if (up) await stopServent(up.child);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('search prints hits from the ultrapeer and from its leaf (QRP-routed)', async () => {
+    const r = await run([
+      'gnutella',
+      'search',
+      '--via',
+      up.address,
+      'linux image',
+      '--timeout',
+      '1500',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [name, size, host, urn] = r.stdout.trim().split('\t');
+    expect([name, size]).toEqual(['linux image.iso', '5000']);
+    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(host).not.toBe(up.address); // the leaf answered, through the ultrapeer
+    expect(urn).toMatch(/^urn:sha1:[A-Z2-7]{32}$/);
+    expect(r.stderr).toMatch(/1 hit\(s\)/);
+  }, 20_000);
+
+  it('--json gives one object with every hit', async () => {
+    const r = await run([
+      'gnutella',
+      'search',
+      '--via',
+      up.address,
+      'greatest hits',
+      '--timeout',
+      '1500',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.query).toBe('greatest hits');
+    expect(out.hits).toMatchObject([
+      { name: 'Greatest Hits.mp3', size: 8, host: '127.0.0.1', push: false, vendor: 'P2PK' },
+    ]);
+    expect(out.hits[0].servent).toMatch(/^[0-9A-F]{32}$/);
+  }, 20_000);
+
+  it('searching through a leaf follows its X-Try-Ultrapeers', async () => {
+    const r = await run([
+      'gnutella',
+      'search',
+      '--via',
+      leaf.address,
+      'greatest',
+      '--timeout',
+      '1500',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Greatest Hits\.mp3\t8\t/);
+  }, 20_000);
+
+  it('no hit: exit 1 with one clear line', async () => {
+    const r = await run(['gnutella', 'search', '--via', up.address, 'zebra', '--timeout', '300']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^connected to .*\nno hits for "zebra" within 300 ms\n$/);
+  }, 20_000);
+
+  it('a dead peer, a bad address and a missing folder: one line, no stack trace', async () => {
+    const dead = await run(['gnutella', 'search', '--via', '127.0.0.1:1', 'x', '--timeout', '300']);
+    expect(dead.code).toBe(2);
+    expect(dead.stderr).toBe('p2pkit: cannot search through 127.0.0.1:1: refused or unreachable\n');
+    const bad = await run(['gnutella', 'search', '--via', 'nowhere', 'x']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--via/);
+    const missing = await run(['gnutella', 'start', '--share', join(dir, 'nope')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^p2pkit: cannot read --share .*nope: ENOENT\n$/);
+  }, 20_000);
+
+  it('SIGINT stops a servent cleanly', async () => {
+    const s = await startServent(['--share', join(dir, 'up')]);
+    const { code, stdout } = await stopServent(s.child);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/stopped \(SIGINT\)/);
+  }, 20_000);
+});
+
+describe('p2pkit sim gnutella', () => {
+  it('--json carries the contract fields and is the same for the same seed', async () => {
+    const args = [
+      'sim',
+      'gnutella',
+      '--nodes',
+      '150',
+      '--degree',
+      '4',
+      '--ttl',
+      '3',
+      '--queries',
+      '20',
+      '--seed',
+      '4',
+      '--ping-interval',
+      '0',
+      '--json',
+    ];
+    const a = await run(args);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout);
+    for (const key of [
+      'nodes',
+      'queries',
+      'messagesPerQuery',
+      'successRate',
+      'pingPongShare',
+      'hitsPerQuery',
+      'simulatedMs',
+      'wallMs',
+      'seed',
+    ]) {
+      expect(r).toHaveProperty(key);
+    }
+    expect(r).toMatchObject({
+      nodes: 150,
+      queries: 20,
+      seed: 4,
+      degree: 4,
+      ttl: 3,
+      pingPongShare: 0,
+    });
+    expect(r.messagesPerQuery).toBeGreaterThan(0);
+    expect(r.messagesPerQuery).toBeLessThanOrEqual(r.floodBound);
+    const b = await run(args);
+    expect({ ...JSON.parse(b.stdout), wallMs: 0 }).toEqual({ ...r, wallMs: 0 });
+  }, 60_000);
+
+  it('prints a report, and refuses bad values with one line', async () => {
+    const ok = await run([
+      'sim',
+      'gnutella',
+      '--nodes',
+      '60',
+      '--queries',
+      '5',
+      '--ultrapeers',
+      '0.2',
+      '--ping-interval',
+      '0',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/12 ultrapeers \+ 48 leaves/);
+    expect(ok.stdout).toMatch(/messages\/query +[\d.]+ \(flood bound/);
+    const bad = await run(['sim', 'gnutella', '--nodes', '60', '--ultrapeers', '2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--ultrapeers/);
+  }, 60_000);
+});
