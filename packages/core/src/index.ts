@@ -3,13 +3,13 @@
  * built-ins); real sockets live at `@p2pkit/core/node`, test suites at `@p2pkit/core/testing`.
  */
 export { formatAddress, ipv4ToUint32, parseAddress, sameAddress } from './address.js';
-export { createManualClock, type ManualClock } from './clock-manual.js';
-export { sleepOn } from './clock-sleep.js';
 export {
   BoundedMap,
   type BoundedMapOptions,
   type EvictionReason,
 } from './bounded-map.js';
+export { createManualClock, type ManualClock } from './clock-manual.js';
+export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';
 export { ByteQueue, type ReadLineOptions } from './codec/byte-queue.js';
 export { equalBytes } from './codec/bytes.js';

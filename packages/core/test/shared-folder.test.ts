@@ -5,7 +5,6 @@ import {
   readdir,
   readFile,
   rm,
-  stat,
   symlink,
   utimes,
   writeFile,
@@ -179,7 +178,7 @@ function folderSuite(
       try {
         const response = await httpRequest(
           b,
-          'http://10.0.0.1:' + `${server.address.port}/music/a.mp3`,
+          `http://10.0.0.1:${server.address.port}/music/a.mp3`,
           {
             headers: { Range: 'bytes=100-199' },
           },
