@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
 import { registerGnutella } from './commands/gnutella.js';
+import { registerKelips } from './commands/kelips.js';
 import { simCommand } from './commands/sim.js';
 import { registerSimBt } from './commands/sim-bt.js';
 import { registerTour } from './commands/tour.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerBt(program);
   registerChord(program);
   registerGnutella(program);
+  registerKelips(program);
   registerSimBt(simCommand(program));
   return program;
 }

@@ -97,6 +97,8 @@ export interface KelipsStats {
 
 /** Bytes a JOIN reply's entries may take (a UDP datagram; loopback and LANs carry it). */
 const JOIN_REPLY_BYTES = 32 * 1024;
+/** How long a leaving node waits between its LEAVE datagrams and closing its socket. */
+const LEAVE_FLUSH_MS = 20;
 
 export function createKelipsNode(options: KelipsOptions): KelipsNode {
   return new KelipsNode(options);
@@ -348,7 +350,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
       to,
       msg.MessageType.JOIN,
       msg.encodeJoin(this.#pinned || this.state.entries > 0 ? this.#groups : 0),
-      { signal, timeoutMs: this.options.rpcTimeoutMs * 4, retries: 2 },
+      { signal, timeoutMs: this.options.rpcTimeoutMs * 2, retries: 2 },
     );
     const reply = msg.decodeJoinReply(response.body);
     if (reply.groups !== this.#groups) {
@@ -644,6 +646,8 @@ export class KelipsNode extends Emitter<KelipsEvents> {
         this.#warn(error);
       }
     }
+    // Node's UDP socket drops sends still queued when it closes: give them a moment to leave.
+    await this.#clock.sleep(LEAVE_FLUSH_MS);
     await this.stop();
   }
 

@@ -1,7 +1,8 @@
 import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
+import { kelipsStep } from './kelips.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
-export const tourSteps: readonly TourStep[] = [...coreSteps, bittorrentStep, chordStep];
+export const tourSteps: readonly TourStep[] = [...coreSteps, bittorrentStep, chordStep, kelipsStep];
