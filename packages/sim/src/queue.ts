@@ -69,6 +69,8 @@ export class EventQueue {
       slot = this.slots++;
     }
     this.kind[slot] = kind;
+    // Events that carry no number hash a 0, never what the slot's last event left there.
+    this.n[slot] = 0;
     return slot;
   }
 
