@@ -39,7 +39,9 @@ export class BlockReader {
     private readonly connection: Connection,
     private readonly clock: Clock,
     timeoutMs: number,
+    initial?: Uint8Array,
   ) {
+    if (initial && initial.length > 0) this.reader.queue.append(initial);
     connection.on('data', this.onData);
     connection.on('end', this.onEnd);
     connection.on('close', this.onClose);

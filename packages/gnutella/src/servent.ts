@@ -8,9 +8,14 @@ import {
   type Address,
   type Connection,
   Emitter,
+  httpRequest,
   type Listener,
   type Logger,
+  P2PError,
+  ProtocolError,
   type Runtime,
+  type SharedFolder,
+  serveHttp,
   type TimerHandle,
 } from '@p2pkit/core';
 import {
@@ -39,6 +44,8 @@ import { formatConnect, formatResponse, parseTryHeader } from './handshake.js';
 import { Link } from './link.js';
 import { nameMatches, QrpReceiver, QueryRouteTable, qrpUpdate } from './qrp.js';
 import { RouteTable } from './routing.js';
+import { formatGiv, type Giv, localName, readGiv, uploadHandler, urnMatches } from './transfer.js';
+import { sha1Urn } from './urn.js';
 
 /** A file a servent shares. `index` is what Query Hits and `GET /get/<index>/` name. */
 export interface SharedFile {
@@ -102,6 +109,34 @@ export interface ServentOptions {
   readonly handshakeTimeoutMs?: number;
   /** Per-connection send queue limit, bytes (default 256 KiB). */
   readonly maxQueuedBytes?: number;
+  /**
+   * The folder downloads are served from (HTTP on the Gnutella port, and after a Push). Without
+   * one, Query Hits are still answered but nothing is served.
+   */
+  readonly folder?: SharedFolder;
+  /** Uploads at once; more get 503 Busy (default 8). */
+  readonly maxUploads?: number;
+  /** How long a download waits for the GIV after sending a Push (default 30 s). */
+  readonly pushTimeoutMs?: number;
+}
+
+export interface DownloadOptions {
+  /** Where the file goes (`<name>.part` until complete and verified). */
+  readonly folder: SharedFolder;
+  readonly signal?: AbortSignal;
+  /** Called as bytes arrive: (bytes so far, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface DownloadResult {
+  /** The file's name in the folder. */
+  readonly name: string;
+  readonly size: number;
+  /** Bytes fetched by this call (less than size when a `.part` was resumed). */
+  readonly fetched: number;
+  readonly urn: string;
+  /** The holder was firewalled and connected back to us (Push/GIV). */
+  readonly pushed: boolean;
 }
 
 /** One result of a search, flattened for display and scripting. */
@@ -236,7 +271,7 @@ export class Servent extends Emitter<ServentEvents> {
   private readonly o: Required<
     Omit<
       ServentOptions,
-      'runtime' | 'role' | 'host' | 'port' | 'advertise' | 'files' | 'peers' | 'httpPort'
+      'runtime' | 'role' | 'host' | 'port' | 'advertise' | 'files' | 'peers' | 'httpPort' | 'folder'
     >
   >;
   private readonly options: ServentOptions;
@@ -259,6 +294,12 @@ export class Servent extends Emitter<ServentEvents> {
   private readonly aborts = new Set<AbortController>();
   private started = false;
   private stopped = false;
+  private readonly upload: ReturnType<typeof uploadHandler> | undefined;
+  /** Downloads waiting for a GIV, by `<servent hex>:<index>`. */
+  private readonly givWaiters = new Map<
+    string,
+    (connection: Connection, rest: Uint8Array) => void
+  >();
 
   constructor(options: ServentOptions) {
     super();
@@ -285,7 +326,17 @@ export class Servent extends Emitter<ServentEvents> {
       speedKbps: options.speedKbps ?? 1000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 15_000,
       maxQueuedBytes: options.maxQueuedBytes ?? 256 * 1024,
+      maxUploads: options.maxUploads ?? 8,
+      pushTimeoutMs: options.pushTimeoutMs ?? 30_000,
     };
+    if (options.folder) {
+      this.upload = uploadHandler({
+        folder: options.folder,
+        files: () => this.files,
+        maxUploads: this.o.maxUploads,
+        userAgent: this.o.userAgent,
+      });
+    }
     const role = options.role ?? 'auto';
     this.role = role === 'auto' ? (!firewalled && this.o.capable ? 'ultrapeer' : 'leaf') : role;
     this.serventId = newGuid(this.runtime.random);
@@ -447,11 +498,68 @@ export class Servent extends Emitter<ServentEvents> {
       return;
     }
     this.pending.add(connection);
-    void this.acceptHandshake(connection).finally(() => this.pending.delete(connection));
+    // One port for everything, as Gnutella does: the first bytes say handshake, HTTP or GIV.
+    let head = new Uint8Array(0);
+    const clock = this.runtime.clock;
+    const timer = clock.setTimeout(() => {
+      connection.off('data', onData);
+      connection.destroy();
+      this.pending.delete(connection);
+    }, this.o.handshakeTimeoutMs);
+    const onData = (chunk: Uint8Array) => {
+      const joined = new Uint8Array(head.length + chunk.length);
+      joined.set(head);
+      joined.set(chunk, head.length);
+      head = joined;
+      if (head.length < 4) return;
+      connection.off('data', onData);
+      clock.clearTimeout(timer);
+      void this.dispatch(connection, head).finally(() => this.pending.delete(connection));
+    };
+    connection.on('data', onData);
   }
 
-  private async acceptHandshake(connection: Connection): Promise<void> {
-    const reader = new BlockReader(connection, this.runtime.clock, this.o.handshakeTimeoutMs);
+  private async dispatch(connection: Connection, head: Uint8Array): Promise<void> {
+    const word = String.fromCharCode(head[0]!, head[1]!, head[2]!, head[3]!);
+    if (word === 'GNUT') return this.acceptHandshake(connection, head);
+    if ((word === 'GET ' || word === 'HEAD') && this.upload) {
+      await serveHttp(connection, { runtime: this.runtime, handler: this.upload }, head);
+      return;
+    }
+    if (word === 'GIV ') {
+      try {
+        const { giv, rest } = await readGiv(
+          connection,
+          head,
+          (ms, f) => this.timeout(ms, f),
+          this.o.handshakeTimeoutMs,
+        );
+        const waiter = this.givWaiters.get(`${guidKey(giv.serventId)}:${giv.index}`);
+        if (waiter) {
+          waiter(connection, rest);
+          return;
+        }
+        this.log('unexpected GIV %d from %s', giv.index, connection.remoteAddress.host);
+      } catch (error) {
+        this.log('bad GIV: %s', (error as Error).message);
+      }
+    }
+    connection.destroy();
+  }
+
+  /** A cancellable timer, for helpers that take one. */
+  private timeout(ms: number, onTimeout: () => void): () => void {
+    const t = this.runtime.clock.setTimeout(onTimeout, ms);
+    return () => this.runtime.clock.clearTimeout(t);
+  }
+
+  private async acceptHandshake(connection: Connection, initial?: Uint8Array): Promise<void> {
+    const reader = new BlockReader(
+      connection,
+      this.runtime.clock,
+      this.o.handshakeTimeoutMs,
+      initial,
+    );
     try {
       const hello = await reader.next();
       if (hello.kind !== 'connect') throw new Error('expected GNUTELLA CONNECT');
@@ -732,6 +840,153 @@ export class Servent extends Emitter<ServentEvents> {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Transfers
+
+  /** Shares every file of `folder` (hashed, for urns) and answers queries for them. */
+  async shareFolder(
+    folder: SharedFolder,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SharedFile[]> {
+    const listed = await folder.list({
+      hash: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const files = listed.map((f, index) => ({
+      index,
+      name: f.name,
+      size: f.size,
+      ...(f.sha1 ? { urn: sha1Urn(f.sha1) } : {}),
+    }));
+    this.share(files);
+    return files;
+  }
+
+  /**
+   * Downloads a search hit into `options.folder`: a GET with Range (resuming a `.part` left by
+   * an earlier attempt), or, when the holder is firewalled, a Push and a GET on the connection
+   * it opens back to us. The result is checked against the hit's SHA-1 urn before it is kept.
+   */
+  async download(hit: SearchHit, options: DownloadOptions): Promise<DownloadResult> {
+    const { folder, signal } = options;
+    const name = localName(hit.name);
+    const path = `/get/${hit.index}/${encodeURIComponent(hit.name)}`;
+    let connection: Connection | undefined;
+    if (hit.push) connection = await this.awaitGiv(hit, signal);
+    const partial = await folder.write(name, { resume: true });
+    let committed = false;
+    try {
+      let start = partial.written;
+      if (start > hit.size) start = 0;
+      const headers: Record<string, string> = { 'User-Agent': this.o.userAgent };
+      if (start > 0) headers.Range = `bytes=${start}-`;
+      const response = await httpRequest(this.runtime, `http://${hit.host}:${hit.port}${path}`, {
+        headers,
+        ...(signal ? { signal } : {}),
+        ...(connection ? { connection } : {}),
+      });
+      let target = partial;
+      if (response.status === 200 && start > 0) {
+        // The holder ignored our Range: start over.
+        await partial.abort();
+        target = await folder.write(name);
+        start = 0;
+      } else if (response.status !== 200 && response.status !== 206) {
+        await response.body.discard().catch(() => {});
+        throw new P2PError(
+          `${hit.host}:${hit.port} answered ${response.status} ${response.reason}`,
+          'ERR_HTTP_STATUS',
+        );
+      }
+      const urn = response.headers.get('x-gnutella-content-urn') ?? hit.urn;
+      let done = start;
+      for await (const chunk of response.body) {
+        await target.write(chunk);
+        done += chunk.length;
+        options.onProgress?.(done, hit.size);
+      }
+      if (done !== hit.size) {
+        await target.close();
+        throw new ProtocolError(`got ${done} of ${hit.size} bytes (kept for resuming)`);
+      }
+      await target.commit();
+      committed = true;
+      const digest = await folder.sha1(name);
+      if (!urnMatches(urn, digest)) {
+        throw new P2PError(
+          `${name}: content is ${sha1Urn(digest)}, not ${urn}`,
+          'ERR_HASH_MISMATCH',
+        );
+      }
+      return { name, size: done, fetched: done - start, urn: sha1Urn(digest), pushed: hit.push };
+    } catch (error) {
+      if (!committed) await partial.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Sends a Push for `hit` and waits for the holder's GIV connection. */
+  private awaitGiv(hit: SearchHit, signal?: AbortSignal): Promise<Connection> {
+    const key = `${guidKey(hit.serventId)}:${hit.index}`;
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        cancel();
+        this.givWaiters.delete(key);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason);
+      };
+      const cancel = this.timeout(this.o.pushTimeoutMs, () => {
+        cleanup();
+        reject(
+          new ProtocolError(`no GIV from the firewalled holder within ${this.o.pushTimeoutMs} ms`),
+        );
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.givWaiters.set(key, (connection, rest) => {
+        cleanup();
+        // Bytes after the GIV (there should be none before our GET) would be a protocol error.
+        if (rest.length > 0) {
+          connection.destroy();
+          reject(new ProtocolError('data after the GIV'));
+          return;
+        }
+        resolve(connection);
+      });
+      if (!this.requestPush(hit, this.advertisedAddress)) {
+        cleanup();
+        reject(
+          new ProtocolError(
+            'no route to the firewalled holder (its Query Hit came on a closed connection)',
+          ),
+        );
+      }
+    });
+  }
+
+  /** A Push for us: connect to the requester, say GIV, then serve its GET on that socket. */
+  private async answerPush(push: Push): Promise<void> {
+    const file = this.files.find((f) => f.index === push.index);
+    if (!file || !this.upload) return;
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      const connection = await this.runtime.net.dial(
+        { host: push.ip, port: push.port },
+        { signal: abort.signal, timeoutMs: this.o.handshakeTimeoutMs },
+      );
+      const giv: Giv = { index: file.index, serventId: this.serventId, name: file.name };
+      connection.write(formatGiv(giv));
+      await serveHttp(connection, { runtime: this.runtime, handler: this.upload });
+    } catch (error) {
+      this.log('push to %s:%d failed: %s', push.ip, push.port, (error as Error).message);
+    } finally {
+      this.aborts.delete(abort);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Receiving
 
   private handle(link: Link, header: DescriptorHeader, message: Message, raw: Uint8Array): void {
@@ -997,6 +1252,7 @@ export class Servent extends Emitter<ServentEvents> {
     const target = guidKey(push.serventId);
     if (target === guidKey(this.serventId)) {
       this.emit('push', { index: push.index, host: push.ip, port: push.port });
+      if (this.upload) void this.answerPush(push);
       return;
     }
     const route = this.pushRoutes.get(target);
