@@ -6,7 +6,8 @@ describe('simulated Gnutella networks', () => {
   it(
     'flat flooding: messages per query stay under the tree bound, more TTL finds more',
     () =>
-      withSeed(seedFromEnv(3), async (seed) => {
+      withSeed(seedFromEnv(3), async (s) => {
+        const seed = Number(s);
         const base = {
           nodes: 300,
           degree: 4,
@@ -32,7 +33,8 @@ describe('simulated Gnutella networks', () => {
   it(
     'ultrapeers with QRP find more holders than flat flooding for the same messages',
     () =>
-      withSeed(seedFromEnv(5), async (seed) => {
+      withSeed(seedFromEnv(5), async (s) => {
+        const seed = Number(s);
         const base = {
           nodes: 400,
           degree: 4,
@@ -59,7 +61,8 @@ describe('simulated Gnutella networks', () => {
   it(
     'pings and pongs: pong caching lowers their share of the traffic',
     () =>
-      withSeed(seedFromEnv(9), async (seed) => {
+      withSeed(seedFromEnv(9), async (s) => {
+        const seed = Number(s);
         const base = {
           nodes: 100,
           degree: 3,
