@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ describe('p2pkit gnutella (real servents on 127.0.0.1)', () => {
   let dir: string;
   let up: Awaited<ReturnType<typeof startServent>>;
   let leaf: Awaited<ReturnType<typeof startServent>>;
+  let hidden: Awaited<ReturnType<typeof startServent>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'p2pkit-gnutella-'));
@@ -47,16 +48,34 @@ describe('p2pkit gnutella (real servents on 127.0.0.1)', () => {
     await mkdir(join(dir, 'leaf'));
     await writeFile(join(dir, 'up', 'Greatest Hits.mp3'), 'la la la');
     await writeFile(join(dir, 'leaf', 'linux image.iso'), new Uint8Array(5000).fill(7));
+    await mkdir(join(dir, 'hidden'));
+    await writeFile(
+      join(dir, 'hidden', 'behind firewall.bin'),
+      new Uint8Array(70_000).map((_, i) => i & 0xff),
+    );
     up = await startServent(['--share', join(dir, 'up'), '--ultrapeer']);
     leaf = await startServent(['--share', join(dir, 'leaf'), '--leaf', '--peer', up.address]);
+    hidden = await startServent([
+      '--share',
+      join(dir, 'hidden'),
+      '--leaf',
+      '--firewalled',
+      '--peer',
+      up.address,
+    ]);
     // The leaf reports its ultrapeer once the handshake is done.
-    for (let i = 0; i < 100 && !leaf.stderr().includes('connected'); i++) {
+    for (
+      let i = 0;
+      i < 100 && !(leaf.stderr().includes('connected') && hidden.stderr().includes('connected'));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }, 30_000);
 
   afterAll(async () => {
     if (leaf) await stopServent(leaf.child);
+    if (hidden) await stopServent(hidden.child);
     if (up) await stopServent(up.child);
     await rm(dir, { recursive: true, force: true });
   });
@@ -131,6 +150,72 @@ describe('p2pkit gnutella (real servents on 127.0.0.1)', () => {
     const missing = await run(['gnutella', 'start', '--share', join(dir, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^p2pkit: cannot read --share .*nope: ENOENT\n$/);
+  }, 20_000);
+
+  it('get downloads the first hit into -o and verifies its urn', async () => {
+    const out = join(dir, 'out1');
+    const r = await run(['gnutella', 'get', '--via', up.address, 'linux image', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^saved .*linux image\.iso 5000 bytes in [\d.]+ s \(\d+ KiB\/s\) urn:sha1:[A-Z2-7]{32} verified\n$/,
+    );
+    expect(await readFile(join(out, 'linux image.iso'))).toEqual(Buffer.alloc(5000, 7));
+    expect(r.stderr).toMatch(/downloaded 5000\/5000 bytes/);
+  }, 20_000);
+
+  it('get reaches a firewalled holder through a Push, also from a --hit of search --json', async () => {
+    const out = join(dir, 'out2');
+    const r = await run(['gnutella', 'get', '--via', up.address, 'behind firewall', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/verified \(push\)\n$/);
+    const expected = new Uint8Array(70_000).map((_, i) => i & 0xff);
+    expect(new Uint8Array(await readFile(join(out, 'behind firewall.bin')))).toEqual(expected);
+    const s = await run([
+      'gnutella',
+      'search',
+      '--via',
+      up.address,
+      'behind firewall',
+      '--json',
+      '--timeout',
+      '1000',
+    ]);
+    const hit = JSON.parse(s.stdout).hits[0];
+    expect(hit.push).toBe(true);
+    const out3 = join(dir, 'out3');
+    const g = await run([
+      'gnutella',
+      'get',
+      '--via',
+      up.address,
+      '--hit',
+      JSON.stringify(hit),
+      '-o',
+      out3,
+    ]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(new Uint8Array(await readFile(join(out3, 'behind firewall.bin')))).toEqual(expected);
+  }, 30_000);
+
+  it('get: no hit exits 1, a bad --hit is one line', async () => {
+    const none = await run([
+      'gnutella',
+      'get',
+      '--via',
+      up.address,
+      'zebra',
+      '--timeout',
+      '300',
+      '-o',
+      join(dir, 'out4'),
+    ]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no hits for "zebra" within 300 ms\n$/);
+    const bad = await run(['gnutella', 'get', '--via', up.address, '--hit', '{"name":1}']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      'p2pkit: --hit needs name, size, index, host, port and servent (from `search --json`)\n',
+    );
   }, 20_000);
 
   it('SIGINT stops a servent cleanly', async () => {

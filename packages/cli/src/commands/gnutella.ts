@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type Address, formatAddress } from '@p2pkit/core';
-import { realRuntime } from '@p2pkit/core/node';
-import { guidToHex, type SearchHit, Servent, type SharedFile, sha1Urn } from '@p2pkit/gnutella';
+import { join, resolve } from 'node:path';
+import { type Address, formatAddress, type SharedFolder } from '@p2pkit/core';
+import { openSharedFolder, realRuntime } from '@p2pkit/core/node';
+import { guidFromHex, guidToHex, type SearchHit, Servent } from '@p2pkit/gnutella';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { hostPort, integer } from '../options.js';
 import { registerSimGnutella } from './sim-gnutella.js';
 
 /**
- * `p2pkit gnutella start|search` (real servents over TCP) and `p2pkit sim gnutella`. The command shapes and the JSON
+ * `p2pkit gnutella start|search|get` (real servents over TCP) and `p2pkit sim gnutella`. The command shapes and the JSON
  * output are contracts scripts rely on (issue 13).
  */
 export function registerGnutella(program: Command): void {
@@ -19,6 +17,7 @@ export function registerGnutella(program: Command): void {
     .description('Gnutella 0.6: servents and ultrapeers, flooding with QRP (TCP)');
   registerStart(gnutella);
   registerSearch(gnutella);
+  registerGet(gnutella);
   registerSimGnutella(program);
 }
 
@@ -29,28 +28,16 @@ function collect(value: Address, previous: Address[] = []): Address[] {
   return [...previous, value];
 }
 
-/** The regular files directly in `dir`, with sizes and SHA-1 urns (HUGE). */
-async function scanShare(dir: string): Promise<SharedFile[]> {
-  let entries: string[];
+/** Opens an existing folder to share (never creates it: a typo should not share nothing). */
+async function openShare(dir: string): Promise<SharedFolder> {
   try {
-    entries = (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => e.name)
-      .sort();
+    return await openSharedFolder(dir, { create: false });
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
-      `cannot read --share ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `cannot read --share ${dir}: ${code && code !== 'ERR_P2P' ? code : (error as Error).message}`,
     );
   }
-  const files: SharedFile[] = [];
-  for (const name of entries) {
-    const path = join(dir, name);
-    const { size } = await stat(path);
-    const hash = createHash('sha1');
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    files.push({ index: files.length, name, size, urn: sha1Urn(new Uint8Array(hash.digest())) });
-  }
-  return files;
 }
 
 function untilSignal(): Promise<string> {
@@ -100,16 +87,17 @@ function registerStart(gnutella: Command): void {
       }) => {
         if (options.ultrapeer && options.leaf)
           throw new Error('--ultrapeer and --leaf exclude each other');
-        const files = await scanShare(options.share);
+        const folder = await openShare(options.share);
         const runtime = realRuntime({ host: options.host });
         const servent = new Servent({
           runtime,
           port: options.port,
           role: options.ultrapeer ? 'ultrapeer' : options.leaf ? 'leaf' : 'auto',
           firewalled: options.firewalled ?? false,
-          files,
+          folder,
           peers: options.peer ?? [],
         });
+        const files = await servent.shareFolder(folder);
         try {
           await servent.start();
         } catch (error) {
@@ -228,6 +216,174 @@ function registerSearch(gnutella: Command): void {
             );
           }
         } finally {
+          await servent.stop();
+          await runtime.close();
+        }
+      },
+    );
+}
+
+/** Exit code when the download itself failed (refused, cut, or content not matching its urn). */
+const EXIT_DOWNLOAD = 3;
+
+/** A hit from `search --json` (one element of `hits`), back into a SearchHit. */
+function parseHit(text: string): SearchHit {
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(text);
+  } catch {
+    throw new Error("--hit is not JSON: pass one element of `search --json`'s hits");
+  }
+  const ok =
+    typeof h.name === 'string' &&
+    Number.isInteger(h.size) &&
+    Number.isInteger(h.index) &&
+    typeof h.host === 'string' &&
+    Number.isInteger(h.port) &&
+    typeof h.servent === 'string';
+  if (!ok)
+    throw new Error('--hit needs name, size, index, host, port and servent (from `search --json`)');
+  return {
+    name: h.name as string,
+    size: h.size as number,
+    index: h.index as number,
+    host: h.host as string,
+    port: h.port as number,
+    ...(typeof h.urn === 'string' ? { urn: h.urn } : {}),
+    serventId: guidFromHex(h.servent as string),
+    push: h.push === true,
+    hops: Number(h.hops) || 1,
+  };
+}
+
+/** Progress on stderr: a bar on a terminal, a plain line every second in a pipe. */
+function progress(total: number): { update(done: number): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar({
+      format: 'downloading [{bar}] {percentage}% {value}/{total} bytes eta {eta}s',
+    });
+    bar.start(total, 0);
+    return { update: (d) => bar.update(d), stop: () => bar.stop() };
+  }
+  let last = 0;
+  return {
+    update(done) {
+      const now = performance.now();
+      if (now - last < 1000 && done < total) return;
+      last = now;
+      process.stderr.write(`downloaded ${done}/${total} bytes\n`);
+    },
+    stop() {},
+  };
+}
+
+/** `p2pkit gnutella get --via host:port "<words>" [-o dir]`, or `--hit <json>` from `search --json`. */
+function registerGet(gnutella: Command): void {
+  gnutella
+    .command('get')
+    .description(
+      'search and download the first hit (Push when the holder is firewalled), verifying its SHA-1 urn',
+    )
+    .requiredOption(
+      '--via <host:port>',
+      'a servent (ultrapeer) to search and route Pushes through',
+      hostPort,
+    )
+    .argument('[words]', 'keywords, all required (or give --hit)')
+    .option(
+      '--hit <json>',
+      "download this hit (one element of `search --json`'s hits) instead of searching",
+    )
+    .option('-o, --output <dir>', 'folder to save into (created if missing)', '.')
+    .option('--timeout <ms>', 'how long to wait for a hit', integer(1, 3_600_000), 5000)
+    .action(
+      async (
+        words: string | undefined,
+        options: { via: Address; hit?: string; output: string; timeout: number },
+      ) => {
+        const given = options.hit === undefined ? undefined : parseHit(options.hit);
+        if (!given && (words === undefined || words.trim() === '')) {
+          throw new Error('give keywords or --hit');
+        }
+        const folder = await openSharedFolder(options.output).catch((error: Error) => {
+          throw new Error(
+            `cannot use -o ${options.output}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+          );
+        });
+        const runtime = realRuntime({
+          host: options.via.host.startsWith('127.') ? '127.0.0.1' : '0.0.0.0',
+        });
+        const servent = new Servent({ runtime, role: 'leaf', maintain: false, pingIntervalMs: 0 });
+        const abort = new AbortController();
+        const onSignal = () => abort.abort(new Error('interrupted'));
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const started = performance.now();
+        try {
+          await servent.start();
+          let link = await servent.connect(options.via);
+          for (const alt of servent.knownHosts().slice(0, 3)) {
+            if (link) break;
+            link = await servent.connect(alt.address);
+          }
+          if (!link) {
+            process.stderr.write(
+              `p2pkit: cannot connect through ${formatAddress(options.via)}: refused or unreachable\n`,
+            );
+            process.exitCode = EXIT_UNREACHABLE;
+            return;
+          }
+          let hit = given;
+          if (!hit) {
+            const search = servent.search(words!);
+            hit = await new Promise<SearchHit | undefined>((done) => {
+              const timer = setTimeout(() => done(undefined), options.timeout);
+              search.once('hit', (h) => {
+                clearTimeout(timer);
+                done(h);
+              });
+              abort.signal.addEventListener('abort', () => done(undefined), { once: true });
+            });
+            search.stop();
+            if (!hit) {
+              process.stderr.write(`no hits for "${words}" within ${options.timeout} ms\n`);
+              process.exitCode = 1;
+              return;
+            }
+          } else if (hit.push) {
+            // A Push is routed back along the path of a Query Hit: search once to learn the route.
+            const search = servent.search(hit.name, { ...(hit.urn ? { urns: [hit.urn] } : {}) });
+            await new Promise((r) => setTimeout(r, Math.min(options.timeout, 2000)));
+            search.stop();
+          }
+          process.stderr.write(
+            `downloading ${hit.name} (${hit.size} bytes) from ${hit.host}:${hit.port}${hit.push ? ' via Push' : ''}\n`,
+          );
+          const bar = progress(hit.size);
+          let result: Awaited<ReturnType<Servent['download']>>;
+          try {
+            result = await servent.download(hit, {
+              folder,
+              signal: abort.signal,
+              onProgress: (d) => bar.update(d),
+            });
+          } catch (error) {
+            bar.stop();
+            process.stderr.write(
+              `p2pkit: download of ${hit.name} failed: ${(error as Error).message}\n`,
+            );
+            process.exitCode = EXIT_DOWNLOAD;
+            return;
+          }
+          bar.stop();
+          const s = (performance.now() - started) / 1000;
+          const rate = result.fetched / Math.max(s, 0.001) / 1024;
+          process.stdout.write(
+            `saved ${join(resolve(options.output), result.name)} ${result.size} bytes in ${s.toFixed(2)} s (${rate.toFixed(0)} KiB/s) ${result.urn} verified${result.pushed ? ' (push)' : ''}\n`,
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           await servent.stop();
           await runtime.close();
         }
