@@ -3,16 +3,19 @@
  * SHA-1("host:port") mod k, a file to SHA-1(name) mod k. Both sides compute a node's group from
  * its address, so a peer cannot claim to be in a group it is not in.
  */
-import { type Address, keyId, modK, nodeId, P2PError } from '@p2pkit/core';
+import { type Address, idSpace, P2PError } from '@p2pkit/core';
+
+/** SHA-1 ids, 160 bits: core's one id type. */
+const space = idSpace(160);
 
 /** The affinity group of the node at `address`, in a system of `k` groups. */
 export function groupOfAddress(address: Address, k: number): number {
-  return modK(nodeId(address.host, address.port, 160), k);
+  return space.modK(space.nodeId(address.host, address.port), k);
 }
 
 /** The affinity group a file name belongs to (its homenode lives there). */
 export function groupOfName(name: string, k: number): number {
-  return modK(keyId(name, 160), k);
+  return space.modK(space.keyId(name), k);
 }
 
 /** k ≈ √n, the paper's choice for n nodes (⌈√n⌉: n = 100,000 gives 317). */

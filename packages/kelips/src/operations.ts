@@ -119,7 +119,7 @@ export class Operations {
     const random = h.random;
     const tried = new Set<string>();
     if (g === state.group) {
-      for (const m of random.shuffle(state.viewList.items.slice())) {
+      for (const m of state.proxies(random, h.options.rpcTimeoutMs, h.clock.now())) {
         tried.add(m.key);
         yield { to: m.address, ttl };
       }
@@ -136,7 +136,7 @@ export class Operations {
       tried.add(m.key);
       yield { to: m.address, ttl };
     }
-    for (const m of state.proxies(random, h.options.rpcTimeoutMs)) {
+    for (const m of state.proxies(random, h.options.rpcTimeoutMs, h.clock.now())) {
       yield { to: m.address, ttl: ttl + 1 };
     }
   }
@@ -292,8 +292,9 @@ export class Operations {
     // from outside it, to our closest contact there. One next hop, tried in turn.
     const next =
       g === state.group
-        ? h.random
-            .shuffle(state.viewList.items.filter((m) => !sameAddress(m.address, r.from)))
+        ? state
+            .proxies(h.random, h.options.rpcTimeoutMs, h.clock.now())
+            .filter((m) => !sameAddress(m.address, r.from))
             .slice(0, 2)
         : state.contactsByDistance(g, h.random);
     for (const m of next) {

@@ -286,13 +286,17 @@ export class SoftState {
   }
 
   /**
-   * Members of the own group to ask on our behalf, in the order to try them: those that have
-   * not failed to answer first (an RTT below `timeoutMs`), each part in random order.
+   * Members of the own group to ask, in the order to try them: recently heard from first (a
+   * crashed node's heartbeat stops, so its entry ages while live ones keep being refreshed),
+   * in steps of a quarter of the group timeout, those that failed to answer (an RTT at or
+   * above `timeoutMs`) last; random order within each step.
    */
-  proxies(random: Random, timeoutMs: number): Member[] {
+  proxies(random: Random, timeoutMs: number, now: number): Member[] {
+    const step = this.limits.groupTimeoutMs / 4;
+    const rank = (m: Member) =>
+      m.rttMs >= timeoutMs ? Number.POSITIVE_INFINITY : Math.floor((now - m.heardAt) / step);
     const list = random.shuffle(this.viewList.items.slice());
-    const failed = (m: Member) => (m.rttMs >= timeoutMs ? 1 : 0);
-    return list.sort((a, b) => failed(a) - failed(b));
+    return list.sort((a, b) => rank(a) - rank(b));
   }
 
   /** Forgets a node that left gracefully; copies of its entries up to `heartbeat` are ignored. */
@@ -372,7 +376,8 @@ export class SoftState {
     const homeKey = formatAddress(t.home);
     if (
       homeKey === this.selfKey ||
-      groupOfName(t.name, k) !== this.group ||
+      // A known name was checked when it came in: skip hashing it again.
+      (!this.tuples.has(t.name) && groupOfName(t.name, k) !== this.group) ||
       (this.view.get(homeKey)?.group ?? this.groupOf(t.home, homeKey)) !== this.group
     ) {
       this.counters.bogus++;

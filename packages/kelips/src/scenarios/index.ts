@@ -4,6 +4,19 @@
  * imports this.
  */
 export {
+  type FailLookup,
+  type FailOptions,
+  type FailResult,
+  failRun,
+  type InsertOptions,
+  type InsertResult,
+  insertRun,
+  type MemoryOptions,
+  type MemoryResult,
+  memoryRun,
+  type Sample,
+} from './experiments.js';
+export {
   fileName,
   insertAll,
   type SimulateOptions,

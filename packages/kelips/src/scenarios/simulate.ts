@@ -56,6 +56,8 @@ export interface SimulateResult {
   lookups: number;
   /** Hops of successful lookups (1 = answered by a contact of the file's group). */
   hops: Summary;
+  /** hopCounts[h]: successful lookups that took h hops. */
+  hopCounts: number[];
   /** Simulated time of successful lookups, ms. */
   latencyMs: Summary;
   /** Successful lookups / lookups whose file's homenode was alive. */
@@ -160,6 +162,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   // ---- lookups ----
   const random = sim.random('simulate:lookups');
   const hops = new Distribution('hops');
+  const hopCounts: number[] = [];
   const latencyMs = new Distribution('latency');
   let failedLookups = 0;
   let wrongHome = 0;
@@ -192,6 +195,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
           wrongHome++;
         } else {
           hops.record(answer.hops);
+          hopCounts[answer.hops] = (hopCounts[answer.hops] ?? 0) + 1;
           latencyMs.record(sim.now - started);
         }
       },
@@ -229,6 +233,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     files: F,
     lookups: L,
     hops: summary(hops),
+    hopCounts: Array.from(hopCounts, (x) => x ?? 0),
     latencyMs: summary(latencyMs),
     successRate: judged > 0 ? hops.count / judged : 1,
     failedLookups,
