@@ -1,8 +1,15 @@
 import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
+import { gnutellaStep } from './gnutella.js';
 import { kelipsStep } from './kelips.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
-export const tourSteps: readonly TourStep[] = [...coreSteps, bittorrentStep, chordStep, kelipsStep];
+export const tourSteps: readonly TourStep[] = [
+  ...coreSteps,
+  gnutellaStep,
+  bittorrentStep,
+  chordStep,
+  kelipsStep,
+];
