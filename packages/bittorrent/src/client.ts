@@ -116,7 +116,8 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * Adds and starts a torrent. Throws MetainfoError / MagnetError for a refused source (nothing
-   * is written then), P2PError `ERR_DUPLICATE_TORRENT` when it is already added.
+   * is written then), P2PError `ERR_DUPLICATE_TORRENT` when it is already added, and the
+   * storage's error when the torrent cannot start (it is stopped and removed then).
    */
   async add(source: TorrentSource, options: AddOptions = {}): Promise<Torrent> {
     if (this.#stopped) throw new P2PError('client stopped', 'ERR_STOPPED');
@@ -153,6 +154,9 @@ export class Client extends Emitter<ClientEvents> {
     });
     this.emit('torrent', torrent);
     await torrent.start();
+    // It could not start (its storage refused: a file where a folder should be, no such
+    // folder, no permission): say so here rather than only in an event nobody heard yet.
+    if (torrent.error) throw torrent.error;
     if (options.peers) torrent.addPeers(options.peers);
     return torrent;
   }

@@ -8,6 +8,7 @@ import {
   type Address,
   type Connection,
   formatAddress,
+  type Logger,
   ProtocolError,
   type Runtime,
 } from '@p2pkit/core';
@@ -29,12 +30,16 @@ interface Candidate {
   nextAttemptAt: number;
   /** MSE failed with this peer once: dial plain. */
   plainOnly: boolean;
+  /** It had every piece when we last met: a seed does not dial it. */
+  seed: boolean;
 }
 
 /** What the dialer asks of its torrent. */
 export interface DialerOwner {
-  /** Whether new dials may start now (the torrent is downloading or fetching metadata). */
+  /** Whether new dials may start now (the torrent wants peers: see Torrent). */
   wantsPeers(): boolean;
+  /** Whether we have every piece (then peers known to be seeds are not dialed). */
+  complete(): boolean;
   /** Whether the torrent has stopped (a dial that completes then is dropped). */
   stopped(): boolean;
   /** Peers connected now (with the dials in flight, counted against maxPeers). */
@@ -76,15 +81,23 @@ export class Dialer {
    * would carry a listener per dial: Node warns past 10.)
    */
   readonly #aborts = new Set<AbortController>();
+  /** `p2pkit:bittorrent:dial`. */
+  readonly #log: Logger;
 
   constructor(options: DialerOptions, owner: DialerOwner) {
     this.#options = options;
     this.#owner = owner;
+    this.#log = options.runtime.log.extend('bittorrent').extend('dial');
   }
 
   /** Dials in flight. */
   get dialing(): number {
     return this.#dialing.size;
+  }
+
+  /** Addresses remembered to dial (connected ones included). */
+  get candidates(): number {
+    return this.#candidates.size;
   }
 
   /** Remembers addresses to connect to (ourselves, bad ports and known ones are skipped). */
@@ -96,7 +109,13 @@ export class Dialer {
       const key = formatAddress(address);
       if (this.#candidates.has(key)) continue;
       if (this.#candidates.size >= MAX_CANDIDATES) break;
-      this.#candidates.set(key, { address, failures: 0, nextAttemptAt: 0, plainOnly: false });
+      this.#candidates.set(key, {
+        address,
+        failures: 0,
+        nextAttemptAt: 0,
+        plainOnly: false,
+        seed: false,
+      });
     }
   }
 
@@ -106,19 +125,25 @@ export class Dialer {
     if (!owner.wantsPeers()) return;
     const now = this.#options.runtime.clock.now();
     const maxPeers = this.#options.settings.maxPeers;
+    const complete = owner.complete();
     for (const [key, candidate] of this.#candidates) {
       if (owner.peerCount() + this.#dialing.size >= maxPeers) return;
       if (this.#dialing.has(key) || candidate.nextAttemptAt > now) continue;
+      if (complete && candidate.seed) continue;
       if (owner.banned(candidate.address.host)) continue;
       if (owner.connectedTo(candidate.address)) continue;
       void this.#dial(key, candidate);
     }
   }
 
-  /** A connection to `address` closed: wait before dialing it again (longer if it was short). */
-  closed(address: Address, connectedAt: number): void {
+  /**
+   * A connection to `address` closed: wait before dialing it again (longer if it was short).
+   * `seed`: it had every piece (a seed of ours will not dial it again).
+   */
+  closed(address: Address, connectedAt: number, seed = false): void {
     const candidate = this.#candidates.get(formatAddress(address));
     if (!candidate) return;
+    candidate.seed = seed;
     const now = this.#options.runtime.clock.now();
     candidate.nextAttemptAt = now + (now - connectedAt < 30_000 ? 60_000 : 10_000);
   }
@@ -134,6 +159,7 @@ export class Dialer {
 
   async #dial(key: string, candidate: Candidate): Promise<void> {
     this.#dialing.add(key);
+    const log = this.#log;
     const policy = this.#options.settings.encryption;
     const first: OutgoingEncryption =
       policy === 'disabled' || candidate.plainOnly
@@ -141,6 +167,7 @@ export class Dialer {
         : policy === 'required'
           ? 'mse-rc4'
           : 'mse';
+    log.enabled && log('dial %s (%s)', key, first);
     try {
       let established: Established;
       try {
@@ -151,6 +178,7 @@ export class Dialer {
         // as aria2 does (a second later) and libtorrent does.
         if (first !== 'mse' || !(error instanceof HandshakeFailure)) throw error;
         candidate.plainOnly = true;
+        log.enabled && log('%s: no MSE handshake (%s), redialing plain', key, error.message);
         established = await this.#handshake(await this.#connect(candidate.address), 'plain');
       }
       if (this.#owner.stopped()) {
@@ -169,8 +197,14 @@ export class Dialer {
         Math.min(600_000, 10_000 * 2 ** (candidate.failures - 1));
       if (candidate.failures >= MAX_FAILURES) this.#candidates.delete(key);
       const cause = error instanceof HandshakeFailure ? error.cause : error;
-      const log = this.#options.runtime.log;
-      log.enabled && log('dial %s failed: %s', key, (cause as Error).message);
+      log.enabled &&
+        log(
+          'dial %s failed: %s (attempt %d, next in %d s)',
+          key,
+          (cause as Error).message,
+          candidate.failures,
+          Math.round((candidate.nextAttemptAt - this.#options.runtime.clock.now()) / 1000),
+        );
     } finally {
       this.#dialing.delete(key);
     }

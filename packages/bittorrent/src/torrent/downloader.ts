@@ -6,7 +6,13 @@
  * blame for a piece that failed it. The torrent owns the peers and the lifecycle; this owns the
  * picker and the bitfield of what we have.
  */
-import { equalBytes, formatAddress, ProtocolError, type Runtime } from '@p2pkit/core';
+import {
+  equalBytes,
+  formatAddress,
+  ProtocolError,
+  type Runtime,
+  type TimerHandle,
+} from '@p2pkit/core';
 import { pieceHash, pieceSize } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { PiecePicker } from '../picker/picker.js';
@@ -15,7 +21,7 @@ import { Bitfield } from '../wire/bitfield.js';
 import { BLOCK_SIZE } from '../wire/constants.js';
 import type { BlockRef } from '../wire/messages.js';
 import { blockKey, type TorrentPeer } from './peer.js';
-import { RateMeter } from './rate.js';
+import { RateMeter, TokenBucket } from './rate.js';
 import type { TorrentSettings } from './settings.js';
 
 /** A piece being downloaded: its bytes and who sent each block. */
@@ -63,12 +69,17 @@ export class Downloader {
   readonly #pool: Uint8Array[] = [];
   #writingBytes = 0;
   readonly #writes = new Set<Promise<void>>();
+  /** maxDownloadRate, when set: requests are paid for as they are sent. */
+  readonly #limit: TokenBucket | undefined;
+  #wake: TimerHandle | undefined;
 
   constructor(runtime: Runtime, settings: TorrentSettings, owner: DownloaderOwner) {
     this.#runtime = runtime;
     this.#settings = settings;
     this.#owner = owner;
     this.meter = new RateMeter(runtime.clock.now());
+    if (settings.maxDownloadRate > 0)
+      this.#limit = new TokenBucket(settings.maxDownloadRate, runtime.clock.now(), BLOCK_SIZE);
   }
 
   /** What we have (undefined until the storage is open and checked). */
@@ -140,11 +151,13 @@ export class Downloader {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
-  /** Drops every buffer (the torrent stopped). */
+  /** Drops every buffer and the rate limit's timer (the torrent stopped). */
   clear(): void {
     this.#buffers.clear();
     this.#failed.clear();
     this.#pool.length = 0;
+    this.#runtime.clock.clearTimeout(this.#wake);
+    this.#wake = undefined;
   }
 
   // --- what peers have -------------------------------------------------------------------------
@@ -164,6 +177,9 @@ export class Downloader {
     if (!this.#picker!.hasPiece(index)) {
       peer.interesting++;
       this.updateInterest(peer);
+    } else if (this.complete && peer.pieces.complete) {
+      // It just became a seed, and so are we: nothing to say to each other.
+      peer.wire.destroy();
     }
   }
 
@@ -241,7 +257,7 @@ export class Downloader {
       wire.notInterested();
     }
     // Two seeds have nothing to say to each other.
-    if (this.#have?.complete && peer.seed) wire.destroy();
+    if (this.#have?.complete && peer.complete) wire.destroy();
   }
 
   /** A peer's connection closed: its requests and what it had leave the picker. */
@@ -285,6 +301,8 @@ export class Downloader {
     // Batch: top up in steps of a quarter of the pipeline (up to 16), so each socket write
     // carries many requests instead of one.
     if (want <= 0 || (peer.active > 0 && want < Math.min(16, Math.ceil(depth / 4)))) return;
+    const budget = this.#budget(want);
+    if (budget === 0) return;
     const full = this.#bufferedBytes() >= this.#settings.maxBufferedBytes;
     let filter: ((index: number) => boolean) | undefined;
     if (choked)
@@ -294,7 +312,7 @@ export class Downloader {
     else if (full) filter = (i) => picker.started(i);
     const picks = picker.pick(
       { id: peer.id, pieces: peer.seed ? undefined : (peer.pieces ?? new Bitfield(0)) },
-      want,
+      budget,
       filter,
     );
     const now = this.#runtime.clock.now();
@@ -321,8 +339,30 @@ export class Downloader {
           answers: 1,
         });
       }
+      this.#limit?.take(r.length, now);
       wire.request(r.index, r.begin, r.length);
     }
+  }
+
+  /**
+   * How many of `want` requests the download limit lets us send now (all without a limit);
+   * when it allows none, every peer's pipeline is topped up again once it allows one.
+   */
+  #budget(want: number): number {
+    const limit = this.#limit;
+    if (!limit) return want;
+    const now = this.#runtime.clock.now();
+    const n = Math.min(want, Math.floor(limit.available(now) / BLOCK_SIZE));
+    if (n > 0 || this.#wake !== undefined) return n;
+    this.#wake = this.#runtime.clock.setTimeout(
+      () => {
+        this.#wake = undefined;
+        if (this.#owner.stopped()) return;
+        for (const peer of this.#owner.peers()) this.scheduleFill(peer);
+      },
+      Math.max(1, limit.waitMs(BLOCK_SIZE, now)),
+    );
+    return 0;
   }
 
   onChoke(peer: TorrentPeer): void {

@@ -9,6 +9,7 @@ import {
   equalBytes,
   formatAddress,
   isP2PError,
+  type Logger,
   ProtocolError,
   type Runtime,
 } from '@p2pkit/core';
@@ -44,8 +45,11 @@ export interface PeerSetOwner {
   warn(error: unknown): void;
   attached(info: PeerInfo): void;
   banned(address: Address, reason: string): void;
-  /** A peer that was dialed at `address` closed (the dialer waits before trying it again). */
-  closed(address: Address, connectedAt: number): void;
+  /**
+   * A peer that listens at `address` closed (the dialer waits before trying it again; `seed`:
+   * it had every piece).
+   */
+  closed(address: Address, connectedAt: number, seed: boolean): void;
   /** A connection slot freed up. */
   connectMore(): void;
 }
@@ -55,9 +59,12 @@ export class PeerSet {
   readonly #peers = new Map<number, TorrentPeer>();
   #nextId = 1;
   readonly #banned = new Set<string>();
+  /** `p2pkit:bittorrent:peer`. */
+  readonly #log: Logger;
 
   constructor(owner: PeerSetOwner) {
     this.#owner = owner;
+    this.#log = owner.runtime.log.extend('bittorrent').extend('peer');
   }
 
   get size(): number {
@@ -107,9 +114,9 @@ export class PeerSet {
     const o = this.#owner;
     const { connection, remote } = established;
     const refusal = this.#refusal(established);
+    const log = this.#log;
     if (refusal) {
-      o.runtime.log.enabled &&
-        o.runtime.log('refusing peer %s: %s', formatAddress(connection.remoteAddress), refusal);
+      log.enabled && log('refusing %s: %s', formatAddress(connection.remoteAddress), refusal);
       connection.destroy();
       return refusal;
     }
@@ -145,6 +152,16 @@ export class PeerSet {
       });
     }
     wire.start();
+    log.enabled &&
+      log(
+        '%s %s (%s, %s)',
+        incoming ? 'accepted' : 'connected to',
+        formatAddress(connection.remoteAddress),
+        established.encryption,
+        [wire.features.fast && 'fast', wire.features.extended && 'extended']
+          .filter(Boolean)
+          .join(' ') || 'no extensions',
+      );
     o.attached({
       address: connection.remoteAddress,
       peerId: remote.peerId,
@@ -296,14 +313,24 @@ export class PeerSet {
   #onClose(peer: TorrentPeer, error: Error | undefined): void {
     const o = this.#owner;
     if (!this.#peers.delete(peer.id)) return;
-    if (error && !isP2PError(error, 'ERR_CONNECTION_RESET')) {
-      o.runtime.log.enabled &&
-        o.runtime.log('peer %s closed: %s', formatAddress(peer.wire.remoteAddress), error.message);
+    const log = this.#log;
+    if (log.enabled) {
+      const why =
+        error && !isP2PError(error, 'ERR_CONNECTION_RESET')
+          ? error.message
+          : 'closed by either side';
+      log(
+        '%s gone (%s); %d B down, %d B up',
+        formatAddress(peer.wire.remoteAddress),
+        why,
+        peer.wire.downloaded,
+        peer.wire.uploaded,
+      );
     }
     o.downloader.peerClosed(peer);
     o.metadata.peerClosed(peer, o.runtime.clock.now());
     // Do not redial at once: 10 s, or a minute for a connection that did not last.
-    if (peer.listenAddress) o.closed(peer.listenAddress, peer.connectedAt);
+    if (peer.listenAddress) o.closed(peer.listenAddress, peer.connectedAt, peer.complete);
     if (!o.stopped()) {
       // Others may take over its blocks; a slot may have freed up.
       for (const other of this.#peers.values()) o.downloader.scheduleFill(other);

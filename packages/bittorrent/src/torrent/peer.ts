@@ -112,4 +112,9 @@ export class TorrentPeer {
   hasPiece(index: number): boolean {
     return this.seed || (this.pieces?.has(index) ?? false);
   }
+
+  /** It has every piece (have-all, or a bitfield and haves that add up to all). */
+  get complete(): boolean {
+    return this.seed || (this.pieces?.complete ?? false);
+  }
 }

@@ -59,3 +59,44 @@ export class RateMeter {
     return rate;
   }
 }
+
+/**
+ * A rate limit: `rate` bytes/s, with bursts up to `capacity` (one second's worth, and at least
+ * one block, else a limit below 16 KiB/s could never pay for a block). Time comes from the
+ * caller (the runtime's clock), so it replays in the simulator.
+ */
+export class TokenBucket {
+  readonly rate: number;
+  readonly #capacity: number;
+  #tokens: number;
+  #at: number;
+
+  constructor(rate: number, now: number, minCapacity: number) {
+    this.rate = rate;
+    this.#capacity = Math.max(rate, minCapacity);
+    this.#tokens = this.#capacity;
+    this.#at = now;
+  }
+
+  /** Bytes that may be spent now. */
+  available(now: number): number {
+    if (now > this.#at) {
+      this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#at) * this.rate) / 1000);
+      this.#at = now;
+    }
+    return this.#tokens;
+  }
+
+  /** Spends `bytes` if that many are available; false (nothing spent) otherwise. */
+  take(bytes: number, now: number): boolean {
+    if (this.available(now) < bytes) return false;
+    this.#tokens -= bytes;
+    return true;
+  }
+
+  /** Milliseconds until `bytes` are available (0 if they are now). */
+  waitMs(bytes: number, now: number): number {
+    const missing = bytes - this.available(now);
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.rate);
+  }
+}

@@ -62,6 +62,10 @@ export interface TorrentSettings {
   verifyOnStart: boolean;
   /** Client name for the BEP 10 handshake. */
   clientName: string;
+  /** Most piece payload bytes/s we send, all peers together (default 0: unlimited). */
+  maxUploadRate: number;
+  /** Most piece payload bytes/s we request, all peers together (default 0: unlimited). */
+  maxDownloadRate: number;
 }
 
 export const DEFAULT_SETTINGS: TorrentSettings = {
@@ -95,4 +99,6 @@ export const DEFAULT_SETTINGS: TorrentSettings = {
   allowedFastCount: 10,
   verifyOnStart: true,
   clientName: 'p2pkit/0.0.1',
+  maxUploadRate: 0,
+  maxDownloadRate: 0,
 };

@@ -13,7 +13,7 @@ import type { MagnetLink } from '../magnet.js';
 import { parseInfoDictionary } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { Storage } from '../storage/storage.js';
-import { type Announcer, createAnnouncer } from '../tracker/announcer.js';
+import { type Announcer, createAnnouncer, type TrackerStatus } from '../tracker/announcer.js';
 import type { Bitfield } from '../wire/bitfield.js';
 import type { Established } from '../wire/establish.js';
 import { Dialer } from './dialer.js';
@@ -98,7 +98,8 @@ export class Torrent extends Emitter<TorrentEvents> {
         port: ctx.port,
       },
       {
-        wantsPeers: () => this.#state === 'downloading' || this.#state === 'metadata',
+        wantsPeers: () => this.#wantsPeers(),
+        complete: () => this.#downloader.complete,
         stopped,
         peerCount: () => this.#peers.size,
         banned: (host) => this.#peers.isBanned(host),
@@ -126,7 +127,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       warn,
       attached: (info) => this.emit('peer', info),
       banned: (address, reason) => this.emit('banned', address, reason),
-      closed: (address, connectedAt) => this.#dialer.closed(address, connectedAt),
+      closed: (address, connectedAt, seed) => this.#dialer.closed(address, connectedAt, seed),
       connectMore: () => this.#dialer.connectMore(),
     });
     this.infoHash = infoHash;
@@ -186,6 +187,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       downloadRate,
       uploadRate: upload.rate(5),
       peers: this.#peers.size,
+      seeds: this.#seedCount(),
+      connecting: this.#dialer.dialing,
+      knownPeers: this.#dialer.candidates,
       eta:
         this.#meta && left === 0
           ? 0
@@ -193,6 +197,20 @@ export class Torrent extends Emitter<TorrentEvents> {
             ? left / downloadRate
             : undefined,
     };
+  }
+
+  #seedCount(): number {
+    const pieceCount = this.#meta?.pieceCount;
+    let n = 0;
+    for (const peer of this.#peers.values()) {
+      if (peer.seed || (pieceCount !== undefined && peer.pieces?.count === pieceCount)) n++;
+    }
+    return n;
+  }
+
+  /** What each of the torrent's trackers last said (empty without trackers). */
+  trackers(): TrackerStatus[] {
+    return this.#announcer?.status() ?? [];
   }
 
   /** The connected peers, as of now. */
@@ -331,6 +349,20 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (!this.#settings.seed) await this.stop();
   }
 
+  /**
+   * Whether to dial the peers we know of. While downloading, of course. A seed dials too (as
+   * aria2c, libtorrent and Transmission seeds do): a leecher behind NAT, or one that ignores
+   * loopback peers from a tracker (Transmission), is reached only that way. Not when every
+   * tracker that answered counts no leecher, and never peers known to be seeds (the dialer).
+   */
+  #wantsPeers(): boolean {
+    const state = this.#state;
+    if (state === 'downloading' || state === 'metadata') return true;
+    if (state !== 'seeding') return false;
+    const answered = this.trackers().filter((t) => t.announcedAt !== undefined);
+    return answered.length === 0 || answered.some((t) => (t.leechers ?? 1) > 0);
+  }
+
   #isStopped(): boolean {
     return this.#state === 'stopped';
   }
@@ -368,7 +400,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     });
     announcer.on('peers', (peers) => this.addPeers(peers));
     announcer.on('warning', (message, url) => this.#warn(new Error(`tracker ${url}: ${message}`)));
-    announcer.on('error', (error) => this.#warn(error));
+    announcer.on('error', (error, url) =>
+      this.#warn(url ? new Error(`tracker ${url}: ${error.message}`, { cause: error }) : error),
+    );
     this.#announcer = announcer;
     announcer.start();
   }

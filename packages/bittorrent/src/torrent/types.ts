@@ -23,6 +23,12 @@ export interface TorrentProgress {
   readonly downloadRate: number;
   readonly uploadRate: number;
   readonly peers: number;
+  /** Connected peers that have every piece. */
+  readonly seeds: number;
+  /** Outgoing connections being made (TCP connect or handshake). */
+  readonly connecting: number;
+  /** Peer addresses we know of (trackers, `--peer`, magnet `x.pe`), connected ones included. */
+  readonly knownPeers: number;
   /** Seconds to completion at the current rate; undefined when unknown. */
   readonly eta: number | undefined;
 }

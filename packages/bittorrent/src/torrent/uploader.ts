@@ -4,7 +4,13 @@
  * queues it on the peer, reads whole pieces into a bounded cache (one read per piece however
  * many requests wait for it) and sends blocks while the connection takes them.
  */
-import { ProtocolError, type Runtime } from '@p2pkit/core';
+import {
+  formatAddress,
+  type Logger,
+  ProtocolError,
+  type Runtime,
+  type TimerHandle,
+} from '@p2pkit/core';
 import { Choker, type ChokerPeer } from '../choker/choker.js';
 import { pieceSize } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
@@ -14,7 +20,7 @@ import { BLOCK_SIZE } from '../wire/constants.js';
 import type { BlockRef } from '../wire/messages.js';
 import type { TorrentPeer } from './peer.js';
 import { PieceCache } from './piece-cache.js';
-import { RateMeter } from './rate.js';
+import { RateMeter, TokenBucket } from './rate.js';
 import type { TorrentSettings } from './settings.js';
 
 /** Piece-sized read buffers kept for reuse (each up to a piece length). */
@@ -34,9 +40,16 @@ export class Uploader {
   readonly #owner: UploaderOwner;
   readonly #runtime: Runtime;
   readonly #choker: Choker;
+  /** `p2pkit:bittorrent:choke`. */
+  readonly #log: Logger;
   /** Payload sent (for rates and the tracker's `uploaded`). */
   readonly meter: RateMeter;
   readonly #maxQueued: number;
+  /** maxUploadRate, when set; #wake pumps again once it allows the next block. */
+  readonly #limit: TokenBucket | undefined;
+  #wake: TimerHandle | undefined;
+  /** Where the next wake starts serving (round robin over the waiting peers). */
+  #turn = 0;
   readonly #cache: PieceCache;
   readonly #loading = new Set<number>();
   /** Piece-sized buffers evicted from the cache, for the next reads (less garbage). */
@@ -48,6 +61,7 @@ export class Uploader {
   constructor(runtime: Runtime, settings: TorrentSettings, owner: UploaderOwner) {
     this.#owner = owner;
     this.#runtime = runtime;
+    this.#log = runtime.log.extend('bittorrent').extend('choke');
     this.meter = new RateMeter(runtime.clock.now());
     this.#choker = new Choker({
       random: runtime.random.fork('choker'),
@@ -59,6 +73,8 @@ export class Uploader {
     });
     this.#maxQueued = settings.maxQueuedUploads;
     this.#cache = new PieceCache(settings.readCacheBytes);
+    if (settings.maxUploadRate > 0)
+      this.#limit = new TokenBucket(settings.maxUploadRate, runtime.clock.now(), BLOCK_SIZE);
   }
 
   /** Whether the choker's next round is due (call each tick). */
@@ -85,13 +101,24 @@ export class Uploader {
       });
     }
     const decision = this.#choker.decide(list, now, this.#owner.complete());
+    const log = this.#log;
     for (const peer of this.#owner.peers()) {
       const wire = peer.wire;
       if (decision.unchoke.has(peer.id)) {
+        if (log.enabled && wire.amChoking) {
+          const why = decision.optimistic.has(peer.id) ? 'optimistic' : 'regular slot';
+          log(
+            'unchoke %s (%s, it uploads %d B/s to us)',
+            formatAddress(wire.remoteAddress),
+            why,
+            Math.round(peer.download.rate()),
+          );
+        }
         wire.unchoke();
         continue;
       }
       if (wire.amChoking) continue;
+      log.enabled && log('choke %s', formatAddress(wire.remoteAddress));
       wire.choke();
       const pending = peer.clearUploads();
       peer.blockedOn = undefined;
@@ -161,6 +188,10 @@ export class Uploader {
         this.#load(ref.index);
         return;
       }
+      if (this.#limit && !this.#limit.take(ref.length, this.#runtime.clock.now())) {
+        this.#wakeLater(ref.length);
+        return;
+      }
       peer.shiftUpload();
       wire.piece(ref.index, ref.begin, data.subarray(ref.begin, ref.begin + ref.length));
       peer.upload.add(ref.length);
@@ -168,10 +199,30 @@ export class Uploader {
     }
   }
 
-  /** Drops the cache and the pooled buffers (the torrent stopped). */
+  /** Drops the cache, the pooled buffers and the rate limit's timer (the torrent stopped). */
   clear(): void {
     this.#readPool.length = 0;
     this.#cache.clear();
+    this.#runtime.clock.clearTimeout(this.#wake);
+    this.#wake = undefined;
+  }
+
+  /** The upload limit ran out: serve again once it allows `bytes`, starting with the next peer. */
+  #wakeLater(bytes: number): void {
+    if (this.#wake !== undefined) return;
+    const clock = this.#runtime.clock;
+    this.#wake = clock.setTimeout(
+      () => {
+        this.#wake = undefined;
+        if (this.#owner.stopped()) return;
+        const waiting = [...this.#owner.peers()].filter(
+          (p) => p.queuedUploads > 0 && p.blockedOn === undefined,
+        );
+        const start = waiting.length > 0 ? this.#turn++ % waiting.length : 0;
+        for (let i = 0; i < waiting.length; i++) this.pump(waiting[(start + i) % waiting.length]!);
+      },
+      Math.max(1, this.#limit!.waitMs(bytes, clock.now())),
+    );
   }
 
   /** Reads a whole piece into the cache (once, however many requests wait for it). */

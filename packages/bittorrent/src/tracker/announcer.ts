@@ -1,4 +1,4 @@
-import { Emitter, type Runtime, TimeoutError, type TimerHandle } from '@p2pkit/core';
+import { Emitter, type Logger, type Runtime, TimeoutError, type TimerHandle } from '@p2pkit/core';
 import type { TrackerClient } from './client.js';
 import type { TrackerPeer } from './compact.js';
 import type { AnnounceEvent, AnnounceResult } from './types.js';
@@ -32,6 +32,22 @@ export interface AnnouncerOptions {
   stopTimeoutMs?: number;
 }
 
+/** What one tracker last told us (for status lines: why nothing flows). */
+export interface TrackerStatus {
+  readonly url: string;
+  /** Peers in its last answer. */
+  readonly peers: number;
+  /** Seeders and leechers in its last answer, when it said. */
+  readonly seeders: number | undefined;
+  readonly leechers: number | undefined;
+  /** Runtime time of its last answer; undefined before the first. */
+  readonly announcedAt: number | undefined;
+  /** Its last failure (refused, timed out, a failure reason); cleared by an answer. */
+  readonly error: string | undefined;
+  /** The `warning message` of its last answer. */
+  readonly warning: string | undefined;
+}
+
 export interface AnnouncerEvents {
   /** Peers from a successful announce. */
   peers: [peers: readonly TrackerPeer[], url: string];
@@ -59,6 +75,9 @@ export class Announcer extends Emitter<AnnouncerEvents> {
   #announced = false;
   #failures = 0;
   #abort = new AbortController();
+  readonly #status = new Map<string, TrackerStatus>();
+  /** `p2pkit:tracker:announce` (DEBUG=p2pkit:tracker*). */
+  readonly #log: Logger;
 
   constructor(options: AnnouncerOptions) {
     super();
@@ -68,6 +87,23 @@ export class Announcer extends Emitter<AnnouncerEvents> {
       .map((tier) => random.shuffle([...new Set(tier)]))
       .filter((t) => t.length > 0);
     this.#key = random.u32();
+    this.#log = options.runtime.log.extend('tracker').extend('announce');
+  }
+
+  /** What each tracker last said, in tier order. */
+  status(): TrackerStatus[] {
+    return this.#tiers.flat().map(
+      (url) =>
+        this.#status.get(url) ?? {
+          url,
+          peers: 0,
+          seeders: undefined,
+          leechers: undefined,
+          announcedAt: undefined,
+          error: undefined,
+          warning: undefined,
+        },
+    );
   }
 
   /** The tiers in their current order (after shuffling and promotions). */
@@ -160,6 +196,8 @@ export class Announcer extends Emitter<AnnouncerEvents> {
           () => controller.abort(new TimeoutError(`tracker ${url}: no answer in ${timeoutMs} ms`)),
           timeoutMs,
         );
+        const log = this.#log;
+        log.enabled && log('%s: %s, left %d', url, event ?? 'announce', stats.left);
         try {
           const trackerId = this.#trackerIds.get(url);
           const result = await o.client.announce(
@@ -182,6 +220,25 @@ export class Announcer extends Emitter<AnnouncerEvents> {
           tier.splice(i, 1);
           tier.unshift(url);
           if (result.trackerId) this.#trackerIds.set(url, result.trackerId);
+          this.#status.set(url, {
+            url,
+            peers: result.peers.length,
+            seeders: result.complete,
+            leechers: result.incomplete,
+            announcedAt: o.runtime.clock.now(),
+            error: undefined,
+            warning: result.warning,
+          });
+          log.enabled &&
+            log(
+              '%s: %d peers (%s seeders, %s leechers), next in %d s%s',
+              url,
+              result.peers.length,
+              result.complete ?? '?',
+              result.incomplete ?? '?',
+              result.interval,
+              result.warning === undefined ? '' : `, warning: ${result.warning}`,
+            );
           if (result.warning !== undefined) this.emit('warning', result.warning, url);
           this.emit('announce', result, url);
           if (result.peers.length > 0) this.emit('peers', result.peers, url);
@@ -190,6 +247,18 @@ export class Announcer extends Emitter<AnnouncerEvents> {
           if (signal.aborted) return undefined;
           const reason: unknown = controller.signal.reason;
           const failure = controller.signal.aborted && reason instanceof Error ? reason : error;
+          const message = failure instanceof Error ? failure.message : String(failure);
+          const before = this.#status.get(url);
+          this.#status.set(url, {
+            url,
+            peers: before?.peers ?? 0,
+            seeders: before?.seeders,
+            leechers: before?.leechers,
+            announcedAt: before?.announcedAt,
+            error: message,
+            warning: before?.warning,
+          });
+          log.enabled && log('%s failed: %s', url, message);
           this.emit('error', failure instanceof Error ? failure : new Error(String(failure)), url);
         } finally {
           o.runtime.clock.clearTimeout(timer);

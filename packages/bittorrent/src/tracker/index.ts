@@ -4,6 +4,7 @@ export {
   type AnnouncerOptions,
   type AnnouncerStats,
   createAnnouncer,
+  type TrackerStatus,
 } from './announcer.js';
 export {
   createTrackerClient,

@@ -7,7 +7,7 @@ import {
   type TimerHandle,
   Writer,
 } from '@p2pkit/core';
-import { binaryToBytes, equalBytes } from '../bencode/binary.js';
+import { binaryToBytes, equalBytes, toHex } from '../bencode/binary.js';
 import { bencode } from '../bencode/encode.js';
 import type { BEncodable } from '../bencode/types.js';
 import { createHttpServer, type HttpServer, type HttpServerResponse } from '../http/server.js';
@@ -53,6 +53,9 @@ export interface TrackerServer {
   readonly announceUrls: readonly string[];
   readonly torrents: number;
   readonly peers: number;
+  /** Announces and scrapes answered since it started (HTTP and UDP; refusals included). */
+  readonly announces: number;
+  readonly scrapes: number;
   /** Stops both front ends and the sweep timer; releases every socket. */
   close(): Promise<void>;
 }
@@ -80,10 +83,44 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
   });
   const secret = runtime.random.bytes(20);
   const filter = options.filter ?? (() => true);
+  /** `p2pkit:tracker:server` (DEBUG=p2pkit:tracker*). */
+  const log = runtime.log.extend('tracker').extend('server');
+  let announces = 0;
+  let scrapes = 0;
 
-  const announce = (a: SwarmAnnounce) => {
-    if (!filter(a.infoHash)) return { failure: 'torrent not tracked here' } as const;
-    return swarms.announce(a, runtime.clock.now());
+  const announce = (a: SwarmAnnounce, via: string) => {
+    announces++;
+    const reply = filter(a.infoHash)
+      ? swarms.announce(a, runtime.clock.now())
+      : ({ failure: 'torrent not tracked here' } as const);
+    if (log.enabled) {
+      const who = `${formatAddress({ host: a.host, port: a.port })} ${toHex(a.infoHash).slice(0, 12)}`;
+      if (reply.failure !== undefined)
+        log('%s announce from %s: refused (%s)', via, who, reply.failure);
+      else
+        log(
+          '%s announce from %s: %s, left %s; %d peers sent, %d seeders, %d leechers',
+          via,
+          who,
+          a.event ?? 'update',
+          a.left ?? '?',
+          reply.peers.length,
+          reply.complete,
+          reply.incomplete,
+        );
+    }
+    return reply;
+  };
+  const scrape = (infoHash: Uint8Array) => {
+    const entry = swarms.scrape(infoHash);
+    log.enabled &&
+      log(
+        'scrape %s: %d seeders, %d leechers',
+        toHex(infoHash).slice(0, 12),
+        entry.complete,
+        entry.incomplete,
+      );
+    return entry;
   };
 
   // ---- HTTP --------------------------------------------------------------------------------
@@ -116,15 +153,18 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
     const claimedIp = options.trustIp ? one('ip') : undefined;
     const host =
       claimedIp && parseIp(claimedIp) ? normalizeHost(claimedIp) : normalizeHost(from.host);
-    const reply = announce({
-      infoHash: binaryToBytes(infoHash),
-      peerId: binaryToBytes(peerId),
-      host,
-      port,
-      left: toInt(one('left')),
-      event,
-      numwant: toInt(one('numwant')),
-    });
+    const reply = announce(
+      {
+        infoHash: binaryToBytes(infoHash),
+        peerId: binaryToBytes(peerId),
+        host,
+        port,
+        left: toInt(one('left')),
+        event,
+        numwant: toInt(one('numwant')),
+      },
+      'http',
+    );
     if (reply.failure !== undefined) return bencoded({ 'failure reason': reply.failure });
     const base = {
       complete: reply.complete,
@@ -152,10 +192,11 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
   };
 
   const httpScrape = (query: Map<string, string[]>): HttpServerResponse => {
+    scrapes++;
     const files = new Map<string, BEncodable>();
     for (const hash of (query.get('info_hash') ?? []).slice(0, 256)) {
       if (hash.length !== 20) return bencoded({ 'failure reason': 'invalid info_hash' });
-      const entry = swarms.scrape(binaryToBytes(hash));
+      const entry = scrape(binaryToBytes(hash));
       files.set(hash, { ...entry });
     }
     return bencoded({ files });
@@ -224,8 +265,9 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
         return;
       }
       if (request.action === 'scrape') {
+        scrapes++;
         const entries = request.infoHashes.map((hash) => {
-          const e = swarms.scrape(hash);
+          const e = scrape(hash);
           return { seeders: e.complete, completed: e.downloaded, leechers: e.incomplete };
         });
         reply(encodeScrapeResponse(request.transactionId, entries));
@@ -240,15 +282,18 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
       const fit = Math.floor((MAX_UDP_REPLY - 20) / stride);
       const claimed =
         options.trustIp && request.ip !== 0 ? formatIp(u32Bytes(request.ip)) : undefined;
-      const result = announce({
-        infoHash: request.infoHash,
-        peerId: request.peerId,
-        host: claimed ?? normalizeHost(from.host),
-        port: request.port,
-        left: request.left,
-        event: request.event,
-        numwant: request.numWant < 0 ? undefined : Math.min(request.numWant, fit),
-      });
+      const result = announce(
+        {
+          infoHash: request.infoHash,
+          peerId: request.peerId,
+          host: claimed ?? normalizeHost(from.host),
+          port: request.port,
+          left: request.left,
+          event: request.event,
+          numwant: request.numWant < 0 ? undefined : Math.min(request.numWant, fit),
+        },
+        'udp',
+      );
       if (result.failure !== undefined) {
         reply(encodeErrorResponse(request.transactionId, result.failure));
         return;
@@ -295,6 +340,12 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
     },
     get peers() {
       return swarms.peers;
+    },
+    get announces() {
+      return announces;
+    },
+    get scrapes() {
+      return scrapes;
     },
     async close() {
       if (closed) return;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +135,9 @@ describe('file storage', () => {
       await symlink(outside, path.join(dir, 'name'));
       const storage = await fileStorage({ folder: dir })(layout());
       await expect(storage.write(0, 0, new Uint8Array(16))).rejects.toBeInstanceOf(UnsafePathError);
+      // name/sub/c: refused before `sub` is created (inside the symlink's target, outside us).
+      await expect(storage.write(2, 0, new Uint8Array(4))).rejects.toBeInstanceOf(UnsafePathError);
+      expect(await readdir(outside)).toEqual([]);
       await storage.close();
       await rm(path.join(dir, 'name'));
       await mkdir(path.join(dir, 'name'));
@@ -145,5 +148,70 @@ describe('file storage', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it("finish() cuts a longer file that was there to the torrent's length", async () => {
+    await mkdir(path.join(dir, 'name', 'sub'), { recursive: true });
+    const data = content();
+    // A longer name/sub/c: its first 20 bytes are the torrent's, then junk.
+    await writeFile(
+      path.join(dir, 'name', 'sub', 'c'),
+      Uint8Array.of(...data.slice(16, 36), 7, 7, 7),
+    );
+    const storage = await fileStorage({ folder: dir })(layout());
+    expect(storage.mayHave(2)).toBe(true);
+    await storage.write(0, 0, data.slice(0, 16));
+    await storage.finish();
+    await storage.close();
+    expect([...(await readFile(path.join(dir, 'name', 'sub', 'c')))]).toEqual([
+      ...data.slice(16, 36),
+    ]);
+  });
+
+  it('read-only: reads what is there, creates and writes nothing, needs its folder', async () => {
+    const missing = path.join(dir, 'missing');
+    await expect(fileStorage({ folder: missing, readOnly: true })(layout())).rejects.toThrow(
+      /ENOENT/,
+    );
+    await expect(stat(missing)).rejects.toThrow();
+    await mkdir(path.join(dir, 'name'));
+    await writeFile(
+      path.join(dir, 'name', 'a'),
+      Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+    );
+    const storage = await fileStorage({ folder: dir, readOnly: true })(layout());
+    expect([...(await storage.read(0, 0, 4))]).toEqual([1, 2, 3, 4]);
+    expect([...(await storage.read(1, 0, 4))]).toEqual([0, 0, 0, 0]);
+    await expect(storage.write(0, 0, new Uint8Array(16))).rejects.toMatchObject({
+      code: 'ERR_READ_ONLY',
+    });
+    await storage.finish();
+    await storage.close();
+    expect(await readdir(path.join(dir, 'name'))).toEqual(['a']);
+    expect((await stat(path.join(dir, 'name', 'a'))).size).toBe(12);
+  });
+
+  it('refuses a folder that is a file; names the file in errors from an open file', async () => {
+    const file = path.join(dir, 'file');
+    await writeFile(file, 'x');
+    await expect(fileStorage({ folder: file })(layout())).rejects.toMatchObject({
+      code: 'ERR_NOT_A_FOLDER',
+    });
+    // A file we may only read (opened read-only as a fallback): the write's EBADF names it.
+    const storage = await fileStorage({ folder: dir })(layout());
+    await storage.write(0, 0, content().slice(0, 16));
+    await storage.close();
+    const { chmod } = await import('node:fs/promises');
+    const a = path.join(dir, 'name', 'a');
+    await chmod(a, 0o444);
+    const again = await fileStorage({ folder: dir })(layout());
+    const write = again.write(0, 0, content().slice(0, 16));
+    if (process.getuid?.() === 0) {
+      // root opens it read-write anyway: nothing to refuse.
+      await write;
+    } else {
+      await expect(write).rejects.toThrow(a);
+    }
+    await again.close();
   });
 });

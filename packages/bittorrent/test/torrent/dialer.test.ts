@@ -21,9 +21,10 @@ function setup(settings: Partial<TorrentSettings> = {}) {
     dials.push(formatAddress(address));
     return runtime.net.dial(address, options);
   };
-  const state = { stopped: false, attached: 0 };
+  const state = { stopped: false, attached: 0, complete: false };
   const owner: DialerOwner = {
     wantsPeers: () => !state.stopped,
+    complete: () => state.complete,
     stopped: () => state.stopped,
     peerCount: () => 0,
     banned: () => false,
@@ -51,6 +52,24 @@ function setup(settings: Partial<TorrentSettings> = {}) {
 const peer: Address = { host: '10.0.0.2', port: 6881 };
 
 describe('Dialer', () => {
+  it('a seed does not redial a peer that was a seed when they met; a leecher does', async () => {
+    const { hub, dialer, dials, state } = setup();
+    const other: Address = { host: '10.0.0.3', port: 6881 };
+    dialer.add([peer, other]);
+    state.complete = true;
+    dialer.closed(peer, hub.clock.now(), true);
+    dialer.closed(other, hub.clock.now(), false);
+    hub.clock.advance(60_000);
+    dialer.connectMore();
+    await settle();
+    expect(dials).toEqual(['10.0.0.3:6881']);
+    // Not complete any more (a new torrent of the same folder, say): the seed is worth a dial.
+    state.complete = false;
+    dialer.connectMore();
+    await settle();
+    expect(dials).toEqual(['10.0.0.3:6881', '10.0.0.2:6881']);
+  });
+
   it('retries a refused address after 10, 20, 40 ... s and forgets it after 8 failures', async () => {
     const { hub, dialer, dials } = setup();
     dialer.add([peer]);
