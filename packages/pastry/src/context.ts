@@ -2,8 +2,7 @@
  * The node's internals as its modules (router, join, maintenance, storage) see them: one
  * object per node, so that 10^5 simulated nodes do not each carry a dozen closures.
  */
-import type { Address, Clock, Random } from '@p2pkit/core';
-import type { IdSpace } from './id.js';
+import type { Address, Clock, IdSpace, Random } from '@p2pkit/core';
 import type { WireLimits } from './messages.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
@@ -14,7 +13,7 @@ export interface PastryStats {
   /** Routed messages this node started (lookups, puts, gets). */
   lookups: number;
   lookupFailures: number;
-  /** Messages this node forwarded for others. */
+  /** Routed messages this node sent on (its own first hops included). */
   forwarded: number;
   /** Routed messages delivered here (this node was numerically closest). */
   delivered: number;

@@ -12,7 +12,6 @@
  */
 import { type Address, abortErrorFrom, TimeoutError, type TimerHandle } from '@p2pkit/core';
 import type { Context } from './context.js';
-import { prefix } from './id.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
 import type { Router } from './router.js';
@@ -166,7 +165,7 @@ export class Joiner {
       asks.push({
         peer: p,
         first: 0,
-        last: Math.min(prefix(s, p.id, state.self.id), s.digits - 1),
+        last: Math.min(s.sharedPrefixLength(p.id, state.self.id), s.digits - 1),
       });
     }
     const found = new Map<string, Peer>();
@@ -235,7 +234,7 @@ export class Joiner {
 
 /** The last row of `sender`'s table valid for this node: their shared prefix length. */
 function lastRow(ctx: Context, sender: Peer): number {
-  return Math.min(prefix(ctx.space, sender.id, ctx.state.self.id), ctx.space.digits - 1);
+  return Math.min(ctx.space.sharedPrefixLength(sender.id, ctx.state.self.id), ctx.space.digits - 1);
 }
 
 /**

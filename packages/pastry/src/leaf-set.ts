@@ -6,7 +6,7 @@
  * In a ring of at most |L| nodes every node is on both sides at once; the set then covers the
  * whole ring.
  */
-import { byCloseness, closer, cw, type Id, type IdSpace } from './id.js';
+import type { Id, IdSpace } from '@p2pkit/core';
 import type { Peer } from './peer.js';
 
 export class LeafSet {
@@ -18,13 +18,27 @@ export class LeafSet {
   readonly cw: Peer[] = [];
   /** Smaller ids, nearest first (counter-clockwise from this node). */
   readonly ccw: Peer[] = [];
-  /** Whether the two sides share a member: then the set spans the whole ring. */
-  #wraps = false;
+  /**
+   * The members and this node in ring order, from the farthest counter-clockwise to the
+   * farthest clockwise (undefined while the sides share a member: the set spans the ring).
+   */
+  #ring: Peer[] | undefined;
+  /**
+   * For the hot path, number-only: `space.hi` of each ring node, as its clockwise distance from
+   * ring[0] in hi units (mod 2^hiBits), so that ring order is numeric order. `space.hi` keeps
+   * an id's leading bits: a tie, or a difference of one unit, falls back to the ids.
+   */
+  #rel: number[] = [0];
+  #loHi = 0;
+  readonly #mask: number;
 
   constructor(self: Peer, space: IdSpace, size: number) {
     this.self = self;
     this.space = space;
     this.half = size >>> 1;
+    this.#ring = [self];
+    const spare = space.bytes * 8 - space.bits;
+    this.#mask = 2 ** (space.bytes <= 3 ? space.bits : 30 - spare) - 1;
   }
 
   /** Distinct members. */
@@ -49,6 +63,17 @@ export class LeafSet {
     return out;
   }
 
+  /** Whether `peer` would enter the set (without adding it). */
+  admits(peer: Peer): boolean {
+    if (peer.id === this.self.id || this.has(peer.key)) return false;
+    const s = this.space;
+    const self = this.self.id;
+    return (
+      admits(this.cw, this.half, s.distance(self, peer.id), (p) => s.distance(self, p.id)) ||
+      admits(this.ccw, this.half, s.distance(peer.id, self), (p) => s.distance(p.id, self))
+    );
+  }
+
   /**
    * Offers a peer: it enters each side on which it is among the |L|/2 nearest. Returns whether
    * the set changed.
@@ -57,21 +82,10 @@ export class LeafSet {
     if (peer.id === this.self.id) return false;
     const s = this.space;
     const self = this.self.id;
-    const a = insert(this.cw, peer, this.half, (p) => cw(s, self, p.id));
-    const b = insert(this.ccw, peer, this.half, (p) => cw(s, p.id, self));
+    const a = insert(this.cw, peer, this.half, (p) => s.distance(self, p.id));
+    const b = insert(this.ccw, peer, this.half, (p) => s.distance(p.id, self));
     if (a || b) this.#update();
     return a || b;
-  }
-
-  /** Whether `peer` would enter the set (without adding it). */
-  admits(peer: Peer): boolean {
-    if (peer.id === this.self.id || this.has(peer.key)) return false;
-    const s = this.space;
-    const self = this.self.id;
-    return (
-      admits(this.cw, this.half, cw(s, self, peer.id), (p) => cw(s, self, p.id)) ||
-      admits(this.ccw, this.half, cw(s, peer.id, self), (p) => cw(s, p.id, self))
-    );
   }
 
   /** Removes a member. Returns whether it was one. */
@@ -96,36 +110,108 @@ export class LeafSet {
    * node. A set that is not full on a side, or whose sides meet, covers the whole ring.
    */
   covers(key: Id): boolean {
-    const lo = this.ccw[this.ccw.length - 1];
-    const hi = this.cw[this.cw.length - 1];
-    if (lo === undefined || hi === undefined) return true;
-    if (this.#wraps || this.cw.length < this.half || this.ccw.length < this.half) return true;
-    const s = this.space;
-    return cw(s, lo.id, key) <= cw(s, lo.id, hi.id);
+    const ring = this.#ring;
+    if (ring === undefined || this.cw.length < this.half || this.ccw.length < this.half) {
+      return true;
+    }
+    const rel = this.#rel;
+    const k = (this.space.hi(key) - this.#loHi) & this.#mask;
+    const last = rel[rel.length - 1]!;
+    if (k !== 0 && k < last) return true;
+    if (k > last) return false;
+    const lo = ring[0]!.id;
+    return key === lo || this.space.inHalfOpen(key, lo, ring[ring.length - 1]!.id);
   }
 
-  /** The member or this node numerically closest to `key`. */
+  /** The member or this node numerically closest to `key` (any key). */
   closest(key: Id): Peer {
+    return this.deliverTo(key) ?? this.#closestOfAll(key);
+  }
+
+  /**
+   * Routing step 1 (the hot path): for a key within the range of the set, the member or this
+   * node numerically closest to it; undefined for a key outside. A binary search on leading
+   * bits finds the two nodes around the key, and their distances to it decide, numbers only
+   * unless too close to tell.
+   */
+  deliverTo(key: Id): Peer | undefined {
+    const ring = this.#ring;
+    if (ring === undefined || this.cw.length < this.half || this.ccw.length < this.half) {
+      return this.#closestOfAll(key);
+    }
+    const rel = this.#rel;
+    const k = (this.space.hi(key) - this.#loHi) & this.#mask;
+    const last = rel.length - 1;
+    if (k > rel[last]!) return undefined;
+    // The first ring node at or after the key: rel ascends along the ring.
+    let a = 0;
+    let b = last;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (rel[mid]! < k) a = mid + 1;
+      else b = mid;
+    }
+    if (rel[a] !== k && a > 0 && rel[a - 1] !== k) {
+      const dBefore = k - rel[a - 1]!;
+      const dAfter = rel[a]! - k;
+      // Decided by the leading bits unless within one unit (or a gap of half the ring).
+      if (dBefore + dAfter < this.#mask >>> 1) {
+        if (dBefore + 1 < dAfter) return ring[a - 1]!;
+        if (dAfter + 1 < dBefore) return ring[a]!;
+      }
+    }
+    return this.covers(key) ? this.#closestInRing(key, ring) : undefined;
+  }
+
+  /** The member or this node closest to `key`, by scanning (a set spanning the ring). */
+  #closestOfAll(key: Id): Peer {
     const s = this.space;
     let best = this.self;
-    for (const p of this.cw) if (closer(s, key, p.id, best.id)) best = p;
-    for (const p of this.ccw) if (closer(s, key, p.id, best.id)) best = p;
+    for (const p of this.cw) if (s.compareDistance(key, p.id, best.id) < 0) best = p;
+    for (const p of this.ccw) if (s.compareDistance(key, p.id, best.id) < 0) best = p;
     return best;
+  }
+
+  /** closest() on the ids themselves, for a covered key. */
+  #closestInRing(key: Id, ring: readonly Peer[]): Peer {
+    const s = this.space;
+    const lo = ring[0]!.id;
+    if (key === lo) return ring[0]!;
+    let a = 1;
+    let b = ring.length - 1;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (s.inHalfOpen(key, lo, ring[mid]!.id)) b = mid;
+      else a = mid + 1;
+    }
+    const after = ring[a]!;
+    const before = ring[a - 1]!;
+    return key === after.id || s.compareDistance(key, after.id, before.id) < 0 ? after : before;
   }
 
   /** The `k` nodes of the set (this node included) numerically closest to `key`, closest first. */
   closestK(key: Id, k: number): Peer[] {
-    return [this.self, ...this.members()].sort(byCloseness(this.space, key)).slice(0, k);
+    const s = this.space;
+    return [this.self, ...this.members()]
+      .sort((x, y) => s.compareDistance(key, x.id, y.id))
+      .slice(0, k);
   }
 
   #update(): void {
-    this.#wraps = false;
     for (const p of this.cw) {
       if (indexOf(this.ccw, p.key) >= 0) {
-        this.#wraps = true;
+        this.#ring = undefined;
         return;
       }
     }
+    const ring: Peer[] = [];
+    for (let i = this.ccw.length - 1; i >= 0; i--) ring.push(this.ccw[i]!);
+    ring.push(this.self);
+    for (const p of this.cw) ring.push(p);
+    this.#ring = ring;
+    const lo = this.space.hi(ring[0]!.id);
+    this.#loHi = lo;
+    this.#rel = ring.map((p) => (this.space.hi(p.id) - lo) & this.#mask);
   }
 }
 
@@ -134,12 +220,12 @@ function indexOf(list: readonly Peer[], key: string): number {
   return -1;
 }
 
-function admits(list: readonly Peer[], max: number, d: bigint, dist: (p: Peer) => bigint): boolean {
+function admits(list: readonly Peer[], max: number, d: Id, dist: (p: Peer) => Id): boolean {
   return list.length < max || dist(list[list.length - 1]!) > d;
 }
 
 /** Inserts `peer` into `list` (sorted by `dist`, at most `max` long) if it belongs there. */
-function insert(list: Peer[], peer: Peer, max: number, dist: (p: Peer) => bigint): boolean {
+function insert(list: Peer[], peer: Peer, max: number, dist: (p: Peer) => Id): boolean {
   if (indexOf(list, peer.key) >= 0) return false;
   const d = dist(peer);
   let i = list.length;

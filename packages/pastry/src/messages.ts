@@ -6,9 +6,8 @@
  * trailing bytes, and throw only DecodeError. Encoders share one module-level Writer and return
  * a fresh copy of exactly the encoded bytes.
  */
-import { DecodeError, Reader, Writer } from '@p2pkit/core';
-import { type Id, type IdSpace, idBytes } from './id.js';
-import { encodeAddress, type Peer, readAddress, readPeer } from './peer.js';
+import { DecodeError, type Id, type IdSpace, P2PError, Reader, Writer } from '@p2pkit/core';
+import { ADDRESS_IPV4, encodeAddress, type Peer, readAddress, readId, readPeer } from './peer.js';
 
 /** Envelope `type` of each Pastry message ('P' = 0x50 in the high byte). */
 export const MessageType = {
@@ -74,11 +73,11 @@ function writePeers(list: readonly Peer[], space: IdSpace): void {
   for (const p of list) writer.bytes(p.wire(space));
 }
 
-function readPeers(r: Reader, space: IdSpace): Peer[] {
+function readPeers(r: Reader, b: Uint8Array, space: IdSpace): Peer[] {
   const n = r.u8();
   if (n > MAX_PEER_LIST) throw new DecodeError(`peer list of ${n} above limit ${MAX_PEER_LIST}`);
   const out: Peer[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = readPeer(r, space);
+  for (let i = 0; i < n; i++) out[i] = readPeer(r, b, space);
   return out;
 }
 
@@ -113,11 +112,14 @@ export interface Route {
 }
 
 export function encodeRoute(route: Route, space: IdSpace): Uint8Array {
+  if (route.key.length !== space.bytes) {
+    throw new P2PError('ROUTE key of another id space', 'ERR_INVALID_ARGUMENT');
+  }
   start()
     .u8(route.hops)
     .u8(route.purpose)
     .u32(route.routeId)
-    .bytes(idBytes(space, route.key))
+    .latin1(route.key)
     .bytes(encodeAddress(route.origin));
   if (route.purpose === Purpose.PUT || route.purpose === Purpose.GET) {
     writer.varbytes(route.appKey ?? EMPTY);
@@ -133,7 +135,7 @@ export function decodeRoute(body: Uint8Array, limits: WireLimits): Route {
   const purpose = r.u8();
   if (purpose > Purpose.GET) throw new DecodeError(`unknown ROUTE purpose ${purpose}`);
   const routeId = r.u32();
-  const key = r.id(limits.space.m);
+  const key = readId(r, body, limits.space);
   const origin = readAddress(r);
   const route: Route = { hops, purpose: purpose as Purpose, routeId, key, origin };
   if (purpose === Purpose.PUT || purpose === Purpose.GET) {
@@ -144,6 +146,26 @@ export function decodeRoute(body: Uint8Array, limits: WireLimits): Route {
   return route;
 }
 
+/**
+ * Checks a ROUTE body as decodeRoute does and returns its key, building nothing else: what a
+ * forwarding node needs (the hot path). DecodeError for anything decodeRoute refuses.
+ */
+export function checkRoute(body: Uint8Array, limits: WireLimits): Id {
+  const n = body.length;
+  const space = limits.space;
+  const afterKey = ROUTE_KEY_OFFSET + space.bytes;
+  if (n < afterKey + 3) throw new DecodeError(`truncated ROUTE (${n} bytes)`);
+  if (body[ROUTE_HOPS_OFFSET]! > MAX_HOPS) throw new DecodeError('ROUTE hop count above limit');
+  const purpose = body[ROUTE_PURPOSE_OFFSET]!;
+  if (purpose > Purpose.GET) throw new DecodeError(`unknown ROUTE purpose ${purpose}`);
+  const key = space.fromBytes(body, ROUTE_KEY_OFFSET);
+  if (purpose === Purpose.LOOKUP || purpose === Purpose.JOIN) {
+    // The common case: an IPv4 origin ends the message.
+    if (body[afterKey] === ADDRESS_IPV4 && n === afterKey + 7) return key;
+  }
+  decodeRoute(body, limits);
+  return key;
+}
 function readAppKey(r: Reader, limits: WireLimits): Uint8Array {
   const key = r.varbytes(limits.maxKeySize);
   if (key.length === 0) throw new DecodeError('empty key');
@@ -193,7 +215,7 @@ export function decodeRouteResult(body: Uint8Array, limits: WireLimits): RouteRe
   if (purpose > Purpose.GET) throw new DecodeError(`unknown ROUTE_RESULT purpose ${purpose}`);
   const status = r.u8();
   if (status > Status.REFUSED) throw new DecodeError(`unknown ROUTE_RESULT status ${status}`);
-  const responder = readPeer(r, limits.space);
+  const responder = readPeer(r, body, limits.space);
   const result: RouteResult = {
     routeId,
     hops,
@@ -231,11 +253,11 @@ export interface State {
 }
 
 function bitmapBytes(space: IdSpace): number {
-  return ((1 << space.b) + 7) >>> 3;
+  return ((1 << space.digitBits) + 7) >>> 3;
 }
 
 function writeState(state: State, space: IdSpace): void {
-  const columns = 1 << space.b;
+  const columns = 1 << space.digitBits;
   const mapBytes = bitmapBytes(space);
   writer.u8(state.rows.length);
   for (const row of state.rows) {
@@ -254,8 +276,8 @@ function writeState(state: State, space: IdSpace): void {
   writePeers(state.neighbors, space);
 }
 
-function readState(r: Reader, space: IdSpace): State {
-  const columns = 1 << space.b;
+function readState(r: Reader, b: Uint8Array, space: IdSpace): State {
+  const columns = 1 << space.digitBits;
   const mapBytes = bitmapBytes(space);
   const rowCount = r.u8();
   if (rowCount > space.digits) {
@@ -277,12 +299,12 @@ function readState(r: Reader, space: IdSpace): State {
     }
     const entries: (Peer | undefined)[] = new Array(columns).fill(undefined);
     for (let c = 0; c < columns; c++) {
-      if ((map[c >>> 3]! & (0x80 >>> (c & 7))) !== 0) entries[c] = readPeer(r, space);
+      if ((map[c >>> 3]! & (0x80 >>> (c & 7))) !== 0) entries[c] = readPeer(r, b, space);
     }
     rows.push({ index, entries });
   }
-  const leaves = readPeers(r, space);
-  const neighbors = readPeers(r, space);
+  const leaves = readPeers(r, b, space);
+  const neighbors = readPeers(r, b, space);
   return { rows, leaves, neighbors };
 }
 
@@ -314,7 +336,7 @@ export function decodeJoinState(body: Uint8Array, limits: WireLimits): JoinState
   const position = r.u8();
   if (position > MAX_HOPS) throw new DecodeError(`JOIN_STATE position ${position} above limit`);
   const routeId = r.u32();
-  const state = readState(r, limits.space);
+  const state = readState(r, body, limits.space);
   r.expectEnd();
   return { flags, position, routeId, state };
 }
@@ -358,7 +380,7 @@ export function encodeState(state: State, space: IdSpace): Uint8Array {
 
 export function decodeState(body: Uint8Array, limits: WireLimits): State {
   const r = new Reader(body);
-  const state = readState(r, limits.space);
+  const state = readState(r, body, limits.space);
   r.expectEnd();
   return state;
 }
@@ -373,7 +395,7 @@ export function encodePeers(list: readonly Peer[], space: IdSpace): Uint8Array {
 
 export function decodePeers(body: Uint8Array, limits: WireLimits): Peer[] {
   const r = new Reader(body);
-  const list = readPeers(r, limits.space);
+  const list = readPeers(r, body, limits.space);
   r.expectEnd();
   return list;
 }

@@ -13,18 +13,19 @@ import {
   createDatagramRpc,
   type DatagramRpc,
   Emitter,
-  keyId,
+  type Id,
+  type IdSpace,
+  idSpace,
   type Logger,
-  nodeId,
   P2PError,
   type Random,
   type RpcRequest,
+  type RpcStats,
   type Runtime,
   sameAddress,
   throwIfAborted,
 } from '@p2pkit/core';
 import type { Context, PastryStats } from './context.js';
-import { type Id, type IdSpace, idBytes, idSpace, readId } from './id.js';
 import { Joiner, sendJoinState } from './join.js';
 import { Maintenance } from './maintenance.js';
 import * as msg from './messages.js';
@@ -112,8 +113,8 @@ export class PastryNode extends Emitter<PastryEvents> {
   #status: 'new' | 'running' | 'stopped' = 'new';
   /** Client mode: routed messages go to this member (see useGateway). */
   #gateway: Address | undefined;
-  /** Claimed ids we checked, by address key (bounded). */
-  readonly #verified = new Map<string, Id>();
+  /** Claimed ids that checked out, with the address they belong to (bounded). */
+  readonly #verified = new Map<Id, Address>();
   /** Peers that failed to answer, by address key, with the time (bounded). */
   readonly #dead = new Map<string, number>();
 
@@ -218,7 +219,7 @@ export class PastryNode extends Emitter<PastryEvents> {
   /** Binds the socket. The node is then an overlay of its own until join() is called. */
   async start(): Promise<void> {
     if (this.#status !== 'new') throw new P2PError('node already started', 'ERR_STATE');
-    const { runtime, host, port, m } = this.options;
+    const { runtime, host, port } = this.options;
     // The id depends on the bound port (port 0 = any): filled in right after binding.
     const self = { id: new Uint8Array(this.space.bytes) };
     const rpc = await createDatagramRpc({
@@ -231,8 +232,8 @@ export class PastryNode extends Emitter<PastryEvents> {
       maxPending: this.options.maxPendingLookups * 8,
     });
     const address = rpc.address;
-    const id = nodeId(address.host, address.port, m);
-    self.id.set(idBytes(this.space, id));
+    const id = this.space.nodeId(address.host, address.port);
+    this.space.write(id, self.id, 0);
     this.#rpc = rpc;
     const peer = new Peer(id, address);
     this.#state = new NodeState(peer, this.space, this.options);
@@ -318,7 +319,7 @@ export class PastryNode extends Emitter<PastryEvents> {
   // ---- introspection --------------------------------------------------------------------
 
   get id(): bigint {
-    return this.state.self.id;
+    return this.space.toBigint(this.state.self.id);
   }
 
   get address(): Address {
@@ -326,7 +327,7 @@ export class PastryNode extends Emitter<PastryEvents> {
   }
 
   get contact(): PastryContact {
-    return toContact(this.state.self);
+    return this.#contact(this.state.self);
   }
 
   get running(): boolean {
@@ -339,6 +340,11 @@ export class PastryNode extends Emitter<PastryEvents> {
     return this.#state;
   }
 
+  /** The RPC endpoint's counters (messages sent, received, dropped). */
+  get rpcStats(): Readonly<RpcStats> | undefined {
+    return this.#rpc?.stats;
+  }
+
   /** Values (own and replicas) this node holds. */
   get storedKeys(): number {
     return this.#storage?.size ?? 0;
@@ -349,14 +355,30 @@ export class PastryNode extends Emitter<PastryEvents> {
     const s = this.state;
     const rows = s.table.filledRows(0, s.table.rows.length - 1).map((r) => ({
       index: r.index,
-      entries: r.entries.map((p) => (p ? toContact(p) : null)),
+      entries: r.entries.map((p) => (p ? this.#contact(p) : null)),
     }));
     return {
       node: this.contact,
-      leafSet: s.leaf.members().map(toContact),
+      leafSet: s.leaf.members().map((p) => this.#contact(p)),
       rows,
-      neighborhood: s.neighborhood.peers.map(toContact),
+      neighborhood: s.neighborhood.peers.map((p) => this.#contact(p)),
     };
+  }
+
+  /**
+   * Who listens at `address` (a PING): its contact, or a P2PError `ERR_PROTOCOL` when it is not
+   * a node of this id width. Clients call it before using a gateway, for a clear error.
+   */
+  async contactOf(
+    address: Address,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PastryContact> {
+    this.#requireRunning();
+    const response = await this.#rpc!.request(address, msg.MessageType.PING, msg.EMPTY, {
+      signal: options.signal,
+      retries: 2,
+    });
+    return { id: this.#remoteId(address, response.sender.id), address: response.sender.address };
   }
 
   /** The state of the node at `address` (a STATE request for every part). */
@@ -372,35 +394,45 @@ export class PastryNode extends Emitter<PastryEvents> {
       retries: 2,
     });
     const sender = response.sender;
-    if (sender.id.length !== this.space.bytes) {
+    const id = this.#remoteId(address, sender.id);
+    const state = msg.decodeState(response.body, this.#limits);
+    return {
+      node: { id, address: sender.address },
+      leafSet: state.leaves.map((p) => this.#contact(p)),
+      rows: state.rows.map((r) => ({
+        index: r.index,
+        entries: r.entries.map((p) => (p ? this.#contact(p) : null)),
+      })),
+      neighborhood: state.neighbors.map((p) => this.#contact(p)),
+    };
+  }
+
+  /** A remote node's id from its envelope, or ERR_PROTOCOL when its width is not ours. */
+  #remoteId(address: Address, bytes: Uint8Array): bigint {
+    if (bytes.length !== this.space.bytes) {
       throw new P2PError(
-        `${address.host}:${address.port} uses ${sender.id.length * 8}-bit ids, not ${this.options.m}`,
+        `${address.host}:${address.port} uses ${bytes.length * 8}-bit ids, not ${this.options.m} (option m)`,
         'ERR_PROTOCOL',
       );
     }
-    const state = msg.decodeState(response.body, this.#limits);
-    return {
-      node: { id: readId(this.space, sender.id, 0), address: sender.address },
-      leafSet: state.leaves.map(toContact),
-      rows: state.rows.map((r) => ({
-        index: r.index,
-        entries: r.entries.map((p) => (p ? toContact(p) : null)),
-      })),
-      neighborhood: state.neighbors.map(toContact),
-    };
+    return this.space.toBigint(this.space.fromBytes(bytes, 0));
   }
 
   // ---- routing and storage ----------------------------------------------------------------
 
   /** The live node numerically closest to `key` (a string or bytes, hashed with SHA-1). */
   lookup(key: string | Uint8Array, options: LookupOptions = {}): Promise<LookupAnswer> {
-    return this.lookupId(keyId(key, this.options.m), options);
+    return this.#lookup(this.space.keyId(key), options);
   }
 
   /** The live node numerically closest to the m-bit id `id`. */
-  async lookupId(id: bigint, options: LookupOptions = {}): Promise<LookupAnswer> {
-    const a = await this.route(msg.Purpose.LOOKUP, id, options);
-    return { owner: toContact(a.responder), hops: a.hops, ms: a.ms };
+  lookupId(id: bigint, options: LookupOptions = {}): Promise<LookupAnswer> {
+    return this.#lookup(this.space.fromBigint(id), options);
+  }
+
+  async #lookup(key: Id, options: LookupOptions): Promise<LookupAnswer> {
+    const a = await this.route(msg.Purpose.LOOKUP, key, options);
+    return { owner: this.#contact(a.responder), hops: a.hops, ms: a.ms };
   }
 
   /** Stores `value` under `key` on the k nodes numerically closest to the key's id. */
@@ -417,7 +449,7 @@ export class PastryNode extends Emitter<PastryEvents> {
         'ERR_INVALID_ARGUMENT',
       );
     }
-    const a = await this.route(msg.Purpose.PUT, keyId(appKey, this.options.m), {
+    const a = await this.route(msg.Purpose.PUT, this.space.keyId(appKey), {
       ...options,
       appKey,
       value: bytes,
@@ -434,7 +466,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     options: LookupOptions = {},
   ): Promise<Uint8Array | undefined> {
     const appKey = this.#appKey(key);
-    const a = await this.route(msg.Purpose.GET, keyId(appKey, this.options.m), {
+    const a = await this.route(msg.Purpose.GET, this.space.keyId(appKey), {
       ...options,
       appKey,
     });
@@ -503,15 +535,10 @@ export class PastryNode extends Emitter<PastryEvents> {
         return msg.EMPTY;
       case T.ROUTE_RESULT: {
         const r = msg.decodeRouteResult(body, limits);
-        // Only the responder itself may answer.
+        // Only the responder itself may answer: the datagram comes from its address, and its
+        // id is the one that address gives (verifyIds).
         const o = r.responder;
-        if (
-          this.#router!.has(r.routeId) &&
-          sameAddress(req.sender.address, o.address) &&
-          sameAddress(req.from, o.address) &&
-          this.#senderIs(req, o.id) &&
-          this.#accept(o)
-        ) {
+        if (this.#router!.has(r.routeId) && sameAddress(req.from, o.address) && this.#accept(o)) {
           this.#router!.resolve(r);
         } else {
           this.stats.rejectedPeers++;
@@ -600,7 +627,10 @@ export class PastryNode extends Emitter<PastryEvents> {
   #leafChanged(): void {
     this.#storage?.leafChanged();
     if (this.listenerCount('leafSet') > 0) {
-      this.emit('leafSet', this.state.leaf.members().map(toContact));
+      this.emit(
+        'leafSet',
+        this.state.leaf.members().map((p) => this.#contact(p)),
+      );
     }
   }
 
@@ -635,7 +665,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     }
     let peerId: Id;
     try {
-      peerId = readId(this.space, id, 0);
+      peerId = this.space.fromBytes(id, 0);
     } catch {
       this.stats.rejectedPeers++;
       return undefined;
@@ -644,31 +674,26 @@ export class PastryNode extends Emitter<PastryEvents> {
     return this.#accept(peer) ? peer : undefined;
   }
 
-  #senderIs(req: RpcRequest, id: Id): boolean {
-    const bytes = req.sender.id;
-    if (bytes.length !== this.space.bytes) return false;
-    try {
-      return readId(this.space, bytes, 0) === id;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The claimed-id check: a peer's id must be nodeId(its address). Cached per address. */
+  /**
+   * The claimed-id check: a peer's id must be nodeId(its address). Verified pairs are cached by
+   * id (bounded), so the check of a known peer builds no string.
+   */
   #accept(peer: Peer): boolean {
     if (!this.options.verifyIds) return true;
-    const known = this.#verified.get(peer.key);
-    if (known !== undefined) {
-      if (known === peer.id) return true;
+    const known = this.#verified.get(peer.id);
+    if (known !== undefined && sameAddress(known, peer.address)) return true;
+    const { host, port } = peer.address;
+    if (this.space.nodeId(host, port) !== peer.id) {
       this.stats.rejectedPeers++;
       return false;
     }
-    const expected = nodeId(peer.address.host, peer.address.port, this.options.m);
     if (this.#verified.size >= 1024) this.#verified.clear();
-    this.#verified.set(peer.key, expected);
-    if (expected === peer.id) return true;
-    this.stats.rejectedPeers++;
-    return false;
+    this.#verified.set(peer.id, peer.address);
+    return true;
+  }
+
+  #contact(p: Peer): PastryContact {
+    return { id: this.space.toBigint(p.id), address: p.address };
   }
 
   #appKey(key: string | Uint8Array): Uint8Array {
@@ -716,10 +741,6 @@ export class PastryNode extends Emitter<PastryEvents> {
     this.#log('warning: %s', e.message);
     this.emit('warning', e);
   }
-}
-
-function toContact(p: Peer): PastryContact {
-  return { id: p.id, address: p.address };
 }
 
 /** Creates a Pastry node; call start() to bind it, then join() (or stay alone). */

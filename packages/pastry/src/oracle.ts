@@ -4,7 +4,7 @@
  * directly from the sorted ids (the large experiments' "tables built by oracle": routing only,
  * no join traffic, as the paper's Fig. 4 and 5 runs need at 10^5 nodes).
  */
-import { closer, digit, type Id, type IdSpace } from './id.js';
+import type { Id, IdSpace } from '@p2pkit/core';
 import type { Peer } from './peer.js';
 import type { NodeState } from './state.js';
 
@@ -43,7 +43,7 @@ export class PastryOracle {
     const i = this.lowerBound(key);
     const after = p[i % n]!;
     const before = p[(i - 1 + n) % n]!;
-    return closer(this.space, key, before.id, after.id) ? before : after;
+    return this.space.compareDistance(key, before.id, after.id) < 0 ? before : after;
   }
 
   /**
@@ -105,13 +105,13 @@ export class PastryOracle {
         rowCache.clear(); // ranges of a row never come back once passed
         rowCache.set(lo, runs);
       }
-      const own = digit(s, self.id, l);
+      const own = s.digit(self.id, l);
       let nextLo = lo;
       let nextHi = hi;
       for (let r = 0; r + 1 < runs.length; r++) {
         const start = runs[r]!;
         const end = runs[r + 1]!;
-        if (digit(s, p[start]!.id, l) === own) {
+        if (s.digit(p[start]!.id, l) === own) {
           nextLo = start;
           nextHi = end;
         } else {
@@ -130,13 +130,13 @@ export class PastryOracle {
     const out = [lo];
     let start = lo;
     while (start < hi) {
-      const d = digit(s, p[start]!.id, l);
+      const d = s.digit(p[start]!.id, l);
       // First index in (start, hi) whose digit l exceeds d (digits ascend within the range).
       let a = start + 1;
       let b = hi;
       while (a < b) {
         const mid = (a + b) >>> 1;
-        if (digit(s, p[mid]!.id, l) > d) b = mid;
+        if (s.digit(p[mid]!.id, l) > d) b = mid;
         else a = mid + 1;
       }
       out.push(a);

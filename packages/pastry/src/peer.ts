@@ -8,11 +8,12 @@ import {
   type Address,
   DecodeError,
   formatAddress,
+  type Id,
+  type IdSpace,
   ipv4ToUint32,
   P2PError,
   type Reader,
 } from '@p2pkit/core';
-import { type Id, type IdSpace, idBytes } from './id.js';
 
 export class Peer {
   readonly id: Id;
@@ -36,10 +37,9 @@ export class Peer {
     let w = this.#wire;
     if (w === undefined) {
       const address = encodeAddress(this.address);
-      const id = idBytes(space, this.id);
-      w = new Uint8Array(id.length + address.length);
-      w.set(id, 0);
-      w.set(address, id.length);
+      w = new Uint8Array(space.bytes + address.length);
+      space.write(this.id, w, 0);
+      w.set(address, space.bytes);
       this.#wire = w;
     }
     return w;
@@ -47,7 +47,7 @@ export class Peer {
 }
 
 /** Address tags on the wire (the envelope's sender address uses the same layout). */
-const ADDRESS_IPV4 = 4;
+export const ADDRESS_IPV4 = 4;
 const ADDRESS_NAME = 0;
 /** Longest host name accepted (a DNS name's limit). */
 export const MAX_HOST_LENGTH = 253;
@@ -108,8 +108,15 @@ export function readAddress(reader: Reader): Address {
   return { host, port: reader.u16() };
 }
 
-/** Reads a peer: an id of `space`, then an address. */
-export function readPeer(reader: Reader, space: IdSpace): Peer {
-  const id = reader.id(space.m);
+/** Reads an id of `space` from `bytes`, the array `reader` reads. */
+export function readId(reader: Reader, bytes: Uint8Array, space: IdSpace): Id {
+  const at = reader.offset;
+  reader.skip(space.bytes);
+  return space.fromBytes(bytes, at);
+}
+
+/** Reads a peer: an id of `space`, then an address. `bytes` is the array `reader` reads. */
+export function readPeer(reader: Reader, bytes: Uint8Array, space: IdSpace): Peer {
+  const id = readId(reader, bytes, space);
   return new Peer(id, readAddress(reader));
 }

@@ -12,13 +12,13 @@
 import {
   type Address,
   abortErrorFrom,
+  type Id,
   P2PError,
   sameAddress,
   TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
 import type { Context } from './context.js';
-import type { Id } from './id.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
 
@@ -130,41 +130,44 @@ export class Router {
       this.#pending.set(routeId, pending);
       this.#armSweep();
       if (options.gateway !== undefined) this.#toGateway(options.gateway, routeId, body);
-      else this.forward(route, body);
+      else this.forward(body, key);
     });
   }
 
   /** The ROUTE handler: validates the message (a malformed one is reported), then forwards it. */
   handleRoute(request: { readonly body: Uint8Array }): Uint8Array {
     const body = request.body;
-    let route: msg.Route;
+    let key: Id;
     try {
-      route = msg.decodeRoute(body, this.#ctx.limits);
+      key = msg.checkRoute(body, this.#ctx.limits);
     } catch (error) {
       this.#ctx.badMessage(error);
       throw error;
     }
-    this.forward(route, body);
+    this.forward(body, key);
     return msg.EMPTY;
   }
 
   /**
    * A routed message is here (arrived, or started here): serve it, deliver it, or send it on.
-   * `body` is its wire form, whose hop count is edited in place.
+   * `body` is its wire form (already checked), whose hop count is edited in place; `key` its
+   * key. The rest of the message is decoded only where it is needed.
    */
-  forward(route: msg.Route, body: Uint8Array): void {
+  forward(body: Uint8Array, key: Id): void {
     const ctx = this.#ctx;
     const state = ctx.state;
-    let next = state.nextHop(route.key);
-    const purpose = route.purpose;
+    let next = state.nextHop(key);
+    const purpose = body[msg.ROUTE_PURPOSE_OFFSET]!;
     if (purpose === msg.Purpose.JOIN) {
+      const route = msg.decodeRoute(body, ctx.limits);
       // The joiner is not a member yet: if a stale entry names it, route past it.
       if (sameAddress(next.address, route.origin)) {
         ctx.state.forget(next);
-        next = state.nextHop(route.key);
+        next = state.nextHop(key);
       }
       this.#hooks.joinPassing(route, next === state.self);
-    } else if (purpose === msg.Purpose.GET && route.hops > 0) {
+    } else if (purpose === msg.Purpose.GET && body[msg.ROUTE_HOPS_OFFSET]! > 0) {
+      const route = msg.decodeRoute(body, ctx.limits);
       const served = this.#hooks.serveOnPath(route);
       if (served !== undefined) {
         this.#answer(route, served);
@@ -172,15 +175,14 @@ export class Router {
       }
     }
     if (next === state.self) {
-      this.#deliver(route);
+      this.#deliver(msg.decodeRoute(body, ctx.limits));
       return;
     }
     const hops = body[msg.ROUTE_HOPS_OFFSET]!;
     if (hops >= msg.MAX_HOPS) return; // a loop: the origin times out
     body[msg.ROUTE_HOPS_OFFSET] = hops + 1;
-    route.hops = hops + 1;
-    if (route.hops > 1 || route.origin !== state.self.address) ctx.stats.forwarded++;
-    this.#send(next, route, body);
+    ctx.stats.forwarded++;
+    this.#send(next, body, key);
   }
 
   /** A ROUTE_RESULT (decoded and checked by the node: the responder itself sent it). */
@@ -217,7 +219,7 @@ export class Router {
     this.#sweep = undefined;
   }
 
-  #send(next: Peer, route: msg.Route, body: Uint8Array): void {
+  #send(next: Peer, body: Uint8Array, key: Id): void {
     if (this.#closed) return;
     const ctx = this.#ctx;
     if (!ctx.options.hopAcks) {
@@ -226,12 +228,12 @@ export class Router {
     }
     ctx.request(next.address, msg.MessageType.ROUTE, body).then(
       () => {},
-      (error: unknown) => this.#hopFailed(next, route, body, error),
+      (error: unknown) => this.#hopFailed(next, body, key, error),
     );
   }
 
   /** The next hop did not acknowledge: forget it, and route the message again without it. */
-  #hopFailed(next: Peer, route: msg.Route, body: Uint8Array, error: unknown): void {
+  #hopFailed(next: Peer, body: Uint8Array, key: Id, error: unknown): void {
     const ctx = this.#ctx;
     if (this.#closed || !ctx.running) return;
     if (!(error instanceof TimeoutError)) {
@@ -240,10 +242,8 @@ export class Router {
     }
     ctx.stats.reroutes++;
     ctx.peerFailed(next);
-    const hops = route.hops - 1;
-    body[msg.ROUTE_HOPS_OFFSET] = hops;
-    route.hops = hops;
-    this.forward(route, body);
+    body[msg.ROUTE_HOPS_OFFSET] = body[msg.ROUTE_HOPS_OFFSET]! - 1;
+    this.forward(body, key);
   }
 
   /** Client mode: the gateway routes it (a gateway that does not answer fails the route). */

@@ -7,7 +7,7 @@
  * Each entry keeps the round-trip time this node measured to it (NaN: not measured), so that
  * proximity neighbour selection can keep the closest qualifying node.
  */
-import { digit, type IdSpace, prefix } from './id.js';
+import type { IdSpace } from '@p2pkit/core';
 import type { Peer } from './peer.js';
 
 export interface Slot {
@@ -28,7 +28,7 @@ export class RoutingTable {
   constructor(self: Peer, space: IdSpace) {
     this.self = self;
     this.space = space;
-    this.columns = 1 << space.b;
+    this.columns = 1 << space.digitBits;
     this.rows = new Array(space.digits).fill(undefined);
     this.rtts = new Array(space.digits).fill(undefined);
   }
@@ -58,9 +58,9 @@ export class RoutingTable {
   /** The slot `peer` belongs in (undefined for a peer with this node's id). */
   slotOf(peer: Peer): Slot | undefined {
     const s = this.space;
-    const row = prefix(s, this.self.id, peer.id);
+    const row = s.sharedPrefixLength(this.self.id, peer.id);
     if (row >= s.digits) return undefined;
-    return { row, column: digit(s, peer.id, row) };
+    return { row, column: s.digit(peer.id, row) };
   }
 
   /**

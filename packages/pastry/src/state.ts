@@ -2,7 +2,7 @@
  * A node's routing state (leaf set, routing table, neighbourhood set) and the routing rule of
  * the paper's Table 1 over it. Pure data and decisions: no messages, no clock.
  */
-import { closer, digit, type Id, type IdSpace, prefix } from './id.js';
+import type { Id, IdSpace } from '@p2pkit/core';
 import { LeafSet } from './leaf-set.js';
 import { Neighborhood } from './neighborhood.js';
 import type { Peer } from './peer.js';
@@ -51,10 +51,11 @@ export class NodeState {
   nextHop(key: Id): Peer {
     const s = this.space;
     const self = this.self;
-    if (this.leaf.covers(key)) return this.leaf.closest(key);
-    const l = prefix(s, key, self.id);
+    const delivered = this.leaf.deliverTo(key);
+    if (delivered !== undefined) return delivered;
+    const l = s.sharedPrefixLength(key, self.id);
     if (l >= s.digits) return self;
-    const entry = this.table.get(l, digit(s, key, l));
+    const entry = this.table.get(l, s.digit(key, l));
     if (entry !== undefined) return entry;
     return this.rareCase(key, l);
   }
@@ -67,7 +68,9 @@ export class NodeState {
     const s = this.space;
     let best = this.self;
     const offer = (p: Peer) => {
-      if (closer(s, key, p.id, best.id) && prefix(s, p.id, key) >= l) best = p;
+      if (s.compareDistance(key, p.id, best.id) < 0 && s.sharedPrefixLength(p.id, key) >= l) {
+        best = p;
+      }
     };
     for (const p of this.leaf.cw) offer(p);
     for (const p of this.leaf.ccw) offer(p);

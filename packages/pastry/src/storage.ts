@@ -6,9 +6,8 @@
  * values to the nodes that have just become responsible for them, and drops the values it is no
  * longer responsible for.
  */
-import { keyId, TimeoutError } from '@p2pkit/core';
+import { type Id, TimeoutError } from '@p2pkit/core';
 import type { Context } from './context.js';
-import { byCloseness, type Id } from './id.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
 
@@ -53,7 +52,7 @@ export class Storage {
   async deliver(route: msg.Route): Promise<Outcome> {
     const ctx = this.#ctx;
     const appKey = route.appKey!;
-    if (keyId(appKey, ctx.space.m) !== route.key) {
+    if (ctx.space.keyId(appKey) !== route.key) {
       ctx.stats.badMessages++;
       return { purpose: route.purpose, status: msg.Status.REFUSED };
     }
@@ -85,7 +84,7 @@ export class Storage {
   handleReplicate(body: Uint8Array): Uint8Array {
     const ctx = this.#ctx;
     for (const item of msg.decodeItems(body, ctx.limits)) {
-      const id = keyId(item.key, ctx.space.m);
+      const id = ctx.space.keyId(item.key);
       const old = this.#items.get(latin1(item.key));
       if (old !== undefined && old.version >= item.version) continue;
       this.#store({ key: item.key.slice(), id, version: item.version, value: item.value.slice() });
@@ -186,7 +185,8 @@ export class Storage {
 
 /** The k of `peers` numerically closest to `id`. */
 function closestOf(ctx: Context, peers: readonly Peer[], id: Id, k: number): Peer[] {
-  return [...peers].sort(byCloseness(ctx.space, id)).slice(0, k);
+  const s = ctx.space;
+  return [...peers].sort((x, y) => s.compareDistance(id, x.id, y.id)).slice(0, k);
 }
 
 function* batches(items: readonly Stored[]): Generator<Stored[]> {

@@ -2,14 +2,14 @@
  * Byte-exact examples of PROTOCOL.md: each message below is written out by hand there and here,
  * and must encode to exactly these bytes and decode back to the same fields.
  */
+import { idSpace } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
-import { fromBigint, idSpace } from '../src/id.js';
 import * as msg from '../src/messages.js';
 import { Peer } from '../src/peer.js';
 
 const space = idSpace(16, 4);
 const limits: msg.WireLimits = { space, maxKeySize: 64, maxValueSize: 256 };
-const id = (x: bigint) => fromBigint(space, x);
+const id = (x: bigint) => space.fromBigint(x);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 

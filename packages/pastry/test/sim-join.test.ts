@@ -5,7 +5,7 @@
 import { sameAddress } from '@p2pkit/core';
 import { constant, Simulation } from '@p2pkit/sim';
 import { describe, expect, it } from 'vitest';
-import { PastryWorld, randomId } from '../src/scenarios/world.js';
+import { PastryWorld } from '../src/scenarios/world.js';
 
 async function joined(n: number, seed: number, options = {}) {
   const sim = new Simulation({ seed, latency: constant(5) });
@@ -32,8 +32,8 @@ describe('join', () => {
       let maxHops = 0;
       for (let i = 0; i < 200; i++) {
         const from = nodes[random.int(nodes.length)]!;
-        const key = randomId(random, 128);
-        const answer = await world.settle(from.lookupId(key));
+        const key = from.space.random(random);
+        const answer = await world.settle(from.lookupId(from.space.toBigint(key)));
         if (!sameAddress(answer.owner.address, oracle.closest(key).address)) wrong++;
         maxHops = Math.max(maxHops, answer.hops);
       }

@@ -10,4 +10,4 @@ export {
   type SimulateResult,
   simulate,
 } from './simulate.js';
-export { type NodeOptions, PastryWorld, randomId, type WorldMember } from './world.js';
+export { type NodeOptions, PastryWorld, type WorldMember } from './world.js';

@@ -4,9 +4,8 @@
  * faults the experiments need. Tests, experiments, benchmarks and `p2pkit sim pastry` all drive
  * overlays through this class.
  */
-import { type Address, idFromBytes } from '@p2pkit/core';
+import type { Address } from '@p2pkit/core';
 import type { SimHost, Simulation } from '@p2pkit/sim';
-import type { Id } from '../id.js';
 import { createPastryNode, type PastryNode } from '../node.js';
 import type { PastryOptions } from '../options.js';
 import { PastryOracle } from '../oracle.js';
@@ -185,13 +184,4 @@ export class PastryWorld {
     }
     return bad;
   }
-}
-
-/** A uniformly random m-bit id from a host-independent stream. */
-export function randomId(random: { bytes(n: number): Uint8Array }, m: number): Id {
-  const n = (m + 7) >>> 3;
-  const bytes = random.bytes(n);
-  const spare = m & 7;
-  if (spare !== 0) bytes[0] = bytes[0]! & ((1 << spare) - 1);
-  return idFromBytes(bytes);
 }
