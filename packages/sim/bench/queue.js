@@ -1,5 +1,6 @@
 // Event queue alone, "hold" model: pop the earliest event, push one at t + U(0, 100).
-// Compares the simulator's EventQueue (4-ary heap over typed arrays, plus its slot pool) with a
+// Compares the simulator's EventQueue (a ladder queue over typed arrays, plus its slot pool; a
+// 4-ary heap with the same pool before) with a
 // bare 4-ary and a bare binary typed-array heap and a binary heap of {time, seq, payload}
 // objects, at several queue sizes. Operations per CPU-second, best of 3 runs.
 import { EventQueue } from '../dist/index.js';
@@ -247,7 +248,7 @@ for (const size of [1e3, 1e4, 1e5, 1e6]) {
   const ops = size >= 1e6 ? 3e6 : 5e6;
   const row = {};
   for (const [name, Heap] of [
-    ['sim EventQueue (4-ary typed arrays + slot pool)', SimQueue],
+    ['sim EventQueue (ladder queue + slot pool)', SimQueue],
     ['bare 4-ary typed-array heap', QuadHeap],
     ['bare binary typed-array heap', BinaryHeap],
     ['binary heap of {time, seq, payload} objects', ObjectHeap],
