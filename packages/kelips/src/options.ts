@@ -43,11 +43,12 @@ export interface KelipsOptions {
   /** Gossip targets are drawn ∝ 1/rtt^r (default r = 2, the paper's spatial gossip). */
   rttExponent?: number;
   /**
-   * View entries expire after this long without news (default 25,000 ms, p2psim's, scaled up by
-   * √n·log²n beyond expectedSize 1000 as the paper requires since rations are fixed).
+   * View entries expire after this long without news. Default 12.5 rounds (25,000 ms with 2 s
+   * rounds, p2psim's), scaled up by √n·log²n beyond expectedSize 1000, as the paper requires
+   * since rations are fixed.
    */
   groupTimeoutMs?: number;
-  /** Contacts expire after this long (default 50,000 ms, p2psim's, scaled by √n·log³n). */
+  /** Contacts expire after this long (default 25 rounds: 50,000 ms, p2psim's; scaled by √n·log³n). */
   contactTimeoutMs?: number;
   /**
    * Filetuples expire after this long without a refresh from their home (default 2 ×
@@ -109,7 +110,9 @@ function scale(n: number, logPower: number): number {
 export function resolveOptions(o: KelipsOptions): ResolvedOptions {
   const expected = o.expectedSize ?? 1000;
   check(Number.isFinite(expected) && expected >= 1, 'expectedSize must be at least 1');
-  const groupTimeoutMs = o.groupTimeoutMs ?? Math.round(25_000 * scale(expected, 2));
+  const roundMs = o.roundMs ?? 2000;
+  // p2psim's timeouts, in rounds (the paper's "normalized seconds": a round is 2 s).
+  const groupTimeoutMs = o.groupTimeoutMs ?? Math.round(12.5 * roundMs * scale(expected, 2));
   const resolved: ResolvedOptions = {
     runtime: o.runtime,
     host: o.host ?? o.runtime.host,
@@ -117,7 +120,7 @@ export function resolveOptions(o: KelipsOptions): ResolvedOptions {
     groups: o.groups,
     defaultGroups: groupsFor(expected),
     contacts: o.contacts ?? 2,
-    roundMs: o.roundMs ?? 2000,
+    roundMs,
     groupTargets: o.groupTargets ?? 3,
     contactTargets: o.contactTargets ?? 3,
     groupRation: o.groupRation ?? 4,
@@ -127,7 +130,7 @@ export function resolveOptions(o: KelipsOptions): ResolvedOptions {
     maxGossipBytes: o.maxGossipBytes ?? 272,
     rttExponent: o.rttExponent ?? 2,
     groupTimeoutMs,
-    contactTimeoutMs: o.contactTimeoutMs ?? Math.round(50_000 * scale(expected, 3)),
+    contactTimeoutMs: o.contactTimeoutMs ?? Math.round(25 * roundMs * scale(expected, 3)),
     fileTimeoutMs: o.fileTimeoutMs ?? 2 * groupTimeoutMs,
     pingsPerRound: o.pingsPerRound ?? 1,
     rpcTimeoutMs: o.rpcTimeoutMs ?? 500,

@@ -112,7 +112,7 @@ function check(bytes: Uint8Array): void {
   }
 }
 
-describe('decoders under random and mutated bytes', () => {
+describe('decoders under random and mutated bytes', { timeout: 30_000 }, () => {
   it('random bytes: only DecodeError, and canonical when accepted', () => {
     fc.assert(fc.property(arbBytes(0, 200), check), { numRuns: 3000 });
   });
@@ -133,7 +133,7 @@ describe('decoders under random and mutated bytes', () => {
   });
 });
 
-describe('round trips', () => {
+describe('round trips', { timeout: 30_000 }, () => {
   it('every message decodes to what was encoded', () => {
     fc.assert(
       fc.property(arbGossip, (g) => {
