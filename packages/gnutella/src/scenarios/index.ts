@@ -3,6 +3,18 @@
  * `p2pkit sim gnutella`. Needs @p2pkit/sim (an optional peer dependency); the main entry never
  * imports this.
  */
+
+export {
+  type ExperimentBase,
+  type FloodRow,
+  floodingVsBound,
+  type PingPongRow,
+  pingPongShare,
+  type SuccessRow,
+  successVsTtl,
+  type TieringRow,
+  ultrapeersVsFlat,
+} from './experiments.js';
 export {
   type FileSharingWorkload,
   floodBound,
