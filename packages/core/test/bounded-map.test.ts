@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedMap, createManualClock, isP2PError } from '../src/index.js';
+import { BoundedMap, createManualClock } from '../src/index.js';
+import { expectEachThrows } from './helpers.js';
 
 describe('BoundedMap', () => {
   it('drops the least recently used entry when full; get refreshes, peek does not', () => {
@@ -100,7 +101,7 @@ describe('BoundedMap', () => {
 
   it('refuses bad options with ERR_INVALID_ARGUMENT', () => {
     const clock = createManualClock();
-    for (const fn of [
+    expectEachThrows('ERR_INVALID_ARGUMENT', [
       () => new BoundedMap({ maxSize: 0 }),
       () => new BoundedMap({ maxSize: 1.5 }),
       () => new BoundedMap({ maxSize: 1, ttlMs: 10 }),
@@ -109,15 +110,7 @@ describe('BoundedMap', () => {
       () =>
         new BoundedMap<string, number>({ maxSize: 1, ttlMs: 5, clock }).set('a', 1, { ttlMs: 0 }),
       () => new BoundedMap<string, number>({ maxSize: 1 }).set('a', undefined as unknown as number),
-    ]) {
-      let error: unknown;
-      try {
-        fn();
-      } catch (e) {
-        error = e;
-      }
-      expect(isP2PError(error, 'ERR_INVALID_ARGUMENT')).toBe(true);
-    }
+    ]);
   });
 
   it('stays at maxSize under a flood of distinct keys', () => {

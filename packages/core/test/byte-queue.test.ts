@@ -1,20 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteQueue, DecodeError, isP2PError } from '../src/index.js';
+import { catchError, cut } from './helpers.js';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-/** Cuts `bytes` at the given positions (any order, duplicates allowed). */
-function cut(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const points = [...new Set(positions.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, bytes.length]) {
-    if (p > from) chunks.push(bytes.slice(from, p));
-    from = Math.max(from, p);
-  }
-  return chunks;
-}
 
 function queueOf(...parts: string[]): ByteQueue {
   const q = new ByteQueue();
@@ -220,11 +209,3 @@ describe('ByteQueue', () => {
     expect(q.readLine({ maxLength: 3000 })).toBe(line);
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    return fn();
-  } catch (error) {
-    return error;
-  }
-}

@@ -9,34 +9,13 @@ import {
   Reader,
   Writer,
 } from '../src/index.js';
+import { catchError, concat, cut } from './helpers.js';
 
 const prefixes: FramePrefix[] = ['u32', 'u16', 'u32le', 'u16le', 'varint'];
 
 function drain(decoder: FrameDecoder): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let f = decoder.next(); f !== undefined; f = decoder.next()) out.push(f);
-  return out;
-}
-
-/** Cuts `bytes` at the given (sorted, deduplicated) positions. */
-function cut(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const points = [...new Set(positions.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, bytes.length]) {
-    if (p > from) chunks.push(bytes.slice(from, p));
-    from = Math.max(from, p);
-  }
-  return chunks;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -366,12 +345,3 @@ describe('FrameDecoder', () => {
     );
   });
 });
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}

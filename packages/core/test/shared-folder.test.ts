@@ -24,6 +24,7 @@ import {
   UnsafePathError,
 } from '../src/index.js';
 import { openSharedFolder } from '../src/node/index.js';
+import { concat } from './helpers.js';
 
 const enc = new TextEncoder();
 const bytes = (n: number, seed = 1) =>
@@ -44,13 +45,7 @@ const unsafeNames = [
 async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const part of iterable) parts.push(part.slice());
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 async function rejection(fn: () => Promise<unknown>): Promise<unknown> {

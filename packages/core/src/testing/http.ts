@@ -10,6 +10,7 @@ import {
   type HttpServerOptions,
 } from '../http/server.js';
 import type { Connection, Runtime } from '../runtime.js';
+import { driveUntil } from './drive.js';
 import type { TransportHarness } from './transport.js';
 
 export interface HttpSuiteOptions {
@@ -60,20 +61,9 @@ export function httpComplianceSuite(
       return { a: h.runtimes[0]!, b: h.runtimes[1]!, h };
     }
 
-    async function until<T>(promise: Promise<T>, what: string): Promise<T> {
-      const h = harness!;
-      if (!h.advance) return promise;
-      let settled = false;
-      const tracked = promise.finally(() => {
-        settled = true;
-      });
-      tracked.catch(() => {});
-      await h.settle();
-      for (let waited = 0; !settled; waited += virtualStepMs) {
-        if (waited > virtualWaitMs) throw new Error(`${what}: not within ${virtualWaitMs} ms`);
-        await h.advance(virtualStepMs);
-      }
-      return tracked;
+    /** Waits for `promise`, driving virtual time if the network has any. */
+    function until<T>(promise: Promise<T>, what: string): Promise<T> {
+      return driveUntil(harness!, promise, what, virtualStepMs, virtualWaitMs);
     }
 
     async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {

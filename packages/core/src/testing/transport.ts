@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../codec/bytes.js';
 import { isP2PError } from '../errors.js';
 import type { Address, Connection, DatagramSocket, Runtime } from '../runtime.js';
+import { driveUntil } from './drive.js';
 
 /**
  * What a Network implementation hands the compliance suite: two or more runtimes that can
@@ -100,23 +101,8 @@ export function transportComplianceSuite(
     }
 
     /** Waits for `promise`, driving virtual time if the network has any. */
-    async function until<T>(promise: Promise<T>, what: string): Promise<T> {
-      const h = harness!;
-      if (!h.advance) return promise;
-      let settled = false;
-      const tracked = promise.finally(() => {
-        settled = true;
-      });
-      // Keep the rejection handled while we drive time; `tracked` rethrows it below.
-      tracked.catch(() => {});
-      await h.settle();
-      for (let waited = 0; !settled; waited += virtualStepMs) {
-        if (waited > virtualWaitMs) {
-          throw new Error(`${what}: did not happen within ${virtualWaitMs} ms of virtual time`);
-        }
-        await h.advance(virtualStepMs);
-      }
-      return tracked;
+    function until<T>(promise: Promise<T>, what: string): Promise<T> {
+      return driveUntil(harness!, promise, what, virtualStepMs, virtualWaitMs);
     }
 
     /** A promise of the next `event` on `connection`. */
