@@ -85,6 +85,8 @@ export interface RingEntry {
   node: ChordContact;
   predecessor: ChordContact | undefined;
   successors: ChordContact[];
+  /** False when the node did not answer (crashed or unreachable): the walk went around it. */
+  reachable: boolean;
 }
 
 /** Counters a node keeps about itself (cheap; read them any time). */
@@ -386,6 +388,8 @@ export class ChordNode extends Emitter<ChordEvents> {
   /**
    * Walks the ring from the gateway (or this node) along successor pointers, asking each node
    * for its predecessor and successor list, until it comes back to the start or `limit` nodes.
+   * A node that does not answer is listed as unreachable and the walk goes on from the next
+   * entry of the last answering node's successor list (as stabilization would).
    */
   async walk(options: { signal?: AbortSignal; limit?: number } = {}): Promise<RingEntry[]> {
     this.#requireRunning();
@@ -393,24 +397,38 @@ export class ChordNode extends Emitter<ChordEvents> {
     const start = this.#gateway ?? this.table.self;
     const out: RingEntry[] = [];
     const seen = new Set<string>();
-    let current = start;
-    while (out.length < limit && !seen.has(current.key)) {
+    /** Where to go next: the last answering node's successors, nearest first. */
+    let ahead: Peer[] = [start];
+    while (out.length < limit) {
+      const current = ahead.shift();
+      if (current === undefined || seen.has(current.key)) break;
       seen.add(current.key);
-      const n =
-        current.key === this.table.self.key
-          ? { predecessor: this.table.predecessor, successors: this.table.successors }
-          : msg.decodeNeighbors(
-              await this.#request(current, msg.MessageType.NEIGHBORS, msg.EMPTY, options.signal),
-              this.#limits,
-            );
+      let n: msg.Neighbors;
+      try {
+        n =
+          current.key === this.table.self.key
+            ? { predecessor: this.table.predecessor, successors: this.table.successors }
+            : msg.decodeNeighbors(
+                await this.#request(current, msg.MessageType.NEIGHBORS, msg.EMPTY, options.signal),
+                this.#limits,
+              );
+      } catch (error) {
+        if (options.signal?.aborted || current === start) throw error;
+        out.push({
+          node: toContact(current),
+          predecessor: undefined,
+          successors: [],
+          reachable: false,
+        });
+        continue;
+      }
       out.push({
         node: toContact(current),
         predecessor: n.predecessor && toContact(n.predecessor),
         successors: n.successors.map(toContact),
+        reachable: true,
       });
-      const next = n.successors[0];
-      if (next === undefined || !this.#accept(next)) break;
-      current = next;
+      ahead = n.successors.filter((p) => this.#accept(p));
     }
     return out;
   }

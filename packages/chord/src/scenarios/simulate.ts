@@ -3,7 +3,7 @@
  * a fraction of the nodes or run churn, then time a batch of lookups judged against an oracle of
  * the live nodes. The result object is the CLI's JSON contract (issue: `p2pkit sim chord`).
  */
-import { AbortError } from '@p2pkit/core';
+import { AbortError, P2PError } from '@p2pkit/core';
 import { constant, Simulation, uniform } from '@p2pkit/sim';
 import type { Id } from '../id.js';
 import type { ChordNode } from '../node.js';
@@ -39,6 +39,8 @@ export interface SimulateOptions {
   stabilizeMs?: number;
   /** Called now and then with (lookups done, lookups total). */
   onProgress?: (done: number, total: number) => void;
+  /** Called as each phase starts ("placing 100000 nodes", "building the ring", "lookups"). */
+  onPhase?: (phase: string) => void;
 }
 
 export interface SimulateResult {
@@ -104,7 +106,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     ...(options.successors !== undefined ? { successors: options.successors } : {}),
   };
   const world = new ChordWorld(sim, nodeOptions);
+  options.onPhase?.(`starting ${n * v} nodes`);
   const nodes = await world.spawn(n, v);
+  options.onPhase?.(options.build === 'join' ? 'joining the ring' : 'building the ring');
   if (options.build === 'join') {
     for (const node of nodes.slice(1)) await world.join(node, nodes[0]);
     await world.converge(nodeOptions.stabilizeMs ?? 1000, 3_600_000);
@@ -129,7 +133,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       }
     }
   }
+  if (world.members.size === 0 && L > 0) {
+    throw new P2PError(
+      `every node failed (${failed} of ${n} with --fail ${options.fail}): no live node left to look up from`,
+      'ERR_INVALID_ARGUMENT',
+    );
+  }
   const setupMs = performance.now() - wall0;
+  options.onPhase?.(`${L} lookups`);
 
   // ---- lookups ----
   const random = sim.random('simulate:lookups');

@@ -1,5 +1,7 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { type ChordNode, createChordNode } from '@p2pkit/chord';
-import { type Address, formatAddress } from '@p2pkit/core';
+import { type Address, formatAddress, P2PError } from '@p2pkit/core';
 import { type RealRuntime, realRuntime } from '@p2pkit/core/node';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -57,6 +59,7 @@ function registerStart(chord: Command): void {
         replicas: number;
         successors?: number;
       }) => {
+        const join = options.join && (await resolve('--join', options.join));
         const runtime = realRuntime({ host: options.host });
         const node = createChordNode({
           runtime,
@@ -68,13 +71,13 @@ function registerStart(chord: Command): void {
         });
         await node.start();
         try {
-          if (options.join) await node.join(options.join);
+          if (join) await node.join(join);
         } catch (error) {
           await node.stop();
           await runtime.close();
-          throw error;
+          throw explain(error, join, options.m);
         }
-        const via = options.join ? formatAddress(options.join) : 'new ring';
+        const via = join ? formatAddress(join) : 'new ring';
         process.stdout.write(
           `joined ${formatAddress(node.address)} id=${node.id.toString(16)} via=${via} successor=${formatAddress(node.successor().address)}\n`,
         );
@@ -94,18 +97,59 @@ function registerStart(chord: Command): void {
     );
 }
 
+/**
+ * A host name in `option` resolved to an IPv4 address (Chord ids are SHA-1 of "ip:port", so a
+ * node is named by its address); one clear line when it does not resolve.
+ */
+async function resolve(option: string, address: Address): Promise<Address> {
+  if (isIP(address.host) !== 0) return address;
+  try {
+    const { address: ip } = await dnsLookup(address.host, { family: 4 });
+    return { host: ip, port: address.port };
+  } catch {
+    throw new P2PError(
+      `${option} ${address.host}:${address.port}: cannot resolve host name ${JSON.stringify(address.host)} to an IPv4 address`,
+      'ERR_INVALID_ARGUMENT',
+    );
+  }
+}
+
+/**
+ * An error from talking to the ring, in the user's terms: an answer this node cannot decode is
+ * almost always a ring with another id width.
+ */
+function explain(error: unknown, via: Address | undefined, m: number): unknown {
+  // ERR_DECODE here (an answer we cannot read) or from the peer (a request it could not read).
+  const undecodable =
+    error instanceof P2PError &&
+    (error.code === 'ERR_DECODE' ||
+      (error.code === 'ERR_REMOTE' &&
+        (error as { remoteCode?: string }).remoteCode === 'ERR_DECODE'));
+  if (undecodable) {
+    const peer = via ? formatAddress(via) : 'the ring';
+    return new P2PError(
+      `${peer} answered in a form this node cannot read: the ring uses another id width (this node uses m=${m}; pass the ring's --m)`,
+      'ERR_PROTOCOL',
+    );
+  }
+  return error;
+}
+
 /** A short-lived client: a node that does not join and routes through `via`. */
 async function withClient<T>(
-  via: Address,
+  viaOption: Address,
   m: number,
   work: (node: ChordNode) => Promise<T>,
 ): Promise<T> {
+  const via = await resolve('--via', viaOption);
   const runtime: RealRuntime = realRuntime({ host: via.host });
   const node = createChordNode({ runtime, m, maintenance: false, rpcRetries: 2 });
   try {
     await node.start();
     node.useGateway(via);
     return await work(node);
+  } catch (error) {
+    throw explain(error, via, m);
   } finally {
     await node.stop();
     await runtime.close();
@@ -199,19 +243,21 @@ function registerRing(chord: Command): void {
       const entries = await withClient(options.via, options.m, (node) =>
         node.walk({ signal: AbortSignal.timeout(options.timeout) }),
       );
-      const complete =
-        entries.length > 0 &&
-        entries[entries.length - 1]!.successors[0] !== undefined &&
-        formatAddress(entries[entries.length - 1]!.successors[0]!.address) ===
-          formatAddress(entries[0]!.node.address);
+      // Complete: the last node that answered names the start among its successors.
+      const start = entries[0] && formatAddress(entries[0].node.address);
+      const last = entries.filter((e) => e.reachable).pop();
+      const complete = last?.successors.some((s) => formatAddress(s.address) === start) === true;
+      const unreachable = entries.filter((e) => !e.reachable).length;
       if (options.json) {
         process.stdout.write(
           `${JSON.stringify({
             size: entries.length,
             complete,
+            unreachable,
             nodes: entries.map((e) => ({
               id: e.node.id.toString(16),
               address: formatAddress(e.node.address),
+              reachable: e.reachable,
               predecessor: e.predecessor ? formatAddress(e.predecessor.address) : null,
               successors: e.successors.map((s) => formatAddress(s.address)),
             })),
@@ -222,11 +268,11 @@ function registerRing(chord: Command): void {
       const width = Math.ceil(options.m / 4);
       for (const e of entries) {
         process.stdout.write(
-          `${e.node.id.toString(16).padStart(width, '0')}  ${formatAddress(e.node.address)}\n`,
+          `${e.node.id.toString(16).padStart(width, '0')}  ${formatAddress(e.node.address)}${e.reachable ? '' : '  (not answering: skipped)'}\n`,
         );
       }
       process.stdout.write(
-        `${entries.length} nodes${complete ? '' : ' (walk did not come back to the start)'}\n`,
+        `${entries.length} nodes${unreachable ? `, ${unreachable} not answering` : ''}${complete ? '' : ' (walk did not come back to the start)'}\n`,
       );
     });
 }
@@ -285,16 +331,18 @@ function registerSimChord(sim: Command): void {
         m: number;
         json?: boolean;
       }) => {
+        // Every node needs its own m-bit id: 2^m of them at most, and near that SHA-1
+        // truncations collide (two nodes, one id) and lookups reach wrong owners.
+        const ids = options.nodes * options.virtualNodes;
+        if (options.m < 53 && ids > 2 ** options.m) {
+          throw new P2PError(
+            `--nodes ${options.nodes}${options.virtualNodes > 1 ? ` × --virtual-nodes ${options.virtualNodes}` : ''} needs ${ids} distinct ids but --m ${options.m} has only ${2 ** options.m}: use a larger --m`,
+            'ERR_INVALID_ARGUMENT',
+          );
+        }
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/chord/scenarios');
-        const bar = process.stderr.isTTY
-          ? new SingleBar({
-              format: 'lookups [{bar}] {percentage}% {value}/{total} eta {eta}s',
-              etaBuffer: 50,
-            })
-          : undefined;
-        const wall = performance.now();
-        let shown = false;
+        const progress = simProgress(options.lookups);
         const result = await simulate({
           nodes: options.nodes,
           lookups: options.lookups,
@@ -307,15 +355,16 @@ function registerSimChord(sim: Command): void {
           ...(options.churn !== undefined ? { churn: options.churn } : {}),
           ...(options.successors !== undefined ? { successors: options.successors } : {}),
           ...(options.mode !== undefined ? { mode: options.mode } : {}),
-          onProgress: (done, total) => {
-            // A bar only for runs longer than a few seconds.
-            if (!bar || performance.now() - wall < 2000) return;
-            if (!shown) bar.start(total, done);
-            shown = true;
-            bar.update(done);
-          },
-        });
-        if (shown) bar?.stop();
+          onPhase: progress.phase,
+          onProgress: progress.lookups,
+        }).finally(progress.stop);
+        if (result.wrongOwner > 0) {
+          // A wrong answer is never a success: say why, and exit 1 after printing the result.
+          process.exitCode = 1;
+          process.stderr.write(
+            `p2pkit: ${result.wrongOwner} of ${result.lookups} lookups reached a wrong owner${ids * 4 > 2 ** Math.min(options.m, 52) ? ` (${ids} ids in a ${options.m}-bit space collide: use a larger --m)` : ''}; seed ${options.seed}\n`,
+          );
+        }
         if (options.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;
@@ -347,4 +396,53 @@ function registerSimChord(sim: Command): void {
         process.stdout.write(`${lines.join('\n')}\n`);
       },
     );
+}
+
+/**
+ * Progress of `sim chord` on stderr: a bar on a terminal, plain lines in a pipe (each phase, then
+ * the lookups every 10 % or 5 s), nothing for runs shorter than two seconds.
+ */
+function simProgress(total: number): {
+  phase: (phase: string) => void;
+  lookups: (done: number, total: number) => void;
+  stop: () => void;
+} {
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  const bar = tty
+    ? new SingleBar({
+        format: 'lookups [{bar}] {percentage}% {value}/{total} eta {eta}s',
+        etaBuffer: 50,
+      })
+    : undefined;
+  let shown = false;
+  let lastLine = 0;
+  let lastDone = 0;
+  const elapsed = () => ((performance.now() - started) / 1000).toFixed(1);
+  return {
+    phase(phase) {
+      // Phases are the slow part of a large run (10^5 nodes): always say which one is running.
+      process.stderr.write(`sim chord: ${phase} (${elapsed()} s)\n`);
+    },
+    lookups(done) {
+      const now = performance.now();
+      if (now - started < 2000) return;
+      if (bar) {
+        if (!shown) bar.start(total, done);
+        shown = true;
+        bar.update(done);
+        return;
+      }
+      if (done === lastDone) return;
+      if (done < total && done - lastDone < total / 10 && now - lastLine < 5000) return;
+      lastLine = now;
+      lastDone = done;
+      process.stderr.write(
+        `sim chord: lookups ${done}/${total} (${Math.round((done / total) * 100)} %, ${elapsed()} s)\n`,
+      );
+    },
+    stop() {
+      if (shown) bar?.stop();
+    },
+  };
 }

@@ -5,11 +5,10 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bin } from './helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
 

@@ -3,11 +3,10 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { bin } from './helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 const run = promisify(execFile);
 
 async function sim(...args: string[]): Promise<Record<string, unknown>> {
