@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
   format: ['esm'],
   // Members marked @internal (simulator plumbing shared between its files) stay out of the types.
   dts: { compilerOptions: { stripInternal: true } },
