@@ -6,11 +6,16 @@
 export { type HttpSuiteOptions, httpComplianceSuite } from './http.js';
 export {
   type OverlayHarness,
-  type OverlayNode,
   type OverlaySuiteOptions,
   overlayComplianceSuite,
-  successorOf,
 } from './overlay.js';
+export {
+  hopBounds,
+  numericallyClosest,
+  type OverlayNode,
+  type ResponsibleRule,
+  successorOf,
+} from './overlay-rules.js';
 export {
   type TransportHarness,
   type TransportSuiteOptions,

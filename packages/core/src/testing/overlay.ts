@@ -2,25 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { equalBytes } from '../codec/bytes.js';
 import { createRandom } from '../random.js';
 import type { Address, Random } from '../runtime.js';
+import { type OverlayNode, type ResponsibleRule, successorOf } from './overlay-rules.js';
 
 /**
- * The overlay compliance suite: scenarios every DHT-style overlay (Chord, Pastry, Kelips) must
- * pass, whatever its routing: nodes join, lookups agree with an oracle that knows every live
- * node, nodes leave and crash, the network splits and heals, stored values survive.
+ * The overlay compliance suite: scenarios every structured overlay (Chord, Pastry, Kelips) must
+ * pass, whatever its routing: nodes join at sizes from 16 to 1024, every lookup agrees with an
+ * oracle that knows every live node (the overlay's own responsibility rule) and stays within the
+ * overlay's hop bound; nodes leave and crash, the network splits and heals, nodes come and go
+ * continuously (churn), stored values survive, and one seed gives one history (trace hash).
  *
- * An overlay runs it from a short test file with a harness over the simulator:
+ * An overlay runs it from a short test file, with a harness made by the simulator's generic
+ * world (`@p2pkit/sim/testing`, createOverlayHarness) from a node factory and a small adapter:
  *
  * ```ts
- * overlayComplianceSuite('chord', (seed) => createChordHarness(seed), { convergeMs: 120_000 });
+ * overlayComplianceSuite('chord', (seed) => createOverlayHarness(chordAdapter, { seed }), {
+ *   convergeMs: 60_000,
+ *   hopBound: hopBounds.chord,               // Pastry: hopBounds.pastry(4), Kelips: hopBounds.kelips
+ *   responsible: (key, live) => successorOf(key, live), // Pastry: numericallyClosest
+ * });
  * ```
  */
-
-/** A node as the suite sees it. */
-export interface OverlayNode {
-  /** Its m-bit overlay id. */
-  readonly id: bigint;
-  readonly address: Address;
-}
 
 /**
  * What an overlay hands the suite. Time is the harness's business: on a simulated network,
@@ -47,10 +48,12 @@ export interface OverlayHarness {
   partition(groups: readonly (readonly OverlayNode[])[]): void;
   /** Removes every partition. */
   heal(): void;
-  /** Stores a value through `from`. */
-  put(from: OverlayNode, key: string, value: Uint8Array): Promise<void>;
+  /** Stores a value through `from` (optional: the storage scenario needs it). */
+  put?(from: OverlayNode, key: string, value: Uint8Array): Promise<void>;
   /** Reads a value through `from` (undefined: not found). */
-  get(from: OverlayNode, key: string): Promise<Uint8Array | undefined>;
+  get?(from: OverlayNode, key: string): Promise<Uint8Array | undefined>;
+  /** A hash of the whole history so far (the simulator's trace hash), for the determinism test. */
+  traceHash?(): string;
   /** Stops every node and releases the network. */
   close(): Promise<void>;
 }
@@ -61,36 +64,37 @@ export interface OverlaySuiteOptions {
    * leaves or crashes (overlay-specific: a few stabilization periods).
    */
   convergeMs: number;
-  /** Nodes in each scenario (default 32). */
+  /** Nodes in the fault scenarios (default 32). */
   nodes?: number;
+  /** Overlay sizes for the join + lookup + hop-bound scenario (default [16, 64, 256, 1024]). */
+  sizes?: readonly number[];
   /** Random lookups per check (default 100). */
   lookups?: number;
   /** Keys stored in the put/get scenario (default 40). */
   keys?: number;
   /** Copies of each value the overlay keeps: crashes come in waves of replicas − 1 (default 3). */
   replicas?: number;
-  /** Seeds to run every scenario with (default [1, 2]; `SEED=n` in the environment: just n). */
+  /** Seeds to run every scenario with (default [1, 2, 3, 4, 5]; `SEED=n` in the environment: just n). */
   seeds?: readonly number[];
   /**
-   * The node responsible for `key` among the live nodes, as the overlay defines it. Default:
-   * the successor (first id at or after key, clockwise), as in Chord.
+   * Seeds for the sizes above 256 (default: the first two of `seeds`), which cost the most;
+   * every seed still runs the sizes up to 256.
    */
-  responsible?: (key: bigint, live: readonly OverlayNode[], m: number) => OverlayNode;
-  /** Per-test timeout in real milliseconds (default 60,000). */
+  largeSeeds?: readonly number[];
+  /**
+   * The node responsible for `key` among the live nodes, as the overlay defines it. Default:
+   * the successor (first id at or after key, clockwise), as in Chord. See overlay-rules.ts.
+   */
+  responsible?: ResponsibleRule;
+  /**
+   * The most hops a lookup may take in a converged overlay of n nodes (`hopBounds.chord`,
+   * `hopBounds.pastry(b)`, `hopBounds.kelips`). Checked on every lookup after convergence.
+   */
+  hopBound?: (n: number) => number;
+  /** Rounds of the churn scenario (joins, leaves and crashes between lookups; default 6). */
+  churnRounds?: number;
+  /** Per-test timeout in real milliseconds (default 120,000). */
   timeoutMs?: number;
-}
-
-/** Chord's rule: the first live node whose id is at or after key, wrapping around the ring. */
-export function successorOf(key: bigint, live: readonly OverlayNode[]): OverlayNode {
-  let best: OverlayNode | undefined;
-  let lowest: OverlayNode | undefined;
-  for (const n of live) {
-    if (n.id >= key && (best === undefined || n.id < best.id)) best = n;
-    if (lowest === undefined || n.id < lowest.id) lowest = n;
-  }
-  const owner = best ?? lowest;
-  if (owner === undefined) throw new RangeError('no live node');
-  return owner;
 }
 
 export function overlayComplianceSuite(
@@ -99,21 +103,26 @@ export function overlayComplianceSuite(
   options: OverlaySuiteOptions,
 ): void {
   const n = options.nodes ?? 32;
+  const sizes = options.sizes ?? [16, 64, 256, 1024];
   const lookups = options.lookups ?? 100;
   const keys = options.keys ?? 40;
   const replicas = options.replicas ?? 3;
   const envSeed = readSeedFromEnv();
-  const seeds = envSeed !== undefined ? [envSeed] : (options.seeds ?? [1, 2]);
+  const seeds = envSeed !== undefined ? [envSeed] : (options.seeds ?? [1, 2, 3, 4, 5]);
+  const largeSeeds = envSeed !== undefined ? [envSeed] : (options.largeSeeds ?? seeds.slice(0, 2));
   const responsible = options.responsible ?? ((key, live) => successorOf(key, live));
-  const timeout = options.timeoutMs ?? 60_000;
+  const hopBound = options.hopBound;
+  const timeout = options.timeoutMs ?? 120_000;
   const converge = options.convergeMs;
+  const churnRounds = options.churnRounds ?? 6;
 
   /** Runs a scenario with a fresh harness; a failure names the seed that replays it. */
   function scenario(
     title: string,
     body: (h: OverlayHarness, random: Random, seed: number) => Promise<void>,
+    onSeeds: readonly number[] = seeds,
   ) {
-    for (const seed of seeds) {
+    for (const seed of onSeeds) {
       it(`${title} (seed ${seed})`, { timeout }, async () => {
         const h = await factory(seed);
         try {
@@ -130,42 +139,58 @@ export function overlayComplianceSuite(
     }
   }
 
-  /** Random lookups from random live nodes, each judged against the oracle. */
-  async function checkLookups(h: OverlayHarness, live: readonly OverlayNode[], random: Random) {
+  /**
+   * Random lookups from random live nodes, each judged against the oracle and, when a bound is
+   * given, against the hop bound for this many live nodes.
+   */
+  async function checkLookups(
+    h: OverlayHarness,
+    live: readonly OverlayNode[],
+    random: Random,
+    count = lookups,
+  ) {
     const wrong: string[] = [];
+    const slow: string[] = [];
     let failed = 0;
-    for (let i = 0; i < lookups; i++) {
+    const bound = hopBound?.(live.length);
+    for (let i = 0; i < count; i++) {
       const from = random.pick(live);
       const key = randomId(random, h.m);
       const expected = responsible(key, live, h.m);
       try {
-        const { owner } = await h.lookup(from, key);
+        const { owner, hops } = await h.lookup(from, key);
         if (owner.host !== expected.address.host || owner.port !== expected.address.port) {
-          if (wrong.length < 5) {
-            wrong.push(
-              `key ${key.toString(16)}: got ${owner.host}:${owner.port}, expected ${expected.address.host}:${expected.address.port}`,
-            );
-          } else wrong.push('');
+          wrong.push(
+            `key ${key.toString(16)}: got ${owner.host}:${owner.port}, expected ${expected.address.host}:${expected.address.port}`,
+          );
         }
+        if (bound !== undefined && hops > bound) slow.push(`key ${key.toString(16)}: ${hops} hops`);
       } catch {
         failed++;
       }
     }
     expect(failed, 'failed lookups').toBe(0);
-    expect(wrong.length, `wrong owners: ${wrong.filter(Boolean).join('; ')}`).toBe(0);
+    expect(wrong.length, `wrong owners: ${wrong.slice(0, 5).join('; ')}`).toBe(0);
+    expect(
+      slow.length,
+      `lookups over the hop bound ${bound?.toFixed(2)} for ${live.length} nodes: ${slow.slice(0, 5).join('; ')}`,
+    ).toBe(0);
   }
 
   describe(`overlay compliance: ${name}`, () => {
-    scenario(
-      `${n} nodes join; every lookup finds the owner an oracle of live nodes names`,
-      async (h, random) => {
-        const nodes = await h.addNodes(n);
-        expect(nodes.length).toBe(n);
-        expect(new Set(nodes.map((x) => x.id)).size).toBe(n);
-        await h.advance(converge);
-        await checkLookups(h, nodes, random);
-      },
-    );
+    for (const size of sizes) {
+      scenario(
+        `${size} nodes join; every lookup finds the owner an oracle of live nodes names${hopBound ? `, within ${hopBound(size).toFixed(2)} hops` : ''}`,
+        async (h, random) => {
+          const nodes = await h.addNodes(size);
+          expect(nodes.length).toBe(size);
+          expect(new Set(nodes.map((x) => x.id)).size).toBe(size);
+          await h.advance(converge);
+          await checkLookups(h, nodes, random);
+        },
+        size > 256 ? largeSeeds : seeds,
+      );
+    }
 
     scenario('a quarter of the nodes leave gracefully; lookups stay correct', async (h, random) => {
       const nodes = await h.addNodes(n);
@@ -206,7 +231,30 @@ export function overlayComplianceSuite(
       },
     );
 
+    scenario(
+      'churn: nodes join, leave and crash between lookups; every lookup settles, and after convergence all are correct',
+      async (h, random) => {
+        let live = await h.addNodes(n);
+        await h.advance(converge);
+        for (let round = 0; round < churnRounds; round++) {
+          live.push(...(await h.addNodes(2)));
+          const [leaving, crashing] = random.shuffle([...live]);
+          await h.leave(leaving!);
+          h.crash(crashing!);
+          live = live.filter((x) => x !== leaving && x !== crashing);
+          await h.advance(converge / 8);
+          // Mid-churn an answer may be stale, but every lookup must settle (answer or error).
+          for (let i = 0; i < 10; i++) {
+            await h.lookup(random.pick(live), randomId(random, h.m)).catch(() => undefined);
+          }
+        }
+        await h.advance(converge);
+        await checkLookups(h, live, random);
+      },
+    );
+
     scenario('stored values survive joins, leaves and crashes in waves', async (h, random) => {
+      if (!h.put || !h.get) return;
       const nodes = await h.addNodes(n);
       await h.advance(converge);
       const values = new Map<string, Uint8Array>();
@@ -242,6 +290,34 @@ export function overlayComplianceSuite(
       expect(missing, `lost or wrong values: ${missing.slice(0, 5).join(', ')}`).toEqual([]);
       await checkLookups(h, live, random);
     });
+
+    const [first] = seeds;
+    if (first !== undefined) {
+      it(`one seed, one history: the same run twice gives the same trace hash and answers (seed ${first})`, {
+        timeout,
+      }, async () => {
+        const run = async () => {
+          const h = await factory(first);
+          try {
+            const random = createRandom(`overlay:determinism:${first}`);
+            const nodes = await h.addNodes(16);
+            await h.advance(converge);
+            const answers: string[] = [];
+            for (let i = 0; i < 20; i++) {
+              const r = await h.lookup(random.pick(nodes), randomId(random, h.m));
+              answers.push(`${r.owner.host}:${r.owner.port}/${r.hops}`);
+            }
+            return { hash: h.traceHash?.(), answers };
+          } finally {
+            await h.close();
+          }
+        };
+        const a = await run();
+        const b = await run();
+        expect(a.hash, `[${name}] the harness has no traceHash()`).toBeTypeOf('string');
+        expect(b, `[${name}] seed ${first} gave two histories`).toEqual(a);
+      });
+    }
   });
 }
 
