@@ -1,10 +1,14 @@
 /**
- * A Chord ring in the simulator: one node per simulated host (or v virtual nodes per host), built
- * by real joins or directly from an oracle, with the faults the experiments need. Tests,
- * experiments, benchmarks and `p2pkit sim chord` all drive rings through this class.
+ * A Chord ring in the simulator: the generic overlay world of @p2pkit/sim/testing (hosts, joins,
+ * faults, settle) with Chord's adapter, plus what the experiments need. Tests, experiments,
+ * benchmarks and `p2pkit sim chord` all drive rings through this class.
  */
-import type { Address } from '@p2pkit/core';
 import type { LatencyModel, SimHost, Simulation } from '@p2pkit/sim';
+import {
+  type WorldMember as GenericMember,
+  type OverlayAdapter,
+  OverlayWorld,
+} from '@p2pkit/sim/testing';
 import { type Id, idAt } from '../id.js';
 import { type ChordNode, createChordNode } from '../node.js';
 import type { ChordOptions } from '../options.js';
@@ -22,37 +26,51 @@ export function exponentialLatency(meanMs: number): LatencyModel {
   };
 }
 
-export interface WorldMember {
-  node: ChordNode;
-  host: SimHost;
+export type WorldMember = GenericMember<ChordNode>;
+
+/** What the generic world needs to know about Chord nodes. */
+export function chordAdapter(options: NodeOptions = {}): OverlayAdapter<ChordNode> {
+  return {
+    m: options.m ?? 160,
+    create: (host) => createChordNode({ ...options, runtime: host, port: options.port ?? 4000 }),
+    start: (node) => node.start(),
+    id: (node) => node.id,
+    address: (node) => node.address,
+    join: (node, via) => node.join(via),
+    lookup: async (node, key) => {
+      const r = await node.lookupId(key);
+      return { owner: r.owner.address, hops: r.hops };
+    },
+    leave: (node) => node.leave(),
+    stop: (node) => node.stop(),
+    put: async (node, key, value) => {
+      await node.put(key, value);
+    },
+    get: (node, key) => node.get(key),
+  };
 }
 
-export class ChordWorld {
-  readonly sim: Simulation;
+/**
+ * The generic overlay world (@p2pkit/sim/testing) with what Chord's experiments add: virtual
+ * nodes (v nodes per host on consecutive ports), rings built directly from an oracle, churn
+ * arrivals, and ring consistency.
+ */
+export class ChordWorld extends OverlayWorld<ChordNode> {
   readonly options: NodeOptions;
-  /** Live members, by address key `host:port`. */
-  readonly members = new Map<string, WorldMember>();
-  /** Members ever started (for totals). */
-  started = 0;
   readonly #port: number;
 
   constructor(sim: Simulation, options: NodeOptions = {}) {
-    this.sim = sim;
+    super(sim, chordAdapter(options));
     this.options = options;
     this.#port = options.port ?? 4000;
   }
 
-  get m(): number {
-    return this.options.m ?? 160;
-  }
-
-  /** Live nodes in insertion order. */
-  nodes(): ChordNode[] {
-    return [...this.members.values()].map((x) => x.node);
-  }
-
   /** Starts `count` nodes on fresh hosts (v per host on consecutive ports), not yet in a ring. */
-  async spawn(count: number, virtualNodes = 1, extra: NodeOptions = {}): Promise<ChordNode[]> {
+  override async spawn(
+    count: number,
+    virtualNodes = 1,
+    extra: NodeOptions = {},
+  ): Promise<ChordNode[]> {
     const out: ChordNode[] = [];
     for (let i = 0; i < count; i++) {
       const host = this.sim.addHost();
@@ -63,12 +81,8 @@ export class ChordWorld {
   }
 
   /** Starts one node on `host` at `port`. */
-  async startOn(host: SimHost, port: number, extra: NodeOptions = {}): Promise<ChordNode> {
-    const node = createChordNode({ ...this.options, ...extra, runtime: host, port });
-    await node.start();
-    this.members.set(node.table.self.key, { node, host });
-    this.started++;
-    return node;
+  startOn(host: SimHost, port: number, extra: NodeOptions = {}): Promise<ChordNode> {
+    return this.add(createChordNode({ ...this.options, ...extra, runtime: host, port }), host);
   }
 
   /** Gives every live node its ideal successor list, predecessor and fingers. */
@@ -82,14 +96,6 @@ export class ChordWorld {
   /** An oracle of the live nodes. */
   oracle(): RingOracle {
     return new RingOracle(this.nodes().map((n) => n.table.self));
-  }
-
-  /** Node `node` joins through a random live member (runs the simulation until it has). */
-  async join(node: ChordNode, via?: ChordNode): Promise<void> {
-    const others = this.nodes().filter((n) => n !== node);
-    const bootstrap = via ?? others[this.sim.random('world:join').int(others.length)];
-    if (bootstrap === undefined) return;
-    await this.settle(node.join(bootstrap.address));
   }
 
   /**
@@ -109,44 +115,6 @@ export class ChordWorld {
     joining.delete(node!);
     if (!joined) this.crash(node!);
     return node!;
-  }
-
-  /** Runs the simulation until `promise` settles (or `limitMs` of virtual time passes). */
-  async settle<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> {
-    let done = false;
-    const tracked = promise.finally(() => {
-      done = true;
-    });
-    tracked.catch(() => {});
-    await this.sim.runUntil(() => done, { timeoutMs: limitMs });
-    return tracked;
-  }
-
-  /** Crashes the host of a node (every virtual node on it). */
-  crash(node: ChordNode): void {
-    const member = this.members.get(node.table.self.key);
-    if (member === undefined) return;
-    const victims: ChordNode[] = [];
-    for (const [key, m] of this.members) {
-      if (m.host !== member.host) continue;
-      this.members.delete(key);
-      victims.push(m.node);
-    }
-    this.sim.crash(member.host);
-    // The host is gone; stopping its node objects only settles their pending promises (lookups
-    // they started reject with AbortError) and frees memory. Nothing is sent: the host is dead.
-    for (const node of victims) node.stop().catch(() => {});
-  }
-
-  /** Graceful leave (runs the simulation until it is done). */
-  async leave(node: ChordNode): Promise<void> {
-    this.members.delete(node.table.self.key);
-    await this.settle(node.leave());
-  }
-
-  /** The member listening at `address`. */
-  at(address: Address): ChordNode | undefined {
-    return this.members.get(`${address.host}:${address.port}`)?.node;
   }
 
   /**
