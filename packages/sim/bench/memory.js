@@ -1,19 +1,21 @@
-// Heap per simulated host (run with --expose-gc): 100,000 idle hosts, then the same with one
+// Memory per simulated host (run with --expose-gc): 100,000 idle hosts, then the same with one
 // bound datagram socket, one listener and one 30 s maintenance interval each (an idle DHT
-// node's footprint in the simulator, protocol state excluded).
+// node's footprint in the simulator, protocol state excluded). Counts the JS heap and, apart,
+// the typed arrays' backing stores (per-host tables and counters live there, outside the heap).
 import { Simulation } from '../dist/index.js';
 import { mib, report } from './util.js';
 
 const HOSTS = 100_000;
 
-function heapUsed() {
+function used() {
   globalThis.gc();
   globalThis.gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heap: heapUsed, buffers: arrayBuffers };
 }
 
 async function footprint(withSockets) {
-  const before = heapUsed();
+  const before = used();
   const sim = new Simulation({ seed: 1 });
   const noop = () => {};
   for (let i = 0; i < HOSTS; i++) {
@@ -25,10 +27,16 @@ async function footprint(withSockets) {
     }
   }
   sim.runSync({ until: 1 });
-  const after = heapUsed();
-  const bytes = after - before;
+  const after = used();
+  const heap = after.heap - before.heap;
+  const buffers = after.buffers - before.buffers;
   if (sim.hosts.length !== HOSTS) throw new Error('lost hosts');
-  return { 'heap (MiB)': mib(bytes), 'bytes per host': Math.round(bytes / HOSTS) };
+  return {
+    'heap (MiB)': mib(heap),
+    'bytes per host': Math.round(heap / HOSTS),
+    'typed-array bytes per host': Math.round(buffers / HOSTS),
+    'bytes per host, heap and typed arrays': Math.round((heap + buffers) / HOSTS),
+  };
 }
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');

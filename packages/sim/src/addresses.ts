@@ -10,32 +10,34 @@ import { invalidOption } from './errors.js';
 export class AddressBook {
   /** Custom addresses (HostOptions.address) → index. */
   private readonly custom = new Map<string, number>();
-  /** Address of each index, for checking a parsed default address once customs exist. */
-  private readonly addressOf: string[] = [];
-
-  /** Number of addresses handed out (one per host index). */
-  get size(): number {
-    return this.addressOf.length;
-  }
+  /** Address of each index, kept only once a custom address exists (to check parsed ones). */
+  private addressOf: string[] | undefined;
+  /** Addresses handed out (one per host index). */
+  size = 0;
 
   /** Takes the next index's address (`address`, or the default); throws if it is taken. */
   add(address: string | undefined): string {
-    const index = this.addressOf.length;
+    const index = this.size;
     const chosen = address ?? defaultAddress(index);
     if (this.indexOf(chosen) !== undefined) throw invalidOption(`address ${chosen} is taken`);
-    if (address !== undefined) this.custom.set(address, index);
-    this.addressOf.push(chosen);
+    if (address !== undefined) {
+      this.addressOf ??= Array.from({ length: index }, (_, i) => defaultAddress(i));
+      this.custom.set(address, index);
+    }
+    this.addressOf?.push(chosen);
+    this.size = index + 1;
     return chosen;
   }
 
   /** The host index at `address`, or undefined. */
   indexOf(address: string): number | undefined {
     const parsed = parseDefaultAddress(address);
+    const addressOf = this.addressOf;
     if (parsed >= 0) {
       // No custom address anywhere: 10.a.b.c names the host at that index, if there is one
-      // (skipping the address table saves a cache miss per datagram at 10^5 hosts).
-      if (this.custom.size === 0) return parsed < this.addressOf.length ? parsed : undefined;
-      if (this.addressOf[parsed] === address) return parsed;
+      // (no table to read: a cache miss less per datagram at 10^5 hosts).
+      if (addressOf === undefined) return parsed < this.size ? parsed : undefined;
+      if (addressOf[parsed] === address) return parsed;
     }
     return this.custom.get(address);
   }

@@ -70,6 +70,8 @@ export class Engine {
   dirty = false;
   /** Host whose event is running (for the failure message), or -1. */
   eventHost = -1;
+  /** When each crashed host object crashed (kept off the SimHost: few hosts ever crash). */
+  readonly crashTimes = new WeakMap<SimHost, number>();
   /** Pending events that do not keep an unbounded run going (metrics samplers). */
   private background = 0;
   private running = false;
@@ -320,7 +322,7 @@ export class Engine {
         if (!host.alive_) return;
         this.eventHost = host.index;
         if (this.hashing) this.trace.event(K_UPLINK, now, host.index, 0);
-        host.uplinkBusy = false;
+        host.link!.uplinkBusy = false;
         serveUplink(host);
         return;
       }

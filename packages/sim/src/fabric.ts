@@ -112,8 +112,9 @@ export class Fabric {
     this.firewallAt[index] = firewall;
     if (this.latency.place) this.latency.place(index, this.placeRoot.fork(index), options.position);
     this.engine.metrics.ensureHosts(index + 1);
-    if (this.group.length <= index) {
-      const grown = new Int32Array(Math.max(1024, this.group.length * 2, index + 1));
+    if (this.partitioned && index >= this.group.length) {
+      // Joins during a partition: in no set, i.e. set 0 with the other unlisted hosts.
+      const grown = new Int32Array(Math.max(1024, this.group.length * 2));
       grown.set(this.group);
       this.group = grown;
     }
@@ -160,7 +161,7 @@ export class Fabric {
   crash(host: SimHost): void {
     const engine = this.engine;
     host.alive_ = false;
-    host.crashedAt = engine.now;
+    engine.crashTimes.set(host, engine.now);
     this.aliveAt[host.index] = 0;
     this.firstPort[host.index] = -1;
     this.firstHandler[host.index] = undefined;
@@ -172,7 +173,7 @@ export class Fabric {
     if (host.listeners) for (const listener of host.listeners.values()) listener.closed = true;
     host.listeners = undefined;
     host.tcpPorts = undefined;
-    host.ring = undefined;
+    if (host.link) host.link.ring = undefined;
     if (engine.log.enabled) engine.log(`crash ${host.host}`);
   }
 
@@ -197,7 +198,9 @@ export class Fabric {
 
   /** Host indices by set; hosts in no set form one more set together. */
   partition(sets: number[][]): void {
-    this.group.fill(0);
+    // One set number per host, allocated when a partition is first made.
+    if (this.group.length < this.hosts.length) this.group = new Int32Array(this.hosts.length);
+    else this.group.fill(0);
     const seen = new Set<number>();
     sets.forEach((set, i) => {
       for (const index of set) {

@@ -1,20 +1,10 @@
-import {
-  type Clock,
-  type Hasher,
-  type Logger,
-  type Network,
-  type Random,
-  type Runtime,
-  sleepOn,
-  type TimerHandle,
-} from '@p2pkit/core';
+import type { Clock, Hasher, Logger, Network, Random, Runtime } from '@p2pkit/core';
 import type { SimConnection } from './connection.js';
 import type { SimDatagramSocket } from './datagram.js';
 import type { Engine } from './engine.js';
 import { HostCrashedError } from './errors.js';
 import { FIREWALL_OPEN } from './firewall.js';
-import type { SimListener } from './network.js';
-import { SimNetwork } from './network.js';
+import { HostIO, type SimListener } from './network.js';
 import type { Pipe } from './pipe.js';
 
 /** Options of one host. Bandwidths in bytes per second; Infinity = unlimited. */
@@ -50,13 +40,14 @@ export class SimHost implements Runtime {
   readonly index: number;
   /** 0 for the first life of this address, +1 per restart. */
   readonly incarnation: number;
-  readonly clock: Clock;
-  readonly net: Network;
-  readonly hash: Hasher;
 
+  // Every field costs 8 bytes at 10^5 hosts and more: what an idle host does not use is
+  // created on first use (io_, random_, log_, the socket tables) or lives elsewhere (crash
+  // times in the engine), and unlimited hosts (the default) have no access-link state.
   /** @internal */ readonly engine: Engine;
   /** @internal */ alive_ = true;
-  /** @internal */ crashedAt = Number.NaN;
+  /** @internal The clock and network (one object), created on first use. */
+  io_: HostIO | undefined;
   /** @internal */ random_: Random | undefined;
   /** @internal */ log_: Logger | undefined;
   /** @internal */ udp: Map<number, SimDatagramSocket> | undefined;
@@ -67,18 +58,8 @@ export class SimHost implements Runtime {
   connections: Set<SimConnection> | undefined;
   /** @internal Next ephemeral port to try. */
   nextPort = 49152;
-
-  // --- access links (see stream.ts) ---
-  /** @internal Bytes per second; Infinity = unlimited. */
-  upload: number;
-  /** @internal */ download: number;
-  /** @internal Pipes with something to send, served round-robin by segment. */
-  ring: Pipe[] | undefined;
-  /** @internal */ ringNext = 0;
-  /** @internal The uplink is serializing a segment until its K_UPLINK event. */
-  uplinkBusy = false;
-  /** @internal Time the downlink queue empties. */
-  downlinkFree = 0;
+  /** @internal Finite upload or download: the access link's queues (see pipe.ts). */
+  readonly link: AccessLink | undefined;
 
   /** @internal Use Simulation.addHost / restart. */
   constructor(
@@ -93,11 +74,40 @@ export class SimHost implements Runtime {
     this.index = index;
     this.incarnation = incarnation;
     this.host = address;
-    this.upload = upload;
-    this.download = download;
-    this.clock = new SimClock(this);
-    this.net = new SimNetwork(this);
-    this.hash = engine.hasher;
+    this.link =
+      upload === Number.POSITIVE_INFINITY && download === Number.POSITIVE_INFINITY
+        ? undefined
+        : new AccessLink(upload, download);
+  }
+
+  /** Virtual time, through the simulation's event queue. */
+  get clock(): Clock {
+    return (this.io_ ??= new HostIO(this));
+  }
+
+  /** The simulated network, as seen from this host. */
+  get net(): Network {
+    return (this.io_ ??= new HostIO(this));
+  }
+
+  /** The simulation's hash (default node:crypto SHA-1). */
+  get hash(): Hasher {
+    return this.engine.hasher;
+  }
+
+  /** @internal Upload capacity in bytes/s (Infinity: unlimited). */
+  get upload(): number {
+    return this.link?.upload ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** @internal */
+  get download(): number {
+    return this.link?.download ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** @internal Virtual time of the crash (NaN while alive). */
+  get crashedAt(): number {
+    return this.engine.crashTimes.get(this) ?? Number.NaN;
   }
 
   /** Same as `host`. */
@@ -156,27 +166,21 @@ export class SimHost implements Runtime {
   }
 }
 
-/** Virtual time, through the simulation's event queue. */
-class SimClock implements Clock {
-  constructor(private readonly owner: SimHost) {}
+/** The state of a host's access link when its upload or download is finite (see pipe.ts). */
+export class AccessLink {
+  /** Bytes per second; Infinity = unlimited. */
+  readonly upload: number;
+  readonly download: number;
+  /** Pipes with something to send, served round-robin by segment. */
+  ring: Pipe[] | undefined;
+  ringNext = 0;
+  /** The uplink is serializing a segment until its K_UPLINK event. */
+  uplinkBusy = false;
+  /** Time the downlink queue empties. */
+  downlinkFree = 0;
 
-  now(): number {
-    return this.owner.engine.now;
-  }
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    return this.owner.engine.timer(this.owner, callback, ms, false);
-  }
-
-  setInterval(callback: () => void, ms: number): TimerHandle {
-    return this.owner.engine.timer(this.owner, callback, ms, true);
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    this.owner.engine.clearTimer(this.owner, handle);
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, ms, signal);
+  constructor(upload: number, download: number) {
+    this.upload = upload;
+    this.download = download;
   }
 }

@@ -79,16 +79,16 @@ export class Pipe {
 /** Data was written or FIN queued, or credit may have come back: send what may be sent. */
 export function pump(pipe: Pipe): void {
   if (pipe.reset) return;
-  const host = pipe.srcHost;
-  if (host.upload === Number.POSITIVE_INFINITY) {
+  const link = pipe.srcHost.link;
+  if (link === undefined || link.upload === Number.POSITIVE_INFINITY) {
     sendUnlimited(pipe);
     return;
   }
   if (!pipe.inRing) {
-    (host.ring ??= []).push(pipe);
+    (link.ring ??= []).push(pipe);
     pipe.inRing = true;
   }
-  if (!host.uplinkBusy) serveUplink(host);
+  if (!link.uplinkBusy) serveUplink(pipe.srcHost);
 }
 
 /** Unlimited upload: every segment the window allows leaves now. */
@@ -122,12 +122,13 @@ function sendUnlimited(pipe: Pipe): void {
 
 /** Finite upload: serialize the next segment, round-robin over the host's busy pipes. */
 export function serveUplink(host: SimHost): void {
-  const ring = host.ring;
+  const link = host.link!;
+  const ring = link.ring;
   const engine = host.engine;
   const now = engine.now;
   while (ring && ring.length > 0) {
-    if (host.ringNext >= ring.length) host.ringNext = 0;
-    const i = host.ringNext;
+    if (link.ringNext >= ring.length) link.ringNext = 0;
+    const i = link.ringNext;
     const pipe = ring[i]!;
     if (pipe.reset) {
       removeFromRing(ring, i, pipe);
@@ -157,11 +158,11 @@ export function serveUplink(host: SimHost): void {
       removeFromRing(ring, i, pipe);
       continue;
     }
-    const done = now + (size * 1000) / host.upload;
+    const done = now + (size * 1000) / link.upload;
     emitSegment(pipe, size, done, fin);
     if (pipe.written === pipe.serialized && pipe.fin !== FIN_QUEUED) removeFromRing(ring, i, pipe);
-    else host.ringNext = i + 1;
-    host.uplinkBusy = true;
+    else link.ringNext = i + 1;
+    link.uplinkBusy = true;
     const q = engine.queue;
     const slot = q.alloc(K_UPLINK);
     q.a[slot] = host;
@@ -169,7 +170,7 @@ export function serveUplink(host: SimHost): void {
     afterSend(pipe);
     return;
   }
-  host.uplinkBusy = false;
+  link.uplinkBusy = false;
 }
 
 function removeFromRing(ring: Pipe[], i: number, pipe: Pipe): void {
@@ -211,12 +212,12 @@ export function onSegment(engine: Engine, slot: number, queued: boolean): void {
     q.release(slot);
     return;
   }
-  const host = reader.owner;
-  if (!queued && host.download !== Number.POSITIVE_INFINITY) {
-    let t = host.downlinkFree;
+  const link = reader.owner.link;
+  if (!queued && link !== undefined && link.download !== Number.POSITIVE_INFINITY) {
+    let t = link.downlinkFree;
     if (t < engine.now) t = engine.now;
-    t += (size * 1000) / host.download;
-    host.downlinkFree = t;
+    t += (size * 1000) / link.download;
+    link.downlinkFree = t;
     q.kind[slot] = K_DELIVER;
     q.push(t, slot);
     return;
