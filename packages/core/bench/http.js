@@ -18,6 +18,7 @@ import { format, row } from './lib.js';
 export const name = 'http';
 
 const ROUNDS = 3;
+const CHUNK = 256 * 1024; // as SharedFolder reads
 const run$ = promisify(execFile);
 
 function sizeFromArgs() {
@@ -81,7 +82,7 @@ export async function run() {
         const handle = await open(path, 'r');
         try {
           for (let at = start; at < end; ) {
-            const buffer = Buffer.allocUnsafe(Math.min(256 * 1024, end - at));
+            const buffer = Buffer.allocUnsafe(Math.min(CHUNK, end - at));
             const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
             if (bytesRead === 0) return;
             at += bytesRead;
