@@ -13,6 +13,7 @@ import {
   P2PError,
   ProtocolError,
   type Runtime,
+  type SharedFolder,
   TimeoutError,
   throwIfAborted,
 } from '@p2pkit/core';
@@ -53,13 +54,11 @@ export interface SharedFileInfo {
   duration?: number;
 }
 
-/** What a client shares and serves. */
-export interface Library {
-  /** The files to announce. */
-  list(): Promise<readonly SharedFileInfo[]> | readonly SharedFileInfo[];
-  /** Opens a shared file for reading; undefined when there is no such file. */
-  open(filename: string): Promise<FileSource | undefined> | FileSource | undefined;
-}
+/**
+ * What a client shares and serves: the parts of core's SharedFolder it uses (a folder on disk
+ * from `openSharedFolder`, `createMemoryFolder` in the simulator, or anything alike).
+ */
+export type ShareSource = Pick<SharedFolder, 'list' | 'stat' | 'read'>;
 
 export interface NapsterClientOptions {
   runtime: Runtime;
@@ -78,8 +77,8 @@ export interface NapsterClientOptions {
   firewalled?: boolean;
   /** Data port to listen on (default 6699; 0 picks a free one). Ignored when firewalled. */
   dataPort?: number;
-  /** What to share and serve (default: nothing). */
-  library?: Library;
+  /** What to share and serve (default: nothing). Its names are what peers ask for. */
+  folder?: ShareSource;
   /** Most uploads at once (default 8); more are refused. */
   maxUploads?: number;
   /** Login, search, browse and download-ack deadline (default 30 s). */
@@ -239,7 +238,10 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
    * resolves with how many were sent. Names that are not safe (isSafeName) are skipped.
    */
   async share(files?: readonly SharedFileInfo[]): Promise<number> {
-    const list = files ?? (await this.options.library?.list()) ?? [];
+    const list: readonly SharedFileInfo[] =
+      files ??
+      (await this.options.folder?.list())?.map((f) => ({ filename: f.name, size: f.size })) ??
+      [];
     const framed = this.framed;
     if (!framed?.isOpen) throw new P2PError('not connected to the server', 'ERR_NOT_CONNECTED');
     let batch: Uint8Array[] = [];
@@ -598,9 +600,13 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
 
   // ------------------------------------------------------------------ uploads
 
+  /** A shared file by the name a peer asked for; undefined when unsafe or not there. */
   private async openShared(filename: string): Promise<FileSource | undefined> {
-    if (!isSafeName(filename)) return undefined;
-    return (await this.options.library?.open(filename)) ?? undefined;
+    const folder = this.options.folder;
+    if (!folder || !isSafeName(filename)) return undefined;
+    const file = await folder.stat(filename).catch(() => undefined);
+    if (!file) return undefined;
+    return { size: file.size, stream: (start, signal) => folder.read(filename, { start, signal }) };
   }
 
   /** 607: accept (608) when we share the file; the peer's GET, or the server's 501, follows. */

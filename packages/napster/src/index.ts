@@ -9,12 +9,12 @@ export {
   type DownloadOptions,
   type DownloadResult,
   DownloadUnavailableError,
-  type Library,
   NapsterClient,
   type NapsterClientEvents,
   type NapsterClientOptions,
   type SearchResult,
   type SharedFileInfo,
+  type ShareSource,
 } from './client.js';
 export {
   ipToNapster,

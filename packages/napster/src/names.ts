@@ -4,15 +4,20 @@
  * carries a NUL or a double quote (which the protocol cannot quote) is never shared, never
  * served, and never used to build a local path.
  */
+import { splitSafePath } from '@p2pkit/core';
 
-/** True for a relative name with no `..` part, no root, no drive letter, no NUL, no `"`. */
+/**
+ * True for a name core's folders accept (splitSafePath: relative, `/`-separated, no `..`, no
+ * drive letter, no control character) that the protocol can also carry (no `"`).
+ */
 export function isSafeName(name: string): boolean {
-  if (name.length === 0 || name.includes('\0') || name.includes('"')) return false;
-  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) return false;
-  for (const part of name.split(/[\\/]/)) {
-    if (part === '..' || part === '') return false;
+  if (name.includes('"')) return false;
+  try {
+    splitSafePath(name);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /**

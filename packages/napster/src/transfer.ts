@@ -25,11 +25,11 @@ import {
   throwIfAborted,
 } from '@p2pkit/core';
 
-/** What an upload reads from. */
+/** What an upload reads from: a file's size and its bytes from any offset, as chunks. */
 export interface FileSource {
   readonly size: number;
-  /** `length` bytes at `offset` (fewer only at the end of the file). */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /** The bytes from `start` to the end of the file (a SharedFolder's `read`). */
+  stream(start: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
 export interface TransferTimeouts {
@@ -255,7 +255,7 @@ export async function receiveBody(
     throw new ProtocolError(`peer sent more than the ${count} bytes announced`);
 }
 
-/** Writes `source[from, size)` with backpressure. */
+/** Writes `source[from, size)` with backpressure; a file that shrinks meanwhile is an error. */
 export async function sendBody(
   connection: Connection,
   clock: Clock,
@@ -265,17 +265,22 @@ export async function sendBody(
   signal?: AbortSignal,
   onProgress?: (sent: number) => void,
 ): Promise<void> {
-  let at = from;
-  while (at < source.size) {
-    throwIfAborted(signal);
-    if (connection.destroyed)
-      throw new ProtocolError('peer closed the connection during the transfer');
-    const data = await source.read(at, Math.min(CHUNK, source.size - at));
-    if (data.length === 0) throw new ProtocolError('file shrank while it was being sent');
-    at += data.length;
-    if (!connection.write(data)) await drained(connection, clock, timeouts.idleMs, signal);
-    onProgress?.(at - from);
+  const total = source.size - from;
+  let sent = 0;
+  if (total > 0) {
+    for await (const data of source.stream(from, signal)) {
+      throwIfAborted(signal);
+      if (connection.destroyed)
+        throw new ProtocolError('peer closed the connection during the transfer');
+      // A file that grew since we announced its size: the announced bytes only.
+      const chunk = sent + data.length > total ? data.subarray(0, total - sent) : data;
+      sent += chunk.length;
+      if (!connection.write(chunk)) await drained(connection, clock, timeouts.idleMs, signal);
+      onProgress?.(sent);
+      if (sent >= total) break;
+    }
   }
+  if (sent < total) throw new ProtocolError('file shrank while it was being sent');
 }
 
 function drained(

@@ -12,7 +12,7 @@ import {
   type NapsterClientOptions,
   type NapsterServer,
 } from '../src/index.js';
-import { MemoryLibrary, pattern, Sink } from './helpers/library.js';
+import { CarelessFolder, folder, pattern, Sink } from './helpers/library.js';
 
 let sim: Simulation;
 let server: NapsterServer;
@@ -66,7 +66,7 @@ describe('NapsterClient', () => {
     await setup();
     const data = pattern(200_000);
     const alice = await client('10.0.0.2', 'alice', {
-      library: new MemoryLibrary({ 'Band - Song.mp3': data }),
+      folder: folder({ 'Band - Song.mp3': data }),
       linkType: 7,
     });
     const bob = await client('10.0.0.3', 'bob');
@@ -98,7 +98,7 @@ describe('NapsterClient', () => {
   it('resumes at an offset: the peer sends only the rest', async () => {
     await setup();
     const data = pattern(50_000, 3);
-    await client('10.0.0.2', 'alice', { library: new MemoryLibrary({ 'a.mp3': data }) });
+    await client('10.0.0.2', 'alice', { folder: folder({ 'a.mp3': data }) });
     const bob = await client('10.0.0.3', 'bob');
     const sink = new Sink();
     await drive(
@@ -114,7 +114,7 @@ describe('NapsterClient', () => {
     await setup();
     const data = pattern(80_000, 5);
     const alice = await client('10.0.0.2', 'alice', {
-      library: new MemoryLibrary({ 'x.mp3': data }),
+      folder: folder({ 'x.mp3': data }),
       firewalled: true,
     });
     expect(alice.dataPort).toBe(0);
@@ -129,7 +129,7 @@ describe('NapsterClient', () => {
   it('both firewalled: the download is refused, nothing hangs', async () => {
     await setup();
     await client('10.0.0.2', 'alice', {
-      library: new MemoryLibrary({ 'x.mp3': 'abc' }),
+      folder: folder({ 'x.mp3': 'abc' }),
       firewalled: true,
     });
     const bob = await client('10.0.0.3', 'bob', { firewalled: true });
@@ -141,7 +141,7 @@ describe('NapsterClient', () => {
   it('206 for a user not online; browse lists files or rejects for a user not online', async () => {
     await setup();
     await client('10.0.0.2', 'alice', {
-      library: new MemoryLibrary({ 'one.mp3': 'abc', 'dir/two.mp3': 'defg' }),
+      folder: folder({ 'one.mp3': 'abc', 'dir/two.mp3': 'defg' }),
     });
     const bob = await client('10.0.0.3', 'bob');
     await expect(
@@ -157,13 +157,14 @@ describe('NapsterClient', () => {
 
   it('never shares or serves a name with .. or a root', async () => {
     await setup();
-    const library = new MemoryLibrary({
+    const careless = new CarelessFolder({
       'ok.mp3': 'fine',
       '../secret': 'no',
       '/etc/passwd': 'no',
       'C:\\x.mp3': 'no',
+      'a"b.mp3': 'no',
     });
-    const alice = await client('10.0.0.2', 'alice', { library });
+    const alice = await client('10.0.0.2', 'alice', { folder: careless });
     expect(server.stats().files).toBe(1);
     const bob = await client('10.0.0.3', 'bob');
     // A raw GET for ../secret straight to alice's data port.
@@ -176,6 +177,6 @@ describe('NapsterClient', () => {
     await drive(ended);
     conn.end();
     expect(new TextDecoder().decode(Buffer.concat(got))).toBe('1FILE NOT SHARED');
-    expect(library.opened).not.toContain('../secret');
+    expect(careless.asked).toEqual([]);
   });
 });

@@ -182,7 +182,9 @@ describe('the accepting side', () => {
     });
     const source = {
       size: data.length,
-      read: async (o: number, n: number) => data.slice(o, o + n),
+      async *stream(start: number) {
+        for (let at = start; at < data.length; at += 4096) yield data.slice(at, at + 4096);
+      },
     };
     const offset = await drive(
       sim,

@@ -5,4 +5,4 @@
  */
 export { type LibraryOptions, MusicLibrary } from './library.js';
 export { type SimulateOptions, type SimulateResult, simulate } from './simulate.js';
-export { nameSeed, SyntheticLibrary, syntheticByte, syntheticBytes } from './synthetic.js';
+export { nameSeed, SyntheticFolder, syntheticByte, syntheticBytes } from './synthetic.js';

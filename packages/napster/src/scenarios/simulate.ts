@@ -15,7 +15,7 @@ import {
 } from '../client.js';
 import { createNapsterServer } from '../server.js';
 import { MusicLibrary } from './library.js';
-import { nameSeed, SyntheticLibrary, syntheticByte } from './synthetic.js';
+import { nameSeed, SyntheticFolder, syntheticByte } from './synthetic.js';
 
 export interface SimulateOptions {
   /** Connected clients. */
@@ -124,9 +124,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     });
   } else {
     for (let c = 0; c < n; c++) {
-      libraries[c] = music!
-        .userSongs(perClient, random.fork(`library:${c}`))
-        .map((id) => music!.songFile(id));
+      // Two songs may carry the same name (same artist, same title words): a user shares it once.
+      const byName = new Map<string, SharedFileInfo>();
+      for (const id of music!.userSongs(perClient, random.fork(`library:${c}`))) {
+        const file = music!.songFile(id);
+        if (!byName.has(file.filename)) byName.set(file.filename, file);
+      }
+      libraries[c] = [...byName.values()];
     }
   }
   const files = libraries.reduce((sum, l) => sum + l.length, 0);
@@ -146,7 +150,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       nick: `user${c}`,
       firewalled,
       linkType: 1 + random.int(10),
-      library: new SyntheticLibrary(libraries[c]!),
+      folder: new SyntheticFolder(libraries[c]!),
       requestTimeoutMs: 120_000,
     });
     clients.push(client);
@@ -156,7 +160,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         sim.after(delay, () =>
           client
             .connect()
-            .then(() => client.share())
+            .then(() => client.share(libraries[c]))
             .then(() => resolve(), reject),
         );
       }),

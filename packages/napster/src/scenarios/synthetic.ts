@@ -3,8 +3,8 @@
  * name and i. Simulated clients share thousands of files without holding them, and a download
  * can be checked byte for byte against what the uploader would have sent.
  */
-import type { Library, SharedFileInfo } from '../client.js';
-import type { FileSource } from '../transfer.js';
+import { P2PError, type ReadOptions, type SharedFile } from '@p2pkit/core';
+import type { SharedFileInfo, ShareSource } from '../client.js';
 
 /** Byte `i` of the synthetic file named by `seed` (never an ASCII digit at 0, like MP3 frames). */
 export function syntheticByte(seed: number, i: number): number {
@@ -29,24 +29,35 @@ export function syntheticBytes(name: string, offset: number, length: number): Ui
   return out;
 }
 
-export class SyntheticLibrary implements Library {
+/**
+ * The part of a SharedFolder a client shares from (list, stat, read), over computed files:
+ * thousands of simulated clients share without holding a byte.
+ */
+export class SyntheticFolder implements ShareSource {
   private readonly byName: Map<string, SharedFileInfo>;
 
   constructor(readonly files: readonly SharedFileInfo[]) {
     this.byName = new Map(files.map((f) => [f.filename, f]));
   }
 
-  list(): readonly SharedFileInfo[] {
-    return this.files;
+  async list(): Promise<SharedFile[]> {
+    return this.files.map((f) => ({ name: f.filename, size: f.size, mtimeMs: 0 }));
   }
 
-  open(filename: string): FileSource | undefined {
-    const file = this.byName.get(filename);
-    if (!file) return undefined;
-    return {
-      size: file.size,
-      read: async (offset, length) =>
-        syntheticBytes(filename, offset, Math.min(length, file.size - offset)),
-    };
+  async stat(name: string): Promise<SharedFile | undefined> {
+    const f = this.byName.get(name);
+    return f && { name, size: f.size, mtimeMs: 0 };
+  }
+
+  async *read(name: string, options: ReadOptions = {}): AsyncIterable<Uint8Array> {
+    const f = this.byName.get(name);
+    if (!f) throw new P2PError(`no such file ${name}`, 'ERR_NOT_FOUND');
+    const end = Math.min(options.end ?? f.size, f.size);
+    for (let at = options.start ?? 0; at < end; at += CHUNK) {
+      if (options.signal?.aborted) throw new P2PError('aborted', 'ERR_ABORTED');
+      yield syntheticBytes(name, at, Math.min(CHUNK, end - at));
+    }
   }
 }
+
+const CHUNK = 64 * 1024;

@@ -1,28 +1,40 @@
-/** An in-memory library for client tests: names → bytes. */
-import type { FileSource, Library, SharedFileInfo } from '../../src/index.js';
+/** Helpers for client and transfer tests. */
 
-export class MemoryLibrary implements Library {
-  readonly files = new Map<string, Uint8Array>();
-  opened: string[] = [];
+import type { SharedFile } from '@p2pkit/core';
+import { createMemoryFolder, type MemoryFolder } from '@p2pkit/core';
+import type { ShareSource } from '../../src/index.js';
 
-  constructor(entries: Record<string, Uint8Array | string> = {}) {
-    for (const [name, data] of Object.entries(entries)) {
-      this.files.set(name, typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    }
+/** A memory folder holding these files (strings as UTF-8). */
+export function folder(files: Record<string, Uint8Array | string>): MemoryFolder {
+  const bytes: Record<string, Uint8Array> = {};
+  for (const [name, data] of Object.entries(files)) {
+    bytes[name] = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   }
+  return createMemoryFolder({ files: bytes });
+}
 
-  list(): SharedFileInfo[] {
-    return [...this.files].map(([filename, data]) => ({ filename, size: data.length }));
-  }
-
-  open(filename: string): FileSource | undefined {
-    this.opened.push(filename);
-    const data = this.files.get(filename);
-    if (!data) return undefined;
-    return {
+/**
+ * A folder that lists whatever names it is given, safe or not (a buggy or hostile folder), and
+ * records what the client asked it for.
+ */
+export class CarelessFolder implements ShareSource {
+  asked: string[] = [];
+  constructor(private readonly files: Record<string, string>) {}
+  async list(): Promise<SharedFile[]> {
+    return Object.entries(this.files).map(([name, data]) => ({
+      name,
       size: data.length,
-      read: async (offset, length) => data.slice(offset, offset + length),
-    };
+      mtimeMs: 0,
+    }));
+  }
+  async stat(name: string): Promise<SharedFile | undefined> {
+    this.asked.push(name);
+    const data = this.files[name];
+    return data === undefined ? undefined : { name, size: data.length, mtimeMs: 0 };
+  }
+  async *read(name: string): AsyncIterable<Uint8Array> {
+    this.asked.push(name);
+    yield new TextEncoder().encode(this.files[name] ?? '');
   }
 }
 
