@@ -3,6 +3,7 @@ import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
 import { registerGnutella } from './commands/gnutella.js';
 import { registerKelips } from './commands/kelips.js';
+import { registerNapster } from './commands/napster.js';
 import { simCommand } from './commands/sim.js';
 import { registerSimBt } from './commands/sim-bt.js';
 import { registerTour } from './commands/tour.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerChord(program);
   registerGnutella(program);
   registerKelips(program);
+  registerNapster(program);
   registerSimBt(simCommand(program));
   return program;
 }

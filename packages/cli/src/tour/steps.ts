@@ -3,11 +3,13 @@ import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
 import { gnutellaStep } from './gnutella.js';
 import { kelipsStep } from './kelips.js';
+import { napsterStep } from './napster.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
 export const tourSteps: readonly TourStep[] = [
   ...coreSteps,
+  napsterStep,
   gnutellaStep,
   bittorrentStep,
   chordStep,
