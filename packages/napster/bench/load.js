@@ -1,0 +1,155 @@
+/**
+ * The benchmark's load generator: N raw Napster clients over node:net (no protocol library on
+ * this side, so that the generator costs as little CPU as it can): logins, shares from the
+ * synthetic music library, then searches sent open-loop at a fixed rate, each timed from its
+ * write to its 202. Forked by scale.js.
+ */
+import net from 'node:net';
+import { createRandom } from '@p2pkit/core';
+import { Distribution } from '@p2pkit/sim';
+import { encodeClientMessage } from '../dist/index.js';
+import { MusicLibrary } from '../dist/scenarios/index.js';
+
+const LOGIN_ACK = 3;
+const RESULT = 201;
+const END = 202;
+const ERROR404 = 404;
+
+class Client {
+  constructor(socket) {
+    this.socket = socket;
+    this.pending = [];
+    this.buffer = Buffer.alloc(0);
+    this.loggedIn = undefined;
+    this.results = 0;
+    socket.on('data', (chunk) => this.onData(chunk));
+  }
+
+  onData(chunk) {
+    let buf = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    let at = 0;
+    while (buf.length - at >= 4) {
+      const length = buf[at] | (buf[at + 1] << 8);
+      if (buf.length - at - 4 < length) break;
+      const type = buf[at + 2] | (buf[at + 3] << 8);
+      if (type === RESULT) this.results++;
+      else if (type === END) stats.end(this, this.pending.shift());
+      else if (type === LOGIN_ACK) this.loggedIn?.();
+      else if (type === ERROR404) stats.errors++;
+      at += 4 + length;
+    }
+    this.buffer = at === buf.length ? Buffer.alloc(0) : buf.subarray(at);
+  }
+}
+
+const stats = {
+  latency: new Distribution('search latency'),
+  completed: 0,
+  results: 0,
+  errors: 0,
+  recording: false,
+  end(client, sentAt) {
+    if (!this.recording || sentAt === undefined) return;
+    this.latency.record(performance.now() - sentAt);
+    this.completed++;
+  },
+};
+
+let clients = [];
+let library;
+const songCache = new Map();
+const song = (id) => {
+  let f = songCache.get(id);
+  if (!f) songCache.set(id, (f = library.songFile(id)));
+  return f;
+};
+
+async function connect({ port, clients: n, files }) {
+  library = new MusicLibrary({ seed: 1, songs: Math.max(50, Math.round((n * files) / 3)) });
+  const started = performance.now();
+  clients = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port }, () => {
+          const c = new Client(socket);
+          c.loggedIn = () => resolve(c);
+          socket.write(
+            encodeClientMessage({ kind: 'login', nick: `user${i}`, password: 'p', port: 0, clientInfo: 'p2pkit bench', linkType: 1 + (i % 10) }),
+          );
+        });
+        socket.setNoDelay(true);
+        socket.on('error', reject);
+      }),
+    ),
+  );
+  const loginMs = performance.now() - started;
+  for (const [i, c] of clients.entries()) {
+    const frames = library.userSongs(files, createRandom(`library:${i}`)).map((id) => encodeClientMessage({ kind: 'share', ...song(id) }));
+    c.socket.write(Buffer.concat(frames));
+  }
+  return { loginMs, sentMs: performance.now() - started };
+}
+
+/** Sends `rate` searches per second for `seconds`, open-loop; then waits for the stragglers. */
+async function search({ rate, seconds, warmup = 1 }) {
+  const random = createRandom('searches');
+  const pool = Array.from({ length: 20_000 }, () =>
+    encodeClientMessage({ kind: 'search', query: `FILENAME CONTAINS "${library.searchPhrase(random)}" MAX_RESULTS 100` }),
+  );
+  let sent = 0;
+  const run = (duration, record) =>
+    new Promise((resolve) => {
+      stats.recording = record;
+      const start = performance.now();
+      let done = 0;
+      const tick = () => {
+        const now = performance.now();
+        const due = Math.min(rate * ((now - start) / 1000), rate * duration);
+        while (done < due) {
+          const c = clients[random.int(clients.length)];
+          c.pending.push(performance.now());
+          c.socket.write(pool[(sent + done) % pool.length]);
+          done++;
+        }
+        if (now - start < duration * 1000) setImmediate(tick);
+        else resolve(done);
+      };
+      tick();
+    });
+  await run(warmup, false);
+  await new Promise((r) => setTimeout(r, 500));
+  const resultsBefore = clients.reduce((n, c) => n + c.results, 0);
+  const t0 = performance.now();
+  sent = await run(seconds, true);
+  const sendMs = performance.now() - t0;
+  // Stragglers: up to 10 s more.
+  const deadline = performance.now() + 10_000;
+  while (stats.completed < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const elapsedMs = performance.now() - t0;
+  const results = clients.reduce((n, c) => n + c.results, 0) - resultsBefore;
+  return {
+    offered: rate,
+    sent,
+    completed: stats.completed,
+    // Throughput while offering: what came back during the sending window and after it.
+    searchesPerSecond: stats.completed / (Math.max(sendMs, elapsedMs) / 1000),
+    sendMs,
+    elapsedMs,
+    meanResults: results / Math.max(1, stats.completed),
+    errors: stats.errors,
+    latencyMs: stats.latency.summary(),
+  };
+}
+
+process.on('message', async (m) => {
+  if (m.type === 'connect') process.send({ type: 'connected', ...(await connect(m)) });
+  else if (m.type === 'search') {
+    stats.latency = new Distribution('search latency');
+    stats.completed = 0;
+    process.send({ type: 'searched', ...(await search(m)) });
+  } else if (m.type === 'stop') {
+    for (const c of clients) c.socket.destroy();
+    process.exit(0);
+  }
+});
+process.send({ type: 'ready' });

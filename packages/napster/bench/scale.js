@@ -1,0 +1,125 @@
+/**
+ * `pnpm --filter @p2pkit/napster bench`: the lecture's "the server is the problem", measured.
+ * One server process holding the files of N concurrently connected clients over loopback TCP
+ * (issue 14: 10^3 clients, 10^6 files): login + share time, index memory per file and RSS,
+ * then searches sent open-loop at the goal's rate (20,000/s), with p50/p99 latency.
+ * Writes results/scale.json (the report module's convention).
+ *
+ *   node bench/scale.js [--quick] [--clients 1000] [--files 1000] [--rate 20000] [--seconds 10]
+ *
+ * No peer is measured beside it: OpenNap, what a user would run instead, is not packaged by
+ * Debian 12 and cannot be fetched here (see README).
+ */
+import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { loadNow, writeResult } from '@p2pkit/report';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    files: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const clients = Number(values.clients ?? (quick ? 100 : 1000));
+const files = Number(values.files ?? (quick ? 100 : 1000));
+const rate = Number(values.rate ?? (quick ? 5000 : 20_000));
+const seconds = Number(values.seconds ?? (quick ? 3 : 10));
+const here = new URL('.', import.meta.url);
+const load = loadNow();
+
+/** A forked process and a way to await its next message of a type. */
+function child(file, args, execArgv) {
+  const proc = fork(new URL(file, here), args, { execArgv, env: { ...process.env, MAX_SHARES: String(files) } });
+  const waiting = [];
+  proc.on('message', (m) => {
+    const i = waiting.findIndex((w) => w.type === m.type);
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(m);
+  });
+  proc.on('exit', (code) => {
+    for (const w of waiting) w.reject(new Error(`${file} exited with ${code}`));
+  });
+  return {
+    proc,
+    next: (type) => new Promise((resolve, reject) => waiting.push({ type, resolve, reject })),
+    ask(message, type) {
+      const answer = this.next(type);
+      proc.send(message);
+      return answer;
+    },
+  };
+}
+
+const log = (line) => process.stderr.write(`napster bench: ${line}\n`);
+const server = child('server.js', [], ['--expose-gc', '--max-semi-space-size=64']);
+const listening = await server.next('listening');
+const generator = child('load.js', [], ['--max-old-space-size=4096']);
+await generator.next('ready');
+log(`server on port ${listening.port}; ${clients} clients x ${files} files`);
+
+const t0 = performance.now();
+const connected = await generator.ask({ type: 'connect', port: listening.port, clients, files }, 'connected');
+let indexed;
+for (;;) {
+  indexed = await server.ask({ type: 'stats' }, 'stats');
+  if (indexed.stats.files >= clients * files * 0.999 || performance.now() - t0 > 600_000) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+// Wait for the count to settle (duplicate names are refused, so the total may fall short).
+for (let last = -1; last !== indexed.stats.files; ) {
+  last = indexed.stats.files;
+  await new Promise((r) => setTimeout(r, 500));
+  indexed = await server.ask({ type: 'stats' }, 'stats');
+}
+const loginShareMs = performance.now() - t0;
+const full = await server.ask({ type: 'stats', memory: true }, 'stats');
+const filesIndexed = full.stats.files;
+const base = listening.baseline;
+const heapPerFile = (full.memory.heapUsed + full.memory.arrayBuffers - base.heapUsed - base.arrayBuffers) / filesIndexed;
+log(`${full.stats.users} users, ${filesIndexed} files indexed in ${(loginShareMs / 1000).toFixed(1)} s; ${heapPerFile.toFixed(0)} bytes/file, RSS ${(full.memory.rss / 2 ** 20).toFixed(0)} MiB`);
+
+const cpu0 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
+const searched = await generator.ask({ type: 'search', rate, seconds }, 'searched');
+const cpu1 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
+const serverCpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
+const l = searched.latencyMs;
+log(`offered ${rate}/s: ${searched.searchesPerSecond.toFixed(0)}/s completed, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${searched.meanResults.toFixed(1)} results/search`);
+
+generator.proc.send({ type: 'stop' });
+server.proc.send({ type: 'stop' });
+
+const command = `pnpm --filter @p2pkit/napster bench${quick ? ' -- --quick' : ''}`;
+writeResult(new URL('..', import.meta.url), {
+  name: quick ? 'scale-quick' : 'scale',
+  kind: 'bench',
+  command,
+  loadAtStart: load,
+  conditions: { clients, filesPerClient: files, offeredRate: rate, seconds, quick, transport: 'TCP over loopback, server and load generator in separate processes' },
+  figures: [
+    {
+      figure: `searches per second, one server, ${filesIndexed} files from ${clients} clients, offered ${rate}/s`,
+      value: Math.round(searched.searchesPerSecond),
+      unit: 'searches/s',
+      better: 'higher',
+      goal: { on: 'value', atLeast: 20_000, source: 'issue 14' },
+      headline: 'Napster: searches/s, one server, 10^6 files from 10^3 clients',
+    },
+    { figure: 'search latency p50 at that load', value: round(l.p50), unit: 'ms', better: 'lower' },
+    { figure: 'search latency p99 at that load', value: round(l.p99), unit: 'ms', better: 'lower', goal: { on: 'value', atMost: 20, source: 'issue 14' } },
+    { figure: 'server heap and buffers per shared file (whole server state / files)', value: Math.round(heapPerFile), unit: 'bytes/file', better: 'lower', goal: { on: 'value', atMost: 300, source: 'issue 14' } },
+    { figure: "index's own estimate of its size per file", value: Math.round(full.indexBytes / filesIndexed), unit: 'bytes/file', better: 'lower' },
+    { figure: 'server RSS with every file indexed', value: Math.round(full.memory.rss / 2 ** 20), unit: 'MiB', better: 'lower' },
+    { figure: `login + share time, ${clients} clients`, value: round(loginShareMs / 1000), unit: 's', better: 'lower' },
+    { figure: 'server CPU per search', value: round((serverCpuMs / Math.max(1, searched.completed)) * 1000), unit: 'µs', better: 'lower' },
+    { figure: 'results per search (mean)', value: round(searched.meanResults), unit: 'results' },
+  ],
+  data: { connected, searched, indexed: full.stats, memory: full.memory, baseline: base, serverCpuMs },
+});
+process.stdout.write(`${JSON.stringify({ searchesPerSecond: Math.round(searched.searchesPerSecond), p50: l.p50, p99: l.p99, bytesPerFile: Math.round(heapPerFile), loginShareS: loginShareMs / 1000 })}\n`);
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}
