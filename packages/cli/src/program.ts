@@ -4,6 +4,7 @@ import { registerChord } from './commands/chord.js';
 import { registerGnutella } from './commands/gnutella.js';
 import { registerKelips } from './commands/kelips.js';
 import { registerNapster } from './commands/napster.js';
+import { registerPastry } from './commands/pastry.js';
 import { simCommand } from './commands/sim.js';
 import { registerSimBt } from './commands/sim-bt.js';
 import { registerTour } from './commands/tour.js';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerGnutella(program);
   registerKelips(program);
   registerNapster(program);
+  registerPastry(program);
   registerSimBt(simCommand(program));
   return program;
 }

@@ -90,7 +90,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const failing = (options.fail ?? 0) > 0;
   const build: 'oracle' | 'join' =
     options.build === 'join' || (options.build === undefined && locality) ? 'join' : 'oracle';
-  const plane: CoordinatesModel | undefined = locality ? coordinates() : undefined;
+  // The paper's topology (§5.2): hosts at random in a 1000 × 1000 plane, Euclidean distance as
+  // the proximity metric, no per-host access delay.
+  const plane: CoordinatesModel | undefined = locality
+    ? coordinates({ access: [0, 0] })
+    : undefined;
   // A static overlay needs no delay (as PeerSim's benchmark); failures need delays bounded
   // below the RPC timeout, so that "no answer" means "dead", never "slow".
   const sim = new Simulation({

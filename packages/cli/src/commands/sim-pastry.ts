@@ -1,0 +1,143 @@
+import { SingleBar } from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import { choice, fraction, integer } from '../options.js';
+
+/** An even leaf-set size. */
+function leafSetSize(text: string): number {
+  const n = integer(2, 64)(text);
+  if (n % 2 !== 0) throw new InvalidArgumentError('expected an even integer in 2..64');
+  return n;
+}
+
+interface SimPastryOptions {
+  nodes: number;
+  lookups: number;
+  fail?: number;
+  locality?: boolean;
+  seed: number;
+  build?: 'oracle' | 'join';
+  keys: 'node' | 'random';
+  b: number;
+  leafSet: number;
+  json?: boolean;
+}
+
+/**
+ * `p2pkit sim pastry --nodes <N> --lookups <L> [--fail <f>] [--locality] [--seed <s>] [--json]`:
+ * routes judged against an oracle; the JSON fields are a contract (issue 15) that `p2pkit
+ * compare` reads too.
+ */
+export function registerSimPastry(sim: Command): void {
+  sim
+    .command('pastry')
+    .description('simulate a Pastry overlay: lookups judged against an oracle, failures, locality')
+    .requiredOption('--nodes <N>', 'nodes', integer(2, 1_000_000))
+    .option('--lookups <L>', 'lookups to run', integer(0, 100_000_000), 1000)
+    .option('--fail <fraction>', 'fraction of nodes that crash before the lookups', fraction)
+    .option('--locality', 'hosts in a plane, proximity-aware joins, report route/direct latency')
+    .option('--seed <s>', 'random seed', integer(0, 2 ** 32 - 1), 1)
+    .option(
+      '--build <how>',
+      'oracle (tables computed) or join (real joins; default with --locality)',
+      choice(['oracle', 'join']),
+    )
+    .option(
+      '--keys <kind>',
+      "lookup keys: 'node' (a live node's id) or 'random'",
+      choice(['node', 'random']),
+      'node',
+    )
+    .option('--b <bits>', 'bits per digit', integer(1, 6), 4)
+    .option('--leaf-set <n>', 'leaf set size |L| (even)', leafSetSize, 16)
+    .option('--json', 'one JSON object on stdout')
+    .action(async (options: SimPastryOptions) => {
+      if (options.fail !== undefined && Math.floor(options.nodes * (1 - options.fail)) < 2) {
+        throw new Error(
+          `--fail ${options.fail} leaves fewer than 2 of ${options.nodes} nodes alive`,
+        );
+      }
+      // Imported here: the simulator is only loaded by `p2pkit sim`.
+      const { simulate } = await import('@p2pkit/pastry/scenarios');
+      const progress = progressReporter();
+      const result = await simulate({
+        nodes: options.nodes,
+        lookups: options.lookups,
+        seed: options.seed,
+        keys: options.keys,
+        b: options.b,
+        leafSet: options.leafSet,
+        ...(options.fail !== undefined ? { fail: options.fail } : {}),
+        ...(options.locality ? { locality: true } : {}),
+        ...(options.build !== undefined ? { build: options.build } : {}),
+        onSetup: (done, total) => progress('joins', done, total),
+        onProgress: (done, total) => progress('lookups', done, total),
+      });
+      progress.end();
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        return;
+      }
+      const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+      const h = result.hops;
+      const lines = [
+        `nodes          ${result.nodes} (${result.build === 'join' ? 'built by joins' : 'tables from an oracle'})`,
+        `lookups        ${result.lookups}`,
+        `hops           mean ${f(h.mean)}  p50 ${f(h.p50)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
+        `histogram      ${h.histogram.map((c, i) => `${i}:${c}`).join('  ')}`,
+        `state per node ${f(result.state.tableEntries)} table entries, ${f(result.state.leafSet)} leaf-set members`,
+      ];
+      if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
+      if (result.relativeDistance !== undefined) {
+        lines.push(
+          `locality       route latency / direct latency = ${result.relativeDistance.toFixed(3)}`,
+        );
+      }
+      lines.push(
+        `misdeliveries  ${result.misdeliveries}`,
+        `failed lookups ${result.failedLookups}`,
+        `reroutes       ${result.reroutes}`,
+        `simulated      ${result.simulatedMs} ms, ${result.events} events`,
+        `wall           ${result.wallMs} ms (setup ${result.setupMs} ms), ${result.lookupsPerSec} lookups/s`,
+      );
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (result.misdeliveries > 0 || result.failedLookups > 0) process.exitCode = 3;
+    });
+}
+
+/**
+ * Progress on stderr for runs longer than two seconds: a bar on a terminal, a plain line every
+ * five seconds otherwise (CI logs, pipes).
+ */
+function progressReporter(): ((phase: string, done: number, total: number) => void) & {
+  end(): void;
+} {
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  let bar: SingleBar | undefined;
+  let barPhase = '';
+  let lastLine = 0;
+  let last = '';
+  const report = (phase: string, done: number, total: number) => {
+    const now = performance.now();
+    if (now - started < 2000) return;
+    if (tty) {
+      if (bar === undefined || barPhase !== phase) {
+        bar?.stop();
+        bar = new SingleBar({
+          format: `${phase} [{bar}] {percentage}% {value}/{total} eta {eta}s`,
+          etaBuffer: 50,
+        });
+        bar.start(total, done);
+        barPhase = phase;
+      }
+      bar.update(done);
+    } else if ((now - lastLine >= 5000 || done === total) && last !== `${phase}${done}`) {
+      lastLine = now;
+      last = `${phase}${done}`;
+      process.stderr.write(
+        `${phase} ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)\n`,
+      );
+    }
+  };
+  return Object.assign(report, { end: () => bar?.stop() });
+}

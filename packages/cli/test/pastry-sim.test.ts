@@ -1,0 +1,106 @@
+/**
+ * `p2pkit sim pastry` as a user runs it: the JSON contract, determinism, failures, locality,
+ * and one clear line for each bad option.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from './helpers/cli.js';
+
+describe('p2pkit sim pastry', () => {
+  it('--json: the contract fields, every lookup accounted for, the same for the same seed', async () => {
+    const args = ['sim', 'pastry', '--nodes', '400', '--lookups', '3000', '--seed', '7', '--json'];
+    const a = await run(args);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout);
+    for (const field of [
+      'nodes',
+      'lookups',
+      'misdeliveries',
+      'failedLookups',
+      'simulatedMs',
+      'wallMs',
+      'lookupsPerSec',
+      'seed',
+    ]) {
+      expect(typeof r[field], field).toBe('number');
+    }
+    expect(r.nodes).toBe(400);
+    expect(r.lookups).toBe(3000);
+    expect(r.seed).toBe(7);
+    expect(r.misdeliveries).toBe(0);
+    expect(r.failedLookups).toBe(0);
+    const histogram: number[] = r.hops.histogram;
+    expect(histogram.reduce((x, y) => x + y, 0)).toBe(3000);
+    // Source and destination differ: a route takes at least one hop (paper §5.1).
+    expect(histogram[0]).toBe(0);
+    // Within the paper's bound ⌈log16 N⌉ + 1, and the mean near log16 N.
+    expect(r.hops.max).toBeLessThanOrEqual(Math.ceil(Math.log(400) / Math.log(16)) + 1);
+    expect(r.hops.max).toBe(histogram.length - 1);
+    expect(r.hops.mean).toBeGreaterThan(1.6);
+    expect(r.hops.mean).toBeLessThan(2.6);
+    expect(r.hops.p50).toBeLessThanOrEqual(r.hops.p99);
+    const b = await run(args);
+    expect(JSON.parse(b.stdout).hops).toEqual(r.hops);
+  }, 120_000);
+
+  it('--fail: crashed nodes are routed around, no lookup misdelivered', async () => {
+    const a = await run([
+      'sim',
+      'pastry',
+      '--nodes',
+      '300',
+      '--lookups',
+      '2000',
+      '--fail',
+      '0.1',
+      '--json',
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout);
+    expect(r.failed).toBeGreaterThan(10);
+    expect(r.reroutes).toBeGreaterThan(0);
+    expect(r.misdeliveries).toBe(0);
+    expect(r.failedLookups).toBe(0);
+  }, 120_000);
+
+  it('--locality: an overlay built by proximity-aware joins reports route/direct latency', async () => {
+    const a = await run([
+      'sim',
+      'pastry',
+      '--nodes',
+      '150',
+      '--lookups',
+      '500',
+      '--locality',
+      '--json',
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout);
+    expect(r.build).toBe('join');
+    expect(r.misdeliveries).toBe(0);
+    expect(r.relativeDistance).toBeGreaterThan(1);
+    expect(r.relativeDistance).toBeLessThan(3);
+  }, 120_000);
+
+  it('prints a report for people, and one clear line for each bad option', async () => {
+    const ok = await run(['sim', 'pastry', '--nodes', '100', '--lookups', '200']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/hops {11}mean [\d.]+ {2}p50 \d+ {2}p99 \d+ {2}max \d+/);
+    expect(ok.stdout).toMatch(/misdeliveries {2}0/);
+    for (const [args, option] of [
+      [['--nodes', '1'], '--nodes'],
+      [['--nodes', 'ten'], '--nodes'],
+      [['--nodes', '50', '--leaf-set', '3'], '--leaf-set'],
+      [['--nodes', '50', '--b', '9'], '--b'],
+      [['--nodes', '50', '--fail', '1.5'], '--fail'],
+      [['--nodes', '50', '--build', 'magic'], '--build'],
+    ] as const) {
+      const bad = await run(['sim', 'pastry', ...args]);
+      expect(bad.code, args.join(' ')).toBe(1);
+      expect(bad.stderr).toContain(option);
+      expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    const dead = await run(['sim', 'pastry', '--nodes', '10', '--fail', '0.9']);
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toMatch(/^p2pkit: --fail 0.9 leaves fewer than 2 of 10 nodes alive\n$/);
+  }, 120_000);
+});
