@@ -130,6 +130,34 @@ function registerStart(gnutella: Command): void {
     );
 }
 
+/** A short-lived leaf for `search` and `get` (bound to loopback when the servent is local). */
+function client(via: Address) {
+  const runtime = realRuntime({ host: via.host.startsWith('127.') ? '127.0.0.1' : '0.0.0.0' });
+  const servent = new Servent({ runtime, role: 'leaf', maintain: false, pingIntervalMs: 0 });
+  return { runtime, servent };
+}
+
+/**
+ * Starts the client and connects through `via`; a leaf or a full ultrapeer refuses with
+ * X-Try-Ultrapeers, and those are tried next. Undefined (exit code set, one line printed) when
+ * nothing took us.
+ */
+async function connectThrough(servent: Servent, via: Address, verb: string) {
+  await servent.start();
+  let link = await servent.connect(via);
+  for (const alt of servent.knownHosts().slice(0, 3)) {
+    if (link) break;
+    link = await servent.connect(alt.address);
+  }
+  if (!link) {
+    process.stderr.write(
+      `p2pkit: cannot ${verb} through ${formatAddress(via)}: refused or unreachable\n`,
+    );
+    process.exitCode = EXIT_UNREACHABLE;
+  }
+  return link;
+}
+
 function hitJson(hit: SearchHit) {
   return {
     name: hit.name,
@@ -163,26 +191,11 @@ function registerSearch(gnutella: Command): void {
         options: { via: Address; timeout: number; ttl: number; json?: boolean },
       ) => {
         if (words.trim() === '') throw new Error('give at least one keyword');
-        const runtime = realRuntime({
-          host: options.via.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
-        });
-        const servent = new Servent({ runtime, role: 'leaf', maintain: false, pingIntervalMs: 0 });
+        const { runtime, servent } = client(options.via);
         const started = performance.now();
         try {
-          await servent.start();
-          let link = await servent.connect(options.via);
-          // A leaf (or a full ultrapeer) refuses with X-Try-Ultrapeers: try those.
-          for (const alt of servent.knownHosts().slice(0, 3)) {
-            if (link) break;
-            link = await servent.connect(alt.address);
-          }
-          if (!link) {
-            process.stderr.write(
-              `p2pkit: cannot search through ${formatAddress(options.via)}: refused or unreachable\n`,
-            );
-            process.exitCode = EXIT_UNREACHABLE;
-            return;
-          }
+          const link = await connectThrough(servent, options.via, 'search');
+          if (!link) return;
           if (!options.json)
             process.stderr.write(
               `connected to ${formatAddress(link.remote)} (${link.userAgent || 'unknown'})\n`,
@@ -310,29 +323,14 @@ function registerGet(gnutella: Command): void {
             `cannot use -o ${options.output}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
           );
         });
-        const runtime = realRuntime({
-          host: options.via.host.startsWith('127.') ? '127.0.0.1' : '0.0.0.0',
-        });
-        const servent = new Servent({ runtime, role: 'leaf', maintain: false, pingIntervalMs: 0 });
+        const { runtime, servent } = client(options.via);
         const abort = new AbortController();
         const onSignal = () => abort.abort(new Error('interrupted'));
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         const started = performance.now();
         try {
-          await servent.start();
-          let link = await servent.connect(options.via);
-          for (const alt of servent.knownHosts().slice(0, 3)) {
-            if (link) break;
-            link = await servent.connect(alt.address);
-          }
-          if (!link) {
-            process.stderr.write(
-              `p2pkit: cannot connect through ${formatAddress(options.via)}: refused or unreachable\n`,
-            );
-            process.exitCode = EXIT_UNREACHABLE;
-            return;
-          }
+          if (!(await connectThrough(servent, options.via, 'connect'))) return;
           let hit = given;
           if (!hit) {
             const search = servent.search(words!);
