@@ -11,6 +11,12 @@ import type { SimHost } from './host.js';
 
 const RESOLVED = Promise.resolve();
 
+/** Options of SimDatagramSocket.send. */
+export interface DatagramSendOptions {
+  /** The bytes are handed over: deliver them without a copy (the zero-copy path). */
+  transfer?: boolean;
+}
+
 /**
  * A bound datagram socket on a simulated host. send() hands a copy of the bytes to the
  * simulated network (latency, loss, duplication, partitions: see Simulation); the receiver gets
@@ -46,7 +52,13 @@ export class SimDatagramSocket implements DatagramSocket {
     this.address = Object.freeze({ host: owner.host, port });
   }
 
-  send(data: Uint8Array, to: Address): void {
+  /**
+   * Sends `data` to `to`. With `{ transfer: true }` the caller hands the bytes over (it will
+   * not touch them again, and sends them nowhere else): the receiver then gets them as they
+   * are, with no copy, the simulator's zero-copy path. Without it the network copies, as UDP
+   * does (unless the simulation runs with `copyDatagrams: false`).
+   */
+  send(data: Uint8Array, to: Address, options?: DatagramSendOptions): void {
     if (this.closed) {
       const owner = this.owner;
       if (!owner.alive_) throw new HostCrashedError(owner.host, owner.crashedAt, 'send');
@@ -62,7 +74,7 @@ export class SimDatagramSocket implements DatagramSocket {
         'ERR_DATAGRAM_TOO_LARGE',
       );
     }
-    engine.fabric.sendDatagram(this, data, to);
+    engine.fabric.sendDatagram(this, data, to, options?.transfer === true);
   }
 
   close(): Promise<void> {

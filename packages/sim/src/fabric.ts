@@ -377,8 +377,11 @@ export class Fabric {
 
   // ---------------------------------------------------------------- datagrams
 
-  /** Datagram send (the hot path: no closures, one copy of the bytes). */
-  sendDatagram(socket: SimDatagramSocket, data: Uint8Array, to: Address): void {
+  /**
+   * Datagram send (the hot path: no closures, one copy of the bytes, none when the sender
+   * transfers them). A duplicate is always a copy: two receivers never share bytes.
+   */
+  sendDatagram(socket: SimDatagramSocket, data: Uint8Array, to: Address, transfer: boolean): void {
     const src = socket.index;
     const metrics = this.engine.metrics;
     const length = data.length;
@@ -417,7 +420,7 @@ export class Fabric {
     }
     this.queueDatagram(
       socket.address,
-      this.copyDatagrams ? copyBytes(data) : data,
+      this.copyDatagrams && !transfer ? copyBytes(data) : data,
       to.port,
       dst,
       src,

@@ -11,7 +11,7 @@ export {
   type SessionLength,
 } from './churn.js';
 export { SimConnection } from './connection.js';
-export { SimDatagramSocket } from './datagram.js';
+export { type DatagramSendOptions, SimDatagramSocket } from './datagram.js';
 export { HostCrashedError, SimulationError, type SimulationErrorCode } from './errors.js';
 export { type HostOptions, SimHost } from './host.js';
 export {

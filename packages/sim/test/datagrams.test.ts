@@ -1,6 +1,12 @@
 import type { Address } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
-import { HostCrashedError, latency, type SimHost, Simulation } from '../src/index.js';
+import {
+  HostCrashedError,
+  latency,
+  type SimDatagramSocket,
+  type SimHost,
+  Simulation,
+} from '../src/index.js';
 
 /** Binds a recorder on `host`: every datagram with its arrival time. */
 async function recorder(host: SimHost, port = 5000) {
@@ -27,6 +33,29 @@ describe('datagrams', () => {
     expect(got[0]!.from).toEqual(out.address);
     expect(a!.host).toBe('10.0.0.1');
     expect(b!.host).toBe('10.0.0.2');
+  });
+
+  it('transfer: the bytes handed over reach the receiver without a copy; a duplicate is a copy', async () => {
+    const sim = new Simulation({ seed: 1, latency: latency.constant(10), duplicate: 1 });
+    const [a, b] = sim.addHosts(2);
+    const { got } = await recorder(b!);
+    const out = await a!.net.bind({}, () => {});
+    const handed = new Uint8Array([7, 8, 9]);
+    const copied = new Uint8Array([1, 2, 3]);
+    sim.at(0, () => {
+      (out as SimDatagramSocket).send(handed, { host: b!.host, port: 5000 }, { transfer: true });
+      out.send(copied, { host: b!.host, port: 5000 });
+    });
+    await sim.run();
+    expect(got.map((g) => [...g.data])).toEqual([
+      [7, 8, 9],
+      [7, 8, 9],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(got[0]!.data).toBe(handed); // zero-copy
+    expect(got[1]!.data).not.toBe(handed); // the duplicate: its own bytes
+    expect(got.slice(2).every((g) => g.data !== copied)).toBe(true);
   });
 
   it('loss and duplication happen at their rates (seeded), counted in metrics.drops', async () => {
