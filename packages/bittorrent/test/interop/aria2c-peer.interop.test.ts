@@ -7,18 +7,16 @@
  * - aria2c seeder -> our leecher, plain, MSE (plaintext selected) and MSE RC4 (ours requires it);
  * - aria2c seeder -> our leecher from a magnet link (metadata from aria2c over BEP 9).
  *
- * Skipped where aria2c is not installed (CI installs it). Waits are real time (an external
+ * Skipped where aria2c is not installed; in CI (which installs it) that is a failure. Waits are real time (an external
  * process), each bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRuntime } from '@p2pkit/core/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   createClient,
   createTracker,
@@ -26,8 +24,10 @@ import {
   type TorrentSettings,
 } from '../../src/index.js';
 import { createTorrentFromPath, fileStorage } from '../../src/node/index.js';
+import { freePort, sha256File } from './external.js';
+import { describeWithTools, findTool } from './tools.js';
 
-const ARIA2C = ['/usr/bin/aria2c', '/usr/local/bin/aria2c'].find((p) => existsSync(p));
+const ARIA2C = findTool('aria2c');
 const SIZE = 3 * 1024 * 1024 + 12_345;
 
 let cleanups: (() => unknown)[] = [];
@@ -35,26 +35,6 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
 });
-
-const sha256 = (path: string) =>
-  new Promise<string>((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const ARIA_COMMON = [
   '--enable-dht=false',
@@ -136,7 +116,7 @@ async function setup() {
   });
   const torrentPath = join(dir, 'data.torrent');
   await writeFile(torrentPath, torrent);
-  return { dir, file, torrentPath, metainfo, tracker, expected: await sha256(file) };
+  return { dir, file, torrentPath, metainfo, tracker, expected: await sha256File(file) };
 }
 
 async function ourClient(host: string, folder: string, settings: Partial<TorrentSettings> = {}) {
@@ -172,7 +152,7 @@ async function ariaSeeder(
   return { aria, port };
 }
 
-describe.skipIf(!ARIA2C)('aria2c as a peer', () => {
+describeWithTools('aria2c as a peer', { aria2c: ARIA2C }, () => {
   it('our seeder -> aria2c leecher (aria2c dials us with MSE)', async () => {
     const s = await setup();
     const seeder = await ourClient('127.0.0.71', join(s.dir, 'seed'));
@@ -189,7 +169,7 @@ describe.skipIf(!ARIA2C)('aria2c as a peer', () => {
       s.torrentPath,
     ]);
     expect(await within(leecher.exit, 30_000, 'aria2c leecher', leecher.output)).toBe(0);
-    expect(await sha256(join(out, 'data.bin'))).toBe(s.expected);
+    expect(await sha256File(join(out, 'data.bin'))).toBe(s.expected);
     expect(peers[0]).toBe('mse-plaintext');
     expect(seeding.progress().uploaded).toBeGreaterThanOrEqual(SIZE);
   }, 60_000);
@@ -209,7 +189,7 @@ describe.skipIf(!ARIA2C)('aria2c as a peer', () => {
       const peers: string[] = [];
       torrent.on('peer', (p) => peers.push(p.encryption));
       await within(done(torrent), 30_000, 'our leecher', aria.output);
-      expect(await sha256(join(out, 'data.bin'))).toBe(s.expected);
+      expect(await sha256File(join(out, 'data.bin'))).toBe(s.expected);
       expect(peers).toEqual([expected]);
     },
     60_000,
@@ -225,6 +205,6 @@ describe.skipIf(!ARIA2C)('aria2c as a peer', () => {
     });
     await within(done(torrent), 30_000, 'our magnet leecher', aria.output);
     expect(torrent.metainfo?.infoHashHex).toBe(s.metainfo.infoHashHex);
-    expect(await sha256(join(out, 'data.bin'))).toBe(s.expected);
+    expect(await sha256File(join(out, 'data.bin'))).toBe(s.expected);
   }, 60_000);
 });

@@ -1,21 +1,22 @@
 /**
  * Debian's aria2c announcing to our tracker (HTTP and UDP): it seeds a torrent we made, our
  * tracker records it, and a leecher announcing through our client is given aria2c's address.
- * Skipped where aria2c is not installed (CI installs it). aria2c announces once at start; these
+ * Skipped where aria2c is not installed; in CI (which installs it) that is a failure. aria2c announces once at start; these
  * tests wait for that in real time (an external process), at most 15 s.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRuntime } from '@p2pkit/core/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createTracker, createTrackerClient } from '../../src/index.js';
 import { createTorrentFromPath } from '../../src/node/index.js';
+import { freePort } from './external.js';
+import { describeWithTools, findTool } from './tools.js';
 
-const ARIA2C = ['/usr/bin/aria2c', '/usr/local/bin/aria2c'].find((p) => existsSync(p));
+const ARIA2C = findTool('aria2c');
 
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -23,7 +24,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-describe.skipIf(!ARIA2C)('aria2c → our tracker', () => {
+describeWithTools('aria2c → our tracker', { aria2c: ARIA2C }, () => {
   for (const kind of ['http', 'udp'] as const) {
     it(`${kind}: aria2c seeds, our tracker lists it for a leecher`, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'p2pkit-aria2-tracker-'));
@@ -39,7 +40,8 @@ describe.skipIf(!ARIA2C)('aria2c → our tracker', () => {
         announce: url,
       });
       await writeFile(join(dir, 'data.torrent'), torrent);
-      const port = 40000 + Math.floor(Math.random() * 20000);
+      const port = await freePort('127.0.0.1');
+      const dhtPort = await freePort('127.0.0.1');
       const aria: ChildProcess = spawn(
         ARIA2C!,
         [
@@ -51,7 +53,7 @@ describe.skipIf(!ARIA2C)('aria2c → our tracker', () => {
           ...(kind === 'udp'
             ? [
                 '--enable-dht=true',
-                `--dht-listen-port=${port + 1}`,
+                `--dht-listen-port=${dhtPort}`,
                 `--dht-file-path=${join(dir, 'dht.dat')}`,
               ]
             : ['--enable-dht=false']),

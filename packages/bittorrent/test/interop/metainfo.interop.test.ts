@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +14,9 @@ import { toHex } from '../../src/bencode/index.js';
 import { formatMagnet, parseMagnet } from '../../src/magnet.js';
 import { parseMetainfo, pieceHash } from '../../src/metainfo/index.js';
 import { createTorrentFromPath, nodeHasher } from '../../src/node/index.js';
+import { findTool, itWithTools } from './tools.js';
 
-const ARIA2C = ['/usr/bin/aria2c', '/usr/local/bin/aria2c'].find((p) => existsSync(p));
+const ARIA2C = findTool('aria2c');
 
 let dir: string;
 beforeAll(async () => {
@@ -107,17 +107,21 @@ describe('metainfo interop', () => {
     });
   });
 
-  it.skipIf(!ARIA2C)('aria2c -S reads our torrents with the same info-hash and files', async () => {
-    for (const target of ['album', 'single.bin']) {
-      const { torrent, metainfo } = await createTorrentFromPath(join(dir, target), {
-        announce: 'http://127.0.0.1:1/announce',
-      });
-      const file = join(dir, `${target}.torrent`);
-      await writeFile(file, torrent);
-      const shown = execFileSync(ARIA2C!, ['-S', file], { encoding: 'utf8' });
-      expect(shown).toMatch(new RegExp(`Info Hash: ${metainfo.infoHashHex}`, 'i'));
-      expect(shown).toContain(`Piece Length: ${metainfo.pieceLength / 1024}KiB`);
-      for (const f of metainfo.files) expect(shown).toContain(`./${f.path.join('/')}`);
-    }
-  });
+  itWithTools(
+    'aria2c -S reads our torrents with the same info-hash and files',
+    { aria2c: ARIA2C },
+    async () => {
+      for (const target of ['album', 'single.bin']) {
+        const { torrent, metainfo } = await createTorrentFromPath(join(dir, target), {
+          announce: 'http://127.0.0.1:1/announce',
+        });
+        const file = join(dir, `${target}.torrent`);
+        await writeFile(file, torrent);
+        const shown = execFileSync(ARIA2C!, ['-S', file], { encoding: 'utf8' });
+        expect(shown).toMatch(new RegExp(`Info Hash: ${metainfo.infoHashHex}`, 'i'));
+        expect(shown).toContain(`Piece Length: ${metainfo.pieceLength / 1024}KiB`);
+        for (const f of metainfo.files) expect(shown).toContain(`./${f.path.join('/')}`);
+      }
+    },
+  );
 });
