@@ -47,6 +47,17 @@ export {
   HandshakeReader,
   parseTryHeader,
 } from './handshake.js';
+export type {
+  ConnectionInfo,
+  DownloadOptions,
+  DownloadResult,
+  PushRequest,
+  ServentEvents,
+  ServentOptions,
+  ServentRole,
+  ServentStats,
+  SharedFile,
+} from './options.js';
 export {
   nameMatches,
   QRP_DEFAULT_BITS,
@@ -61,18 +72,7 @@ export {
   splitWords,
 } from './qrp.js';
 export { RouteTable, type RouteTableOptions } from './routing.js';
-export {
-  type ConnectionInfo,
-  createServent,
-  type PushRequest,
-  Search,
-  type SearchEvents,
-  type SearchHit,
-  Servent,
-  type ServentEvents,
-  type ServentOptions,
-  type ServentRole,
-  type ServentStats,
-  type SharedFile,
-} from './servent.js';
+export { Search, type SearchEvents, type SearchHit } from './search.js';
+export { createServent, Servent } from './servent.js';
+export { formatGiv, type Giv, parseGetTarget, parseGiv } from './transfer.js';
 export { normalizeSha1Urn, parseSha1Urn, sha1Urn } from './urn.js';

@@ -8,10 +8,8 @@ import {
   type Address,
   type Connection,
   Emitter,
-  httpRequest,
   type Listener,
   type Logger,
-  P2PError,
   ProtocolError,
   type Runtime,
   type SharedFolder,
@@ -42,189 +40,21 @@ import {
 import { type Guid, guidKey, newGuid } from './guid.js';
 import { formatConnect, formatResponse, parseTryHeader } from './handshake.js';
 import { Link } from './link.js';
+import type {
+  ConnectionInfo,
+  DownloadOptions,
+  DownloadResult,
+  ServentEvents,
+  ServentOptions,
+  ServentRole,
+  ServentStats,
+  SharedFile,
+} from './options.js';
 import { nameMatches, QrpReceiver, QueryRouteTable, qrpUpdate } from './qrp.js';
 import { RouteTable } from './routing.js';
-import { formatGiv, type Giv, localName, readGiv, uploadHandler, urnMatches } from './transfer.js';
+import { Search, type SearchHit } from './search.js';
+import { fetchHit, formatGiv, type Giv, readGiv, uploadHandler } from './transfer.js';
 import { sha1Urn } from './urn.js';
-
-/** A file a servent shares. `index` is what Query Hits and `GET /get/<index>/` name. */
-export interface SharedFile {
-  readonly index: number;
-  readonly name: string;
-  readonly size: number;
-  /** `urn:sha1:...` of the content (HUGE), when known. */
-  readonly urn?: string;
-}
-
-export type ServentRole = 'ultrapeer' | 'leaf';
-
-export interface ServentOptions {
-  readonly runtime: Runtime;
-  /**
-   * 'ultrapeer', 'leaf', or 'auto' (default): ultrapeer when reachable (not `firewalled`) and
-   * `capable`, leaf otherwise (0.6 draft §3.2.1.1 election criteria).
-   */
-  readonly role?: ServentRole | 'auto';
-  /** Enough bandwidth, uptime and sockets to serve as an ultrapeer (default true). */
-  readonly capable?: boolean;
-  /** Behind a firewall/NAT: hits carry the push flag and downloads need a Push. */
-  readonly firewalled?: boolean;
-  /** Address and port to listen on (defaults: the runtime's host, any free port). */
-  readonly host?: string;
-  readonly port?: number;
-  /** Address put in Pongs, Query Hits and Listen-IP (default: the listener's). */
-  readonly advertise?: Address;
-  /** Port downloads are served on, when not the Gnutella port (default: the Gnutella port). */
-  readonly httpPort?: number;
-  readonly files?: readonly SharedFile[];
-  /** Servents to connect to at start. */
-  readonly peers?: readonly Address[];
-  /** Ultrapeer: most ultrapeer connections accepted (default 32, LimeWire's X-Degree). */
-  readonly maxUltrapeers?: number;
-  /** Ultrapeer: ultrapeer connections it dials for (default 6). */
-  readonly targetUltrapeers?: number;
-  /** Ultrapeer: most leaves (default 30). */
-  readonly maxLeaves?: number;
-  /** Leaf: ultrapeers it keeps (default 3; the spec sheet says 2-3). */
-  readonly leafUltrapeers?: number;
-  /** Dial from the host cache to keep the counts above (default true). */
-  readonly maintain?: boolean;
-  /** TTL + hops ceiling; larger is clamped (default 7). */
-  readonly maxTtl?: number;
-  /** TTL of our own queries (default 7). */
-  readonly queryTtl?: number;
-  /** Pong caching (0.6): answer Pings from a cache instead of flooding them (default true). */
-  readonly pongCaching?: boolean;
-  /** Interval of our Pings (cache refresh, or flooded pings without caching); 0 = never (default 3000). */
-  readonly pingIntervalMs?: number;
-  /** Offer deflate stream compression (default true). */
-  readonly deflate?: boolean;
-  /** QRP table size, log2 (default 16). */
-  readonly qrpBits?: number;
-  readonly userAgent?: string;
-  /** 4-character vendor code in Query Hits (default P2PK). */
-  readonly vendor?: string;
-  /** Speed in kbit/s announced in Query Hits (default 1000). */
-  readonly speedKbps?: number;
-  readonly handshakeTimeoutMs?: number;
-  /** Per-connection send queue limit, bytes (default 256 KiB). */
-  readonly maxQueuedBytes?: number;
-  /**
-   * The folder downloads are served from (HTTP on the Gnutella port, and after a Push). Without
-   * one, Query Hits are still answered but nothing is served.
-   */
-  readonly folder?: SharedFolder;
-  /** Uploads at once; more get 503 Busy (default 8). */
-  readonly maxUploads?: number;
-  /** How long a download waits for the GIV after sending a Push (default 30 s). */
-  readonly pushTimeoutMs?: number;
-}
-
-export interface DownloadOptions {
-  /** Where the file goes (`<name>.part` until complete and verified). */
-  readonly folder: SharedFolder;
-  readonly signal?: AbortSignal;
-  /** Called as bytes arrive: (bytes so far, total). */
-  readonly onProgress?: (done: number, total: number) => void;
-}
-
-export interface DownloadResult {
-  /** The file's name in the folder. */
-  readonly name: string;
-  readonly size: number;
-  /** Bytes fetched by this call (less than size when a `.part` was resumed). */
-  readonly fetched: number;
-  readonly urn: string;
-  /** The holder was firewalled and connected back to us (Push/GIV). */
-  readonly pushed: boolean;
-}
-
-/** One result of a search, flattened for display and scripting. */
-export interface SearchHit {
-  readonly name: string;
-  readonly size: number;
-  readonly index: number;
-  readonly host: string;
-  readonly port: number;
-  readonly urn?: string;
-  /** Hex servent GUID of the responder. */
-  readonly serventId: Guid;
-  /** The responder is firewalled: download through a Push. */
-  readonly push: boolean;
-  readonly vendor?: string;
-  /** Hops the Query Hit travelled. */
-  readonly hops: number;
-}
-
-export interface SearchEvents {
-  hit: [hit: SearchHit, queryHit: QueryHit];
-}
-
-/** A search in progress: hits arrive as `hit` events and collect in `hits`. */
-export class Search extends Emitter<SearchEvents> {
-  readonly hits: SearchHit[] = [];
-  private active = true;
-
-  constructor(
-    readonly guid: Guid,
-    readonly criteria: string,
-    private readonly onStop: (s: Search) => void,
-  ) {
-    super();
-  }
-
-  get isActive(): boolean {
-    return this.active;
-  }
-
-  /** Stops collecting hits (late ones are dropped as for a query we never sent). */
-  stop(): void {
-    if (!this.active) return;
-    this.active = false;
-    this.onStop(this);
-  }
-
-  /** @internal */
-  deliver(hit: SearchHit, queryHit: QueryHit): void {
-    if (!this.active) return;
-    this.hits.push(hit);
-    this.emit('hit', hit, queryHit);
-  }
-}
-
-export interface PushRequest {
-  readonly index: number;
-  /** Where to connect to and send GIV. */
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface ServentEvents {
-  /** A connection finished its handshake. */
-  connect: [peer: ConnectionInfo];
-  disconnect: [peer: ConnectionInfo];
-  /** A Push addressed to us: connect back to host:port and send GIV. */
-  push: [request: PushRequest];
-  /** A query we answered with hits (for logs). */
-  answered: [criteria: string, results: number];
-}
-
-export interface ConnectionInfo {
-  readonly id: number;
-  readonly remote: Address;
-  readonly ultrapeer: boolean;
-  readonly outgoing: boolean;
-  readonly userAgent: string;
-  readonly deflate: boolean;
-}
-
-/** Descriptors sent and received by payload type name, for measurements. */
-export interface ServentStats {
-  readonly sent: Record<string, number>;
-  readonly received: Record<string, number>;
-  /** Descriptors dropped: duplicates, TTL rules, unknown routes, full queues. */
-  readonly dropped: Record<string, number>;
-}
 
 const TYPE_NAMES: Record<number, string> = {
   [PayloadType.Ping]: 'ping',
@@ -867,61 +697,8 @@ export class Servent extends Emitter<ServentEvents> {
    * it opens back to us. The result is checked against the hit's SHA-1 urn before it is kept.
    */
   async download(hit: SearchHit, options: DownloadOptions): Promise<DownloadResult> {
-    const { folder, signal } = options;
-    const name = localName(hit.name);
-    const path = `/get/${hit.index}/${encodeURIComponent(hit.name)}`;
-    let connection: Connection | undefined;
-    if (hit.push) connection = await this.awaitGiv(hit, signal);
-    const partial = await folder.write(name, { resume: true });
-    let committed = false;
-    try {
-      let start = partial.written;
-      if (start > hit.size) start = 0;
-      const headers: Record<string, string> = { 'User-Agent': this.o.userAgent };
-      if (start > 0) headers.Range = `bytes=${start}-`;
-      const response = await httpRequest(this.runtime, `http://${hit.host}:${hit.port}${path}`, {
-        headers,
-        ...(signal ? { signal } : {}),
-        ...(connection ? { connection } : {}),
-      });
-      let target = partial;
-      if (response.status === 200 && start > 0) {
-        // The holder ignored our Range: start over.
-        await partial.abort();
-        target = await folder.write(name);
-        start = 0;
-      } else if (response.status !== 200 && response.status !== 206) {
-        await response.body.discard().catch(() => {});
-        throw new P2PError(
-          `${hit.host}:${hit.port} answered ${response.status} ${response.reason}`,
-          'ERR_HTTP_STATUS',
-        );
-      }
-      const urn = response.headers.get('x-gnutella-content-urn') ?? hit.urn;
-      let done = start;
-      for await (const chunk of response.body) {
-        await target.write(chunk);
-        done += chunk.length;
-        options.onProgress?.(done, hit.size);
-      }
-      if (done !== hit.size) {
-        await target.close();
-        throw new ProtocolError(`got ${done} of ${hit.size} bytes (kept for resuming)`);
-      }
-      await target.commit();
-      committed = true;
-      const digest = await folder.sha1(name);
-      if (!urnMatches(urn, digest)) {
-        throw new P2PError(
-          `${name}: content is ${sha1Urn(digest)}, not ${urn}`,
-          'ERR_HASH_MISMATCH',
-        );
-      }
-      return { name, size: done, fetched: done - start, urn: sha1Urn(digest), pushed: hit.push };
-    } catch (error) {
-      if (!committed) await partial.close().catch(() => {});
-      throw error;
-    }
+    const connection = hit.push ? await this.awaitGiv(hit, options.signal) : undefined;
+    return fetchHit(this.runtime, hit, options, this.o.userAgent, connection);
   }
 
   /** Sends a Push for `hit` and waits for the holder's GIV connection. */

@@ -13,12 +13,16 @@ import {
   equalBytes,
   type HttpHandler,
   type HttpServerResponse,
+  httpRequest,
   P2PError,
   ProtocolError,
+  type Runtime,
   type SharedFolder,
 } from '@p2pkit/core';
 import { type Guid, guidFromHex, guidToHex } from './guid.js';
-import { parseSha1Urn } from './urn.js';
+import type { DownloadOptions, DownloadResult } from './options.js';
+import type { SearchHit } from './search.js';
+import { parseSha1Urn, sha1Urn } from './urn.js';
 
 /** What the upload side needs to know of its shared files. */
 export interface UploadFile {
@@ -207,4 +211,68 @@ export function urnMatches(urn: string | undefined, digest: Uint8Array): boolean
 export function localName(remote: string): string {
   const base = remote.replace(/[\\/]+/g, '_').replace(/^\.+/, '_');
   return base === '' ? 'download' : base;
+}
+
+/**
+ * Downloads a search hit into `options.folder` with GET (on `connection` when the holder
+ * connected to us after a Push), resuming a `.part` with Range, and checks the SHA-1 urn before
+ * reporting success.
+ */
+export async function fetchHit(
+  runtime: Runtime,
+  hit: SearchHit,
+  options: DownloadOptions,
+  userAgent: string,
+  connection?: Connection,
+): Promise<DownloadResult> {
+  const { folder, signal } = options;
+  const name = localName(hit.name);
+  const path = `/get/${hit.index}/${encodeURIComponent(hit.name)}`;
+  const partial = await folder.write(name, { resume: true });
+  let committed = false;
+  try {
+    let start = partial.written;
+    if (start > hit.size) start = 0;
+    const headers: Record<string, string> = { 'User-Agent': userAgent };
+    if (start > 0) headers.Range = `bytes=${start}-`;
+    const response = await httpRequest(runtime, `http://${hit.host}:${hit.port}${path}`, {
+      headers,
+      ...(signal ? { signal } : {}),
+      ...(connection ? { connection } : {}),
+    });
+    let target = partial;
+    if (response.status === 200 && start > 0) {
+      // The holder ignored our Range: start over.
+      await partial.abort();
+      target = await folder.write(name);
+      start = 0;
+    } else if (response.status !== 200 && response.status !== 206) {
+      await response.body.discard().catch(() => {});
+      throw new P2PError(
+        `${hit.host}:${hit.port} answered ${response.status} ${response.reason}`,
+        'ERR_HTTP_STATUS',
+      );
+    }
+    const urn = response.headers.get('x-gnutella-content-urn') ?? hit.urn;
+    let done = start;
+    for await (const chunk of response.body) {
+      await target.write(chunk);
+      done += chunk.length;
+      options.onProgress?.(done, hit.size);
+    }
+    if (done !== hit.size) {
+      await target.close();
+      throw new ProtocolError(`got ${done} of ${hit.size} bytes (kept for resuming)`);
+    }
+    await target.commit();
+    committed = true;
+    const digest = await folder.sha1(name);
+    if (!urnMatches(urn, digest)) {
+      throw new P2PError(`${name}: content is ${sha1Urn(digest)}, not ${urn}`, 'ERR_HASH_MISMATCH');
+    }
+    return { name, size: done, fetched: done - start, urn: sha1Urn(digest), pushed: hit.push };
+  } catch (error) {
+    if (!committed) await partial.close().catch(() => {});
+    throw error;
+  }
 }

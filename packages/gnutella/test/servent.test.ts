@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeDescriptor } from '../src/descriptors.js';
 import { newGuid } from '../src/guid.js';
 import { formatConnect, HandshakeReader } from '../src/handshake.js';
-import { Servent, type ServentOptions, type SharedFile } from '../src/servent.js';
+import type { ServentOptions, SharedFile } from '../src/options.js';
+import { Servent } from '../src/servent.js';
 
 /** Lets the memory network's microtask deliveries run to quiescence. */
 async function settle(rounds = 20): Promise<void> {

@@ -1,7 +1,8 @@
 import { createMemoryFolder, createMemoryNetwork, httpRequest, sha1 } from '@p2pkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guidFromHex } from '../src/guid.js';
-import { Servent, type ServentOptions } from '../src/servent.js';
+import type { ServentOptions } from '../src/options.js';
+import { Servent } from '../src/servent.js';
 import { formatGiv, localName, parseGetTarget, parseGiv } from '../src/transfer.js';
 import { sha1Urn } from '../src/urn.js';
 

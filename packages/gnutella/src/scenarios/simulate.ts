@@ -8,7 +8,7 @@
  * one can be run for FastTrack and compared (`p2pkit compare`).
  */
 import { Distribution } from '@p2pkit/sim';
-import type { Search } from '../servent.js';
+import type { Search } from '../search.js';
 import { fileQuery, GnutellaWorld, type WorldOptions } from './world.js';
 
 /** The protocol-neutral part: what is shared, how widely, and what is searched. */

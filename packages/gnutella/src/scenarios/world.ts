@@ -5,7 +5,8 @@
  */
 import type { Random } from '@p2pkit/core';
 import { latency, type SimHost, Simulation } from '@p2pkit/sim';
-import { Servent, type SharedFile } from '../servent.js';
+import type { SharedFile } from '../options.js';
+import { Servent } from '../servent.js';
 
 export interface WorldOptions {
   nodes: number;
