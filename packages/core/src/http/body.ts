@@ -1,5 +1,5 @@
 import { allocBytes } from '../codec/alloc.js';
-import { abortErrorFrom, DecodeError, TimeoutError } from '../errors.js';
+import { abortErrorFrom, DecodeError, P2PError, TimeoutError } from '../errors.js';
 import type { Clock } from '../runtime.js';
 import { HttpParseError } from './head.js';
 import type { ConnectionReader } from './reader.js';
@@ -61,7 +61,7 @@ export class HttpBody implements AsyncIterable<Uint8Array> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    if (this.started) throw new DecodeError('an HTTP body can be read only once');
+    if (this.started) throw new P2PError('an HTTP body can be read only once', 'ERR_BODY_USED');
     this.started = true;
     return {
       next: async () => {

@@ -116,6 +116,9 @@ export function httpComplianceSuite(
       expect(response.headers.get('content-type')).toBe('application/octet-stream');
       expect(response.headers.get('accept-ranges')).toBe('bytes');
       expect(dec.decode(await until(response.body.bytes(), 'body'))).toBe(dec.decode(body));
+      expect(() => response.body[Symbol.asyncIterator]()).toThrow(
+        expect.objectContaining({ code: 'ERR_BODY_USED' }),
+      );
       const missing = await until(httpRequest(b, `${url}/nope`), 'request');
       expect(missing.status).toBe(404);
       expect(await until(missing.body.text(), 'body')).toBe('no such thing\n');
