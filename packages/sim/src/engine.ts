@@ -39,6 +39,18 @@ import { TraceHash } from './trace-hash.js';
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Resolves once every promise continuation pending now, and every one those queue in turn, has
+ * run. Call it from a microtask only (code after an await): Node runs the nextTick queue only
+ * when the microtask queue is empty, so the tick fires after the last continuation. Unlike a
+ * macrotask it costs no turn of the event loop (no poll for I/O), about a tenth of the time.
+ */
+const microtasksDrained = (): Promise<void> =>
+  new Promise((resolve) => process.nextTick(resolve));
+
+/** Every this many drains, a real macrotask lets I/O, timers and signals (Ctrl-C) through. */
+const MACROTASK_EVERY = 64;
+
+/**
  * The event engine behind a Simulation: virtual time, the event queue and the loop that runs
  * it, the dispatcher that turns each event kind into its effect, timers, the trace hash, and the
  * failure a callback raises. The network between hosts (addresses, links, faults, datagrams) is
@@ -192,8 +204,8 @@ export class Engine {
   }
 
   /**
-   * The async loop (run, runUntil): every event of an instant back to back, then one macrotask
-   * so promise continuations run before time moves. True when `predicate` came to hold.
+   * The async loop (run, runUntil): every event of an instant back to back, then a drain of
+   * the microtask queue so promise continuations run before time moves. True when `predicate` came to hold.
    */
   async loop(
     until: number,
@@ -203,6 +215,7 @@ export class Engine {
   ): Promise<boolean> {
     const q = this.queue;
     let executed = 0;
+    let drains = 0;
     // Whatever the caller started before run() may have continuations pending too.
     this.dirty = true;
     for (;;) {
@@ -210,9 +223,11 @@ export class Engine {
       const stop = executed >= maxEvents || t > until || this.onlyBackgroundLeft(t, until);
       if (stop || t > this.now || perEvent) {
         if (this.dirty) {
-          // Let every promise continuation of this instant run before time moves on.
+          // Let every promise continuation of this instant run before time moves on. The
+          // first drain of a run may be called outside a microtask: a macrotask, to be sure.
           this.dirty = false;
-          await macrotask();
+          if (drains++ % MACROTASK_EVERY === 0) await macrotask();
+          else await microtasksDrained();
           if (this.failure) this.throwFailure();
           if (predicate?.()) return true;
           continue;
