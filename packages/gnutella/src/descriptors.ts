@@ -187,7 +187,27 @@ export interface Descriptor<M extends Message = Message> {
   readonly message: M;
 }
 
-const utf8 = new TextDecoder('utf-8');
+const utf8Decoder = new TextDecoder('utf-8');
+
+/**
+ * Text from the wire, leniently: invalid UTF-8 (old servents wrote Latin-1 names) becomes
+ * U+FFFD instead of failing the descriptor. Short ASCII, the usual case, is decoded by hand.
+ */
+const utf8 = {
+  decode(b: Uint8Array): string {
+    const n = b.length;
+    if (n <= 64) {
+      let s = '';
+      for (let i = 0; i < n; i++) {
+        const c = b[i]!;
+        if (c >= 0x80) return utf8Decoder.decode(b);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8Decoder.decode(b);
+  },
+};
 const utf8Encoder = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +256,7 @@ export function payloadTypeOf(message: Message): number {
 export function encodeDescriptor(descriptor: Descriptor): Uint8Array {
   const { guid, ttl, hops, message } = descriptor;
   if (guid.length !== GUID_LENGTH) throw invalid('a GUID has 16 bytes');
-  const w = new Writer(64);
+  const w = new Writer(message.kind === 'queryhit' ? 512 : 128);
   w.bytes(guid).u8(payloadTypeOf(message)).u8(ttl).u8(hops).u32le(0);
   writePayload(w, message);
   const out = w.finish();
@@ -394,9 +414,8 @@ function decodeVendor(p: Uint8Array, experimental: boolean): VendorMessage {
 
 function writeQuery(w: Writer, m: Query): Writer {
   w.u16le(m.minSpeed);
-  const criteria = utf8Encoder.encode(m.criteria);
-  if (criteria.includes(0)) throw invalid('query criteria contain a NUL');
-  w.bytes(criteria).u8(0);
+  if (m.criteria.includes('\0')) throw invalid('query criteria contain a NUL');
+  w.cstring(m.criteria);
   writeExtensionBlock(w, m.urns, m.xml, m.unknownExtensions, m.ggep, false);
   return w;
 }
@@ -425,12 +444,19 @@ function writeQueryHit(w: Writer, m: QueryHit): Writer {
   w.u8(m.results.length).u16le(m.port).u32(ipToUint32(m.ip)).u32le(m.speed);
   for (const result of m.results) {
     w.u32le(result.index).u32le(result.size);
-    const name = utf8Encoder.encode(result.name);
-    if (name.includes(0)) throw invalid('a file name contains a NUL');
-    w.bytes(name).u8(0);
+    if (result.name.includes('\0')) throw invalid('a file name contains a NUL');
+    w.cstring(result.name);
     // Inside a result no NUL may appear: GGEP there is always COBS-encoded.
     const ggep = result.ggep?.map((e) => ({ ...e, cobs: true }));
-    writeExtensionBlock(w, result.urns, undefined, result.unknownExtensions, ggep, true);
+    if (ggep || result.unknownExtensions || result.urns.length !== 1) {
+      writeExtensionBlock(w, result.urns, undefined, result.unknownExtensions, ggep, true);
+    } else {
+      // The usual case, one urn and nothing else: no separators to work out.
+      const urn = result.urns[0]!;
+      if (urn.includes('\0') || urn.includes('\x1c'))
+        throw invalid('an extension contains NUL or FS');
+      w.utf8(urn);
+    }
     w.u8(0);
   }
   if (m.trailer) writeTrailer(w, m.trailer);
