@@ -145,6 +145,8 @@ export class SoftState {
   readonly tupleList = new List<Tuple>();
   /** Foreign-group nodes heard of but not contacts: probed for RTT, promoted if closer. */
   readonly candidates = new Map<string, Member>();
+  /** Every member above (view, contacts, candidates) by key: one lookup per gossiped entry. */
+  readonly #known = new Map<string, Member>();
   /** Nodes that left gracefully: key → their last heartbeat, until `until`. */
   readonly #departed = new Map<string, { heartbeat: number; until: number }>();
   readonly #groupCache = new Map<string, number>();
@@ -171,7 +173,7 @@ export class SoftState {
 
   /** Any node this node knows by key: a view member, a contact or a candidate. */
   find(key: string): Member | undefined {
-    return this.view.get(key) ?? this.contactIndex.get(key) ?? this.candidates.get(key);
+    return this.#known.get(key);
   }
 
   /** Entries of soft state, as the paper counts them (view + contacts + filetuples). */
@@ -214,6 +216,7 @@ export class SoftState {
       }
       this.view.set(key, member);
       this.viewList.add(member);
+      this.#known.set(key, member);
       return 'new';
     }
     const slots = this.contactsOf[group]!;
@@ -246,25 +249,26 @@ export class SoftState {
     if (!this.candidates.has(key)) return;
     const slots = this.contactsOf[m.group]!;
     if (slots.length < this.limits.contacts) {
-      this.candidates.delete(key);
+      this.#dropCandidate(key);
       this.#addContact(m);
       return;
     }
     const farthest = farthestOf(slots);
+    this.#dropCandidate(key);
     if (Number.isNaN(farthest.rttMs) || m.rttMs < farthest.rttMs) {
-      this.candidates.delete(key);
       this.#removeContact(farthest);
       this.#addContact(m);
       this.#addCandidate(farthest);
       this.counters.replaced++;
     }
+    // Otherwise the measured candidate is let go: it will be heard of, and probed, again.
   }
 
   /**
    * A node failed to answer. A contact is dropped at once and its slot goes to a waiting
    * candidate of the same group, if any (a live contact comes back with its next heartbeat); a
-   * candidate is forgotten; a view member stays until its heartbeat times out, but its RTT estimate becomes at least the
-   * timeout, so it is tried last.
+   * candidate is forgotten; a view member stays until its heartbeat times out, but its RTT
+   * estimate becomes at least the timeout, so it is tried last.
    */
   unanswered(key: string, timeoutMs: number): void {
     const contact = this.contactIndex.get(key);
@@ -272,14 +276,14 @@ export class SoftState {
       this.#removeContact(contact);
       for (const [k, m] of this.candidates) {
         if (m.group !== contact.group) continue;
-        this.candidates.delete(k);
+        this.#dropCandidate(k);
         this.#addContact(m);
         break;
       }
       return;
     }
     // A candidate is unproven: one that does not answer its probe is forgotten.
-    if (this.candidates.delete(key)) return;
+    if (this.#dropCandidate(key)) return;
     const m = this.view.get(key);
     if (m === undefined) return;
     m.rttMs = Number.isNaN(m.rttMs) ? timeoutMs : Math.max(timeoutMs, 2 * m.rttMs);
@@ -330,16 +334,18 @@ export class SoftState {
     if (v !== undefined) {
       this.view.delete(key);
       this.viewList.remove(v);
+      this.#known.delete(key);
     }
     const c = this.contactIndex.get(key);
     if (c !== undefined) this.#removeContact(c);
-    this.candidates.delete(key);
+    this.#dropCandidate(key);
   }
 
   #addContact(m: Member): void {
     this.contactsOf[m.group]!.push(m);
     this.contactIndex.set(m.key, m);
     this.contactList.add(m);
+    this.#known.set(m.key, m);
   }
 
   #removeContact(m: Member): void {
@@ -348,15 +354,23 @@ export class SoftState {
     if (i >= 0) slots.splice(i, 1);
     this.contactIndex.delete(m.key);
     this.contactList.remove(m);
+    this.#known.delete(m.key);
   }
 
+  /**
+   * Keeps a foreign node for an RTT probe. When the pool is full the newcomer is dropped (it
+   * will be heard of again): the pool drains as probes answer, so it does not churn.
+   */
   #addCandidate(m: Member): void {
-    if (this.candidates.size >= this.limits.maxCandidates) {
-      // Drop the oldest-inserted candidate (Map iteration order).
-      const first = this.candidates.keys().next().value as string;
-      this.candidates.delete(first);
-    }
+    if (this.candidates.size >= this.limits.maxCandidates) return;
     this.candidates.set(m.key, m);
+    this.#known.set(m.key, m);
+  }
+
+  #dropCandidate(key: string): boolean {
+    if (!this.candidates.delete(key)) return false;
+    this.#known.delete(key);
+    return true;
   }
 
   // ---- filetuples ---------------------------------------------------------------------------
@@ -457,6 +471,7 @@ export class SoftState {
       if (now - m.heardAt > groupTimeoutMs) {
         this.view.delete(m.key);
         this.viewList.remove(m);
+        this.#known.delete(m.key);
         n++;
       }
     }
@@ -470,10 +485,10 @@ export class SoftState {
     }
     for (const [key, m] of this.candidates) {
       if (now - m.heardAt > contactTimeoutMs) {
-        this.candidates.delete(key);
+        this.#dropCandidate(key);
       } else if (this.contactsOf[m.group]!.length < this.limits.contacts) {
         // A slot freed by an expired contact goes to a waiting candidate of that group.
-        this.candidates.delete(key);
+        this.#dropCandidate(key);
         this.#addContact(m);
       }
     }

@@ -100,11 +100,13 @@ describe('members', () => {
     s.measured(formatAddress(c2!), 40);
     s.heard(fresh(c3!), 0);
     expect(s.candidates.has(formatAddress(c3!))).toBe(true);
-    s.measured(formatAddress(c3!), 90); // farther than both: stays a candidate
+    s.measured(formatAddress(c3!), 90); // farther than both: let go until heard of again
     expect(s.contactsOf[3]!.map((m) => m.key).sort()).toEqual(
       [formatAddress(c1!), formatAddress(c2!)].sort(),
     );
-    s.measured(formatAddress(c3!), 0); // EWMA 90 → 78.75: closer than c1's 80
+    expect(s.find(formatAddress(c3!))).toBeUndefined();
+    s.heard(fresh(c3!, 2), 1000);
+    s.measured(formatAddress(c3!), 70); // closer than c1's 80: replaces it
     expect(s.contactsOf[3]!.map((m) => m.key).sort()).toEqual(
       [formatAddress(c2!), formatAddress(c3!)].sort(),
     );
