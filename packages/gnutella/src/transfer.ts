@@ -253,7 +253,8 @@ export async function fetchHit(
         'ERR_HTTP_STATUS',
       );
     }
-    const urn = response.headers.get('x-gnutella-content-urn') ?? hit.urn;
+    // The urn we searched for wins over what the holder claims now.
+    const urn = hit.urn ?? response.headers.get('x-gnutella-content-urn');
     let done = start;
     for await (const chunk of response.body) {
       await target.write(chunk);

@@ -107,6 +107,23 @@ describe('HTTP downloads, Range, Push/GIV', () => {
     expect(folder.get('secret.txt')).toEqual(data);
   }, 20_000);
 
+  it('content that does not match the urn of the hit is reported, not accepted', async () => {
+    const { make } = await network();
+    const folder = createMemoryFolder({ files: { 'song.ogg': content(20_000, 4) } });
+    const holder = await make({ role: 'ultrapeer', folder });
+    const seeker = await make({ role: 'leaf' });
+    await seeker.connect(holder.address);
+    await settle();
+    const search = seeker.search('song');
+    await settle();
+    folder.put('song.ogg', content(20_000, 5)); // the holder's file changed since it was hashed
+    await expect(
+      seeker.download(search.hits[0]!, { folder: createMemoryFolder() }),
+    ).rejects.toMatchObject({
+      code: 'ERR_HASH_MISMATCH',
+    });
+  }, 20_000);
+
   it('refuses what is not shared: other paths, wrong names, .. and non-GET methods', async () => {
     const { net, make } = await network();
     const holder = await make({
