@@ -38,7 +38,7 @@ import {
   type QueryHitResult,
 } from './descriptors.js';
 import { type Guid, guidKey, newGuid } from './guid.js';
-import { formatConnect, formatResponse, parseTryHeader } from './handshake.js';
+import { formatConnect, formatResponse, headerFlag, parseTryHeader } from './handshake.js';
 import { Link } from './link.js';
 import type {
   ConnectionInfo,
@@ -95,7 +95,12 @@ export class Servent extends Emitter<ServentEvents> {
   readonly runtime: Runtime;
   /** This servent's id: the last 16 bytes of its Query Hits, the target of Pushes. */
   readonly serventId: Guid;
-  readonly role: ServentRole;
+  /** Ultrapeer or leaf; an `'auto'` ultrapeer may become a leaf when told it is not needed. */
+  get role(): ServentRole {
+    return this.currentRole;
+  }
+  private currentRole: ServentRole;
+  private readonly autoRole: boolean;
   readonly stats: ServentStats = { sent: {}, received: {}, dropped: {} };
   private readonly log: Logger;
   private readonly o: Required<
@@ -168,7 +173,9 @@ export class Servent extends Emitter<ServentEvents> {
       });
     }
     const role = options.role ?? 'auto';
-    this.role = role === 'auto' ? (!firewalled && this.o.capable ? 'ultrapeer' : 'leaf') : role;
+    this.autoRole = role === 'auto';
+    this.currentRole =
+      role === 'auto' ? (!firewalled && this.o.capable ? 'ultrapeer' : 'leaf') : role;
     this.serventId = newGuid(this.runtime.random);
     const clock = this.runtime.clock;
     this.seen = new RouteTable(clock, { ttlMs: 5 * 60_000 });
@@ -295,10 +302,22 @@ export class Servent extends Emitter<ServentEvents> {
         return undefined;
       }
       const deflateOut = this.o.deflate && acceptsDeflate(response.headers);
+      const final: [string, string][] = deflateOut ? [['Content-Encoding', 'deflate']] : [];
+      // Told `X-Ultrapeer-Needed: False` by an ultrapeer, an elected ('auto') ultrapeer with no
+      // connection yet becomes that ultrapeer's leaf (spec sheet §2.3).
+      if (
+        this.autoRole &&
+        this.currentRole === 'ultrapeer' &&
+        peer.ultrapeer &&
+        headerFlag(response.headers, 'x-ultrapeer-needed') === false &&
+        this.links.size === 0
+      ) {
+        this.currentRole = 'leaf';
+        final.push(['X-Ultrapeer', 'False']);
+        this.log('demoted to leaf by %s', key);
+      }
       // The final 200 goes out alone, before any descriptor (spec §2.1, step 3).
-      connection.write(
-        formatResponse(200, 'OK', deflateOut ? [['Content-Encoding', 'deflate']] : []),
-      );
+      connection.write(formatResponse(200, 'OK', final));
       const rest = reader.detach();
       this.pending.delete(connection);
       const link = this.open(
@@ -393,7 +412,7 @@ export class Servent extends Emitter<ServentEvents> {
     try {
       const hello = await reader.next();
       if (hello.kind !== 'connect') throw new Error('expected GNUTELLA CONNECT');
-      const peer = peerInfo(hello.headers);
+      let peer = peerInfo(hello.headers);
       const refusal = this.role === 'leaf' ? 'I am a leaf' : this.acceptable(peer);
       if (refusal) {
         reader.detach();
@@ -403,6 +422,12 @@ export class Servent extends Emitter<ServentEvents> {
       const deflateOut = this.o.deflate && acceptsDeflate(hello.headers);
       const headers = offerHeaders(this.offer());
       headers.push(['Remote-IP', connection.remoteAddress.host]);
+      if (peer.ultrapeer) {
+        // Enough ultrapeer connections and room for leaves: invite the peer to be our leaf.
+        const needed =
+          this.count(true) < this.o.targetUltrapeers || this.count(false) >= this.o.maxLeaves;
+        headers.push(['X-Ultrapeer-Needed', needed ? 'True' : 'False']);
+      }
       if (deflateOut) headers.push(['Content-Encoding', 'deflate']);
       const tried = this.tryUltrapeers();
       if (tried.length > 0)
@@ -414,6 +439,9 @@ export class Servent extends Emitter<ServentEvents> {
         connection.destroy();
         return;
       }
+      // A peer that took our `X-Ultrapeer-Needed: False` says so in its final block.
+      const demoted = headerFlag(final.headers, 'x-ultrapeer') === false && peer.ultrapeer;
+      if (demoted) peer = { ...peer, ultrapeer: false };
       if (this.stopped) {
         connection.destroy();
         return;

@@ -247,6 +247,31 @@ describe('servent on the memory network', () => {
     expect(up.connections()).toHaveLength(0);
   });
 
+  it('X-Ultrapeer-Needed: False turns an elected ultrapeer with no connections into a leaf', async () => {
+    const { make } = world();
+    const hub = await make({
+      role: 'ultrapeer',
+      targetUltrapeers: 1,
+      files: files(['shared thing.txt']),
+    });
+    const other = await make({ role: 'ultrapeer' });
+    await other.connect(hub.address);
+    const auto = await make({ role: 'auto' });
+    expect(auto.role).toBe('ultrapeer');
+    expect(await auto.connect(hub.address)).toMatchObject({ ultrapeer: true });
+    await settle();
+    expect(auto.role).toBe('leaf');
+    expect(hub.connections().filter((c) => !c.ultrapeer)).toHaveLength(1);
+    // As a leaf it sent its QRP table, and searches through the hub.
+    const s = auto.search('shared thing');
+    await settle();
+    expect(s.hits.map((h) => h.name)).toEqual(['shared thing.txt']);
+    // An explicit ultrapeer is never demoted.
+    const fixed = await make({ role: 'ultrapeer' });
+    await fixed.connect(hub.address);
+    expect(fixed.role).toBe('ultrapeer');
+  });
+
   it('stop() releases every connection, listener and timer', async () => {
     const { net, make } = world();
     const a = await make({ role: 'ultrapeer', pingIntervalMs: 3000, maintain: true });
