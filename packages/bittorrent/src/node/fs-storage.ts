@@ -1,11 +1,11 @@
 /**
  * Filesystem storage: a torrent's files under one folder, written with positional writes.
  *
- * - Writes only inside its folder: every path is resolved and checked against the folder,
- *   directories are created one level at a time and the real path of each is checked before
- *   anything is created in it (a symlinked directory cannot lead out, not even to create an
- *   empty folder), and files are opened with O_NOFOLLOW (a symlink in place of a file is
- *   refused).
+ * - Confined to its folder by core's ConfinedFolder (the one copy of that code): every path is
+ *   checked component by component and resolved under the folder, each directory level's real
+ *   path is checked before anything is created in it (a symlink inside the folder cannot make
+ *   us create even an empty folder elsewhere), files are opened with O_NOFOLLOW (a symlink in
+ *   place of a file is followed only when it leads inside), FIFOs and devices are refused.
  * - Sparse: nothing is preallocated; finish() sets each file to its exact length (extending it
  *   sparsely, or cutting what an older, longer file left past its end) and checks it.
  * - Read-only (`readOnly: true`, for seeding what is there): creates, writes and truncates
@@ -17,9 +17,10 @@
  * - mayHave() reports what existed when the storage opened, so resuming re-verifies only
  *   pieces whose files were there.
  */
-import { constants, type FileHandle, lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
+import { constants, type FileHandle, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { P2PError } from '@p2pkit/core';
+import { P2PError, UnsafePathError } from '@p2pkit/core';
+import { ConfinedFolder, isInside } from '@p2pkit/core/node';
 import {
   absoluteOffset,
   type Storage,
@@ -27,6 +28,9 @@ import {
   type StorageLayout,
   segmentsOf,
 } from '../storage/storage.js';
+
+/** Thrown when a path would leave the storage folder or is not a regular file (core's). */
+export { UnsafePathError };
 
 export interface FileStorageOptions {
   /** The folder holding the torrent's file or top-level directory (as aria2c's --dir). */
@@ -38,15 +42,6 @@ export interface FileStorageOptions {
    * rejects with `ERR_READ_ONLY`, and the folder must exist.
    */
   readonly readOnly?: boolean;
-}
-
-/** Thrown when a path would leave the storage folder or is not a regular file. */
-export class UnsafePathError extends P2PError {
-  declare readonly code: 'ERR_UNSAFE_PATH';
-  constructor(message: string) {
-    super(message, 'ERR_UNSAFE_PATH');
-    this.name = 'UnsafePathError';
-  }
 }
 
 /** A filesystem error with the file it concerns in its message (`path` and `code` kept). */
@@ -85,9 +80,28 @@ async function makeFolder(dir: string): Promise<void> {
   }
 }
 
-function inside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+/**
+ * The size of the file at `full` when the storage opens; -1 when there is none. A symlink
+ * counts only when it leads inside the folder; anything but a regular file is refused.
+ */
+async function existingSize(folder: ConfinedFolder, full: string): Promise<number> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(full);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return -1;
+    throw error;
+  }
+  if (info.isSymbolicLink()) {
+    const target = await realpath(full).catch(() => undefined);
+    if (target === undefined || !isInside(folder.realRoot, target)) {
+      throw new UnsafePathError(`${full} is a symlink that leads out of ${folder.root}`);
+    }
+    info = await stat(target);
+  }
+  if (!info.isFile()) throw new UnsafePathError(`${full} exists and is not a regular file`);
+  return info.size;
 }
 
 interface OpenFile {
@@ -98,15 +112,13 @@ interface OpenFile {
 class FileStorage implements Storage {
   readonly retainsWrites = false;
   readonly #layout: StorageLayout;
-  readonly #root: string;
-  readonly #realRoot: string;
+  readonly #folder: ConfinedFolder;
   readonly #paths: string[];
   /** Size each file had when we opened the storage (-1 = missing). */
   readonly #initialSizes: number[];
   readonly #maxOpen: number;
   readonly #open = new Map<number, OpenFile>();
   readonly #opening = new Map<number, Promise<OpenFile>>();
-  readonly #checkedDirs = new Set<string>();
   /** Files opened (so possibly created and written) since the storage opened. */
   readonly #touched = new Set<number>();
   readonly #readOnly: boolean;
@@ -114,8 +126,7 @@ class FileStorage implements Storage {
 
   constructor(
     layout: StorageLayout,
-    root: string,
-    realRoot: string,
+    folder: ConfinedFolder,
     paths: string[],
     sizes: number[],
     maxOpen: number,
@@ -123,70 +134,25 @@ class FileStorage implements Storage {
   ) {
     this.#readOnly = readOnly;
     this.#layout = layout;
-    this.#root = root;
-    this.#realRoot = realRoot;
+    this.#folder = folder;
     this.#paths = paths;
     this.#initialSizes = sizes;
     this.#maxOpen = Math.max(1, maxOpen);
   }
 
   static async open(layout: StorageLayout, options: FileStorageOptions): Promise<FileStorage> {
-    const root = path.resolve(options.folder);
     const readOnly = options.readOnly === true;
-    let rootStat = await stat(root).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT' || readOnly) throw error;
-      return undefined;
-    });
-    if (!rootStat) {
-      await makeFolder(root);
-      rootStat = await stat(root);
-    }
-    if (!rootStat.isDirectory()) {
-      throw new P2PError(`${root} is not a folder`, 'ERR_NOT_A_FOLDER');
-    }
-    const realRoot = await realpath(root);
+    // Created level by level here: Node 20's recursive mkdir never settles under /proc.
+    if (!readOnly) await makeFolder(path.resolve(options.folder));
+    const folder = await ConfinedFolder.open(options.folder);
     const paths: string[] = [];
     const sizes: number[] = [];
     for (const file of layout.files) {
-      for (const component of file.path) {
-        if (
-          component === '' ||
-          component === '.' ||
-          component === '..' ||
-          /[/\\\0]/.test(component)
-        ) {
-          throw new UnsafePathError(`unsafe path component ${JSON.stringify(component)}`);
-        }
-      }
-      const full = path.resolve(root, ...file.path);
-      if (!inside(root, full) || full === root)
-        throw new UnsafePathError(`${file.path.join('/')} leaves ${root}`);
+      const full = folder.resolve(file.path);
       paths.push(full);
-      let size = -1;
-      try {
-        const stat = await lstat(full);
-        if (!stat.isFile()) throw new UnsafePathError(`${full} exists and is not a regular file`);
-        size = stat.size;
-      } catch (error) {
-        if (error instanceof UnsafePathError) throw error;
-        if (
-          (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
-          (error as NodeJS.ErrnoException).code !== 'ENOTDIR'
-        ) {
-          throw error;
-        }
-      }
-      sizes.push(size);
+      sizes.push(await existingSize(folder, full));
     }
-    return new FileStorage(
-      layout,
-      root,
-      realRoot,
-      paths,
-      sizes,
-      options.maxOpenFiles ?? 64,
-      readOnly,
-    );
+    return new FileStorage(layout, folder, paths, sizes, options.maxOpenFiles ?? 64, readOnly);
   }
 
   mayHave(index: number): boolean {
@@ -248,7 +214,7 @@ class FileStorage implements Storage {
     const start = absoluteOffset(this.#layout, index, offset, data.length);
     if (this.#readOnly) {
       throw new P2PError(
-        `${this.#root} is open read-only: piece ${index} not written`,
+        `${this.#folder.root} is open read-only: piece ${index} not written`,
         'ERR_READ_ONLY',
       );
     }
@@ -337,41 +303,21 @@ class FileStorage implements Storage {
     }
   }
 
-  /**
-   * Makes sure `dir` (inside the root) exists and is really inside it: each level is checked
-   * (its real path inside the root's) before the next is created in it, so a symlinked
-   * directory cannot make us create anything elsewhere.
-   */
-  async #ensureDir(dir: string): Promise<void> {
-    if (this.#checkedDirs.has(dir)) return;
-    if (dir !== this.#root) await this.#ensureDir(path.dirname(dir));
-    try {
-      if (!this.#readOnly) await mkdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    // A directory inside the folder may be a symlink to elsewhere: compare real paths.
-    if (!inside(this.#realRoot, await realpath(dir)))
-      throw new UnsafePathError(`${dir} leads out of ${this.#root}`);
-    this.#checkedDirs.add(dir);
-  }
-
   async #openFile(file: number): Promise<OpenFile> {
     const full = this.#paths[file]!;
-    await this.#ensureDir(path.dirname(full));
     this.#touched.add(file);
     let handle: FileHandle;
     try {
-      handle = this.#readOnly
-        ? await open(full, constants.O_RDONLY | constants.O_NOFOLLOW)
-        : await open(full, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+      handle = await this.#folder.openFile(
+        full,
+        this.#readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT,
+      );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw new UnsafePathError(`${full} is a symlink`);
       if (this.#readOnly || (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM'))
         throw error;
       // Read-only data can still be seeded.
-      handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+      handle = await this.#folder.openFile(full, constants.O_RDONLY);
     }
     if (this.#closed) {
       await handle.close();
@@ -379,7 +325,6 @@ class FileStorage implements Storage {
     }
     const entry = { handle, busy: 0 };
     this.#open.set(file, entry);
-    this.#touched.add(file);
     return entry;
   }
 

@@ -1,10 +1,8 @@
-import { P2PError, type Runtime } from '@p2pkit/core';
+import { httpRequest, P2PError, type Runtime } from '@p2pkit/core';
 import { asBytes, asDict, asInt } from '../bencode/access.js';
 import { binaryToBytes, bytesToBinary, decodeUtf8, toHex } from '../bencode/binary.js';
 import { bdecode } from '../bencode/decode.js';
 import { type BDict, BencodeError, type BValue } from '../bencode/types.js';
-import { httpGet } from '../http/client.js';
-import type { HttpResponse } from '../http/parser.js';
 import { decodeCompactPeers, parseIp, type TrackerPeer } from './compact.js';
 import { TrackerError } from './errors.js';
 import type { AnnounceParams, AnnounceResult, ScrapeEntry, ScrapeResult } from './types.js';
@@ -110,17 +108,34 @@ export async function httpScrape(
   return parseScrapeResponse(bodyOf(response));
 }
 
+/** A tracker's reply, read whole (it is small: a 50-peer compact reply is ~400 bytes). */
+interface TrackerReply {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: Uint8Array;
+}
+
 async function get(
   runtime: Runtime,
   url: string,
   options: HttpTrackerOptions,
-): Promise<HttpResponse> {
+): Promise<TrackerReply> {
   try {
-    return await httpGet(runtime, url, {
+    const response = await httpRequest(runtime, url, {
       timeoutMs: options.timeoutMs ?? 15_000,
-      maxBodySize: options.maxResponseSize ?? 1024 * 1024,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    let body: Uint8Array;
+    try {
+      body = await response.body.bytes(options.maxResponseSize ?? 1024 * 1024);
+    } catch (error) {
+      // Cut short or too long: the reply is bad, whatever the socket said (an abort is ours).
+      if (options.signal?.aborted || !(error instanceof P2PError)) throw error;
+      throw new TrackerError(`bad HTTP reply: ${error.message}`, 'ERR_TRACKER_RESPONSE', {
+        cause: error,
+      });
+    }
+    return { status: response.status, reason: response.reason, body };
   } catch (error) {
     if (error instanceof P2PError && error.code === 'ERR_HTTP_URL') {
       throw new TrackerError(error.message, 'ERR_TRACKER_URL', { cause: error });
@@ -135,7 +150,7 @@ async function get(
 }
 
 /** The body of a 200 reply; a failure reason in any reply; else ERR_TRACKER_HTTP. */
-function bodyOf(response: HttpResponse): Uint8Array {
+function bodyOf(response: TrackerReply): Uint8Array {
   if (response.status === 200) return response.body;
   const reason = tryFailureReason(response.body);
   if (reason !== undefined) throw failure(reason);

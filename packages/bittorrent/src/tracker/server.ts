@@ -1,8 +1,11 @@
 import {
   type Address,
+  createHttpServer,
   type DatagramSocket,
   DecodeError,
   formatAddress,
+  type HttpServer,
+  type HttpServerResponse,
   type Runtime,
   type TimerHandle,
   Writer,
@@ -10,7 +13,6 @@ import {
 import { binaryToBytes, equalBytes, toHex } from '../bencode/binary.js';
 import { bencode } from '../bencode/encode.js';
 import type { BEncodable } from '../bencode/types.js';
-import { createHttpServer, type HttpServer, type HttpServerResponse } from '../http/server.js';
 import { encodeCompactPeers, formatIp, parseIp } from './compact.js';
 import { type PeerRecord, type SwarmAnnounce, type SwarmLimits, Swarms } from './swarms.js';
 import type { AnnounceEvent } from './types.js';
