@@ -21,6 +21,7 @@ import {
   TRAFFIC_STRIDE,
 } from './metrics.js';
 import { acknowledge, FIN_QUEUED, FIN_SENT, Pipe, pump, take } from './pipe.js';
+import { portGet } from './ports.js';
 
 /**
  * Simulated TCP-like connections: the handshake (SYN, SYN-ACK, refusal), the two ends' events
@@ -289,7 +290,7 @@ export function dial(owner: SimHost, address: Address, options: DialOptions): Pr
   }
   const tcp = (owner.tcpPorts ??= new Set());
   const listeners = owner.listeners;
-  const port = owner.ephemeralPort((p) => tcp.has(p) || (listeners?.has(p) ?? false));
+  const port = owner.ephemeralPort((p) => tcp.has(p) || portGet(listeners, p) !== undefined);
   if (port === 0) {
     return Promise.reject(
       new NetworkError(`no free ephemeral port on ${owner.host}`, 'ERR_ADDRESS_IN_USE'),
@@ -343,7 +344,7 @@ export function onSyn(
     }
     return;
   }
-  const listener = server.listeners?.get(port);
+  const listener = portGet(server.listeners, port);
   if (!listener) {
     engine.fabric.sendControl(K_REFUSED, client, serverIndex, client.owner.index, 0);
     return;

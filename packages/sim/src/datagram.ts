@@ -8,6 +8,7 @@ import type { Engine } from './engine.js';
 import { HostCrashedError } from './errors.js';
 import type { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
+import { portRemove } from './ports.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -80,8 +81,7 @@ export class SimDatagramSocket implements DatagramSocket {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      const sockets = this.owner.udp;
-      if (sockets?.get(this.port) === this) sockets.delete(this.port);
+      this.owner.udp = portRemove(this.owner.udp, this);
       this.owner.engine.fabric.socketClosed(this);
     }
     return RESOLVED;

@@ -16,6 +16,7 @@ import {
   TRAFFIC_STRIDE,
 } from './metrics.js';
 import { type Pipe, unstall } from './pipe.js';
+import { portGet, portItems } from './ports.js';
 import type { LinkOptions, SimulationOptions } from './simulation.js';
 
 const DEFAULT_LATENCY_MS = 25;
@@ -168,9 +169,9 @@ export class Fabric {
     if (engine.hashing) engine.trace.event(FAULT, engine.now, host.index, 1);
     if (host.connections) crashConnections(engine, host.connections);
     host.connections = undefined;
-    if (host.udp) for (const socket of host.udp.values()) socket.closed = true;
+    for (const socket of portItems(host.udp)) socket.closed = true;
     host.udp = undefined;
-    if (host.listeners) for (const listener of host.listeners.values()) listener.closed = true;
+    for (const listener of portItems(host.listeners)) listener.closed = true;
     host.listeners = undefined;
     host.tcpPorts = undefined;
     if (host.link) host.link.ring = undefined;
@@ -472,7 +473,7 @@ export class Fabric {
       metrics.drops.crashed++;
       return;
     } else {
-      const socket = this.hosts[index]!.udp?.get(port);
+      const socket = portGet(this.hosts[index]!.udp, port);
       if (socket === undefined) {
         metrics.drops.noSocket++;
         return;

@@ -6,6 +6,7 @@ import { HostCrashedError } from './errors.js';
 import { FIREWALL_OPEN } from './firewall.js';
 import { HostIO, type SimListener } from './network.js';
 import type { Pipe } from './pipe.js';
+import type { PortTable } from './ports.js';
 
 /** Options of one host. Bandwidths in bytes per second; Infinity = unlimited. */
 export interface HostOptions {
@@ -50,8 +51,8 @@ export class SimHost implements Runtime {
   io_: HostIO | undefined;
   /** @internal */ random_: Random | undefined;
   /** @internal */ log_: Logger | undefined;
-  /** @internal */ udp: Map<number, SimDatagramSocket> | undefined;
-  /** @internal */ listeners: Map<number, SimListener> | undefined;
+  /** @internal */ udp: PortTable<SimDatagramSocket>;
+  /** @internal */ listeners: PortTable<SimListener>;
   /** @internal Ports taken by client connections (TCP namespace, with listeners). */
   tcpPorts: Set<number> | undefined;
   /** @internal Open connections (for crash resets). */

@@ -19,6 +19,7 @@ import { SimDatagramSocket } from './datagram.js';
 import { HostCrashedError } from './errors.js';
 import { UdpMappings } from './firewall.js';
 import type { SimHost } from './host.js';
+import { portAdd, portGet, portRemove } from './ports.js';
 
 const RESOLVED = Promise.resolve();
 const ANY_HOSTS = new Set(['0.0.0.0', '::', '']);
@@ -29,19 +30,20 @@ export class SimListener implements Listener {
   /** @internal */ closed = false;
   /** @internal */ readonly owner: SimHost;
   /** @internal */ readonly onConnection: (connection: Connection) => void;
+  /** @internal */ readonly port: number;
 
   /** @internal */
   constructor(owner: SimHost, port: number, onConnection: (connection: Connection) => void) {
     this.owner = owner;
     this.onConnection = onConnection;
+    this.port = port;
     this.address = Object.freeze({ host: owner.host, port });
   }
 
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      const listeners = this.owner.listeners;
-      if (listeners?.get(this.address.port) === this) listeners.delete(this.address.port);
+      this.owner.listeners = portRemove(this.owner.listeners, this);
     }
     return RESOLVED;
   }
@@ -93,13 +95,13 @@ export class HostIO implements Clock, Network {
       return Promise.reject(new HostCrashedError(owner.host, owner.crashedAt, 'listen'));
     const bad = this.checkLocal(options.host);
     if (bad) return Promise.reject(bad);
-    const listeners = (owner.listeners ??= new Map());
     const tcp = owner.tcpPorts;
-    const taken = (port: number) => listeners.has(port) || (tcp?.has(port) ?? false);
+    const taken = (port: number) =>
+      portGet(owner.listeners, port) !== undefined || (tcp?.has(port) ?? false);
     const port = this.pickPort(options.port, taken);
     if (typeof port !== 'number') return Promise.reject(port);
     const listener = new SimListener(owner, port, onConnection);
-    listeners.set(port, listener);
+    owner.listeners = portAdd(owner.listeners, listener);
     return Promise.resolve(listener);
   }
 
@@ -119,8 +121,7 @@ export class HostIO implements Clock, Network {
       return Promise.reject(new HostCrashedError(owner.host, owner.crashedAt, 'bind'));
     const bad = this.checkLocal(options.host);
     if (bad) return Promise.reject(bad);
-    const sockets = (owner.udp ??= new Map());
-    const port = this.pickPort(options.port, (p) => sockets.has(p));
+    const port = this.pickPort(options.port, (p) => portGet(owner.udp, p) !== undefined);
     if (typeof port !== 'number') return Promise.reject(port);
     const socket = new SimDatagramSocket(
       owner,
@@ -128,7 +129,7 @@ export class HostIO implements Clock, Network {
       onDatagram,
       owner.firewalled ? new UdpMappings() : undefined,
     );
-    sockets.set(port, socket);
+    owner.udp = portAdd(owner.udp, socket);
     owner.engine.fabric.socketBound(socket);
     return Promise.resolve(socket);
   }

@@ -58,6 +58,42 @@ describe('datagrams', () => {
     expect(got.slice(2).every((g) => g.data !== copied)).toBe(true);
   });
 
+  it('several sockets on one host: each gets its port, a closed one drops, its port is free again', async () => {
+    const sim = new Simulation({ seed: 1, latency: latency.constant(10) });
+    const [a, b] = sim.addHosts(2);
+    const r1 = await recorder(b!, 5001);
+    const r2 = await recorder(b!, 5002);
+    const r3 = await recorder(b!, 5003);
+    const out = await a!.net.bind({}, () => {});
+    const sendAll = (tag: number) => {
+      for (const port of [5001, 5002, 5003])
+        out.send(new Uint8Array([tag, port - 5000]), { host: b!.host, port });
+    };
+    sim.at(0, () => sendAll(1));
+    sim.at(100, async () => {
+      await r2.socket.close();
+      sendAll(2);
+    });
+    await sim.run();
+    const r2again = await recorder(b!, 5002);
+    sim.at(sim.now, () => sendAll(3));
+    await sim.run();
+    const seen = (r: { got: { data: Uint8Array }[] }) => r.got.map((g) => [...g.data]);
+    expect(seen(r1)).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(seen(r2)).toEqual([[1, 2]]);
+    expect(seen(r2again)).toEqual([[3, 2]]);
+    expect(seen(r3)).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(sim.metrics.drops.noSocket).toBe(1);
+  });
+
   it('loss and duplication happen at their rates (seeded), counted in metrics.drops', async () => {
     const sim = new Simulation({ seed: 7, loss: 0.2, duplicate: 0.1 });
     const [a, b] = sim.addHosts(2);
