@@ -3,6 +3,9 @@ import { Emitter } from '@p2pkit/core';
 import type { QueryHit } from './descriptors.js';
 import type { Guid } from './guid.js';
 
+/** Results one search keeps; later ones are dropped (a servent answers with at most ~hundreds). */
+export const MAX_HITS_PER_SEARCH = 10_000;
+
 /** One result of a search, flattened for display and scripting. */
 export interface SearchHit {
   readonly name: string;
@@ -50,7 +53,8 @@ export class Search extends Emitter<SearchEvents> {
 
   /** @internal */
   deliver(hit: SearchHit, queryHit: QueryHit): void {
-    if (!this.active) return;
+    // A flood of hits cannot grow a search without bound.
+    if (!this.active || this.hits.length >= MAX_HITS_PER_SEARCH) return;
     this.hits.push(hit);
     this.emit('hit', hit, queryHit);
   }

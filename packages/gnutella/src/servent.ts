@@ -83,6 +83,8 @@ const PONGS_PER_ANSWER = 10;
 const HOST_CACHE_SIZE = 1000;
 /** Results per Query Hit (the count field is one byte). */
 const MAX_RESULTS_PER_HIT = 64;
+/** Incoming connections still in their handshake (or first request) at once. */
+const MAX_PENDING = 64;
 const SELF = 0;
 
 interface CachedPong {
@@ -343,6 +345,11 @@ export class Servent extends Emitter<ServentEvents> {
 
   private accept(connection: Connection): void {
     if (this.stopped) {
+      connection.destroy();
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING) {
+      // A crowd of half-open handshakes (or a slowloris) costs one reset each, no more.
       connection.destroy();
       return;
     }

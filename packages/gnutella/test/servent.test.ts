@@ -245,6 +245,23 @@ describe('servent on the memory network', () => {
     await settle();
     expect(cClosed).toBe(true);
     expect(up.connections()).toHaveLength(0);
+    // A crowd of silent connections: at most 64 wait in the handshake, the rest are reset.
+    const crowd = await Promise.all(
+      Array.from({ length: 100 }, () => attacker.net.dial(up.address)),
+    );
+    let reset = 0;
+    for (const conn of crowd) {
+      conn.resume();
+      conn.on('close', () => {
+        reset++;
+      });
+      conn.write(new TextEncoder().encode('GNUT'));
+    }
+    await settle();
+    expect(reset).toBe(36);
+    net.clock.advance(20_000);
+    await settle();
+    expect(reset).toBe(100);
   });
 
   it('X-Ultrapeer-Needed: False turns an elected ultrapeer with no connections into a leaf', async () => {
