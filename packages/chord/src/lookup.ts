@@ -16,8 +16,14 @@
  *
  * I/O is injected (`StepIo`), so this file is pure logic, unit-tested against an oracle ring.
  */
-import { AbortError, P2PError, TimeoutError, throwIfAborted } from '@p2pkit/core';
-import { type Id, inHalfOpen, inOpen } from './id.js';
+import {
+  AbortError,
+  type Id,
+  type IdSpace,
+  P2PError,
+  TimeoutError,
+  throwIfAborted,
+} from '@p2pkit/core';
 import type { Step } from './messages.js';
 import type { Peer } from './peer.js';
 import type { RoutingTable } from './routing.js';
@@ -38,6 +44,8 @@ export interface StepIo {
   dead(peer: Peer): void;
   /** Whether to trust a peer a remote node told us about (claimed-id check). */
   accept(peer: Peer): boolean;
+  /** The ring's id space (interval tests). */
+  readonly space: IdSpace;
 }
 
 export interface IterativeOptions {
@@ -177,7 +185,7 @@ function sanitizeNext(list: Peer[], from: Peer, key: Id, self: Peer, io: StepIo)
   const out: Peer[] = [];
   for (const p of list) {
     if (out.length >= STEP_CANDIDATES) break;
-    if (p.key === self.key || !inOpen(p.id, from.id, key) || !io.accept(p)) continue;
+    if (p.key === self.key || !io.space.inOpen(p.id, from.id, key) || !io.accept(p)) continue;
     out.push(p);
   }
   return out;
@@ -188,7 +196,7 @@ function sanitizeOwners(list: Peer[], from: Peer, key: Id, self: Peer, io: StepI
   const out: Peer[] = [];
   for (const p of list) {
     if (out.length >= OWNER_CANDIDATES) break;
-    if (out.length === 0 && !inHalfOpen(key, from.id, p.id)) break;
+    if (out.length === 0 && !io.space.inHalfOpen(key, from.id, p.id)) break;
     if (p.key === self.key) out.push(self);
     else if (io.accept(p)) out.push(p);
   }

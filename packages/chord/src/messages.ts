@@ -6,9 +6,9 @@
  * trailing bytes, and throw only DecodeError. Encoders share one module-level Writer (no DataView
  * or buffer allocation per message) and return a fresh copy of exactly the encoded bytes.
  */
-import { type Address, DecodeError, P2PError, Reader, Writer } from '@p2pkit/core';
-import { checkIdBits, type Id, idAt } from './id.js';
+import { type Address, DecodeError, type Id, P2PError, Reader, Writer } from '@p2pkit/core';
 import { encodeAddress, MAX_HOST_LENGTH, type Peer, readAddress, readPeer } from './peer.js';
+import { spaceFor } from './space.js';
 
 /** Envelope `type` of each Chord message ('C' = 0x43 in the high byte). */
 export const MessageType = {
@@ -68,11 +68,10 @@ function readPeers(r: Reader, b: Uint8Array, m: number, max: number): Peer[] {
 }
 
 function readKeyId(r: Reader, b: Uint8Array, m: number): Id {
-  const n = (m + 7) >>> 3;
+  const space = spaceFor(m);
   const at = r.offset;
-  r.skip(n);
-  checkIdBits(b, at, m);
-  return idAt(b, at, n);
+  r.skip(space.bytes);
+  return space.fromBytes(b, at);
 }
 
 // ---- PING: empty request, empty response -------------------------------------------------
@@ -214,7 +213,10 @@ export function checkLookup(body: Uint8Array, m: number): void {
   const at = LOOKUP_KEY_OFFSET + n;
   if (len < at + 3) throw new DecodeError(`LOOKUP of ${len} bytes is truncated`);
   if (body[LOOKUP_PHASE_OFFSET]! > 1) throw new DecodeError('unknown LOOKUP phase');
-  checkIdBits(body, LOOKUP_KEY_OFFSET, m);
+  const spare = m & 7;
+  if (spare !== 0 && body[LOOKUP_KEY_OFFSET]! >> spare !== 0) {
+    throw new DecodeError(`id at offset ${LOOKUP_KEY_OFFSET} has bits above m = ${m}`);
+  }
   const tag = body[at]!;
   if (tag === 4) {
     if (len !== at + 7) throw new DecodeError('LOOKUP origin address has the wrong length');

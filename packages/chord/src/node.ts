@@ -16,6 +16,7 @@ import {
   type Address,
   type Clock,
   Emitter,
+  type Id,
   keyId,
   type Logger,
   P2PError,
@@ -25,7 +26,6 @@ import {
   TimeoutError,
   throwIfAborted,
 } from '@p2pkit/core';
-import { type Id, idAt, idFromBigint, idToBigint, idToBytes, inOpen, nodeIdOf } from './id.js';
 import {
   type IterativeOptions,
   iterativeLookup,
@@ -40,8 +40,12 @@ import { type RecursiveHost, RecursiveLookups } from './recursive.js';
 import { Replication, type ReplicationHost } from './replication.js';
 import { RoutingTable } from './routing.js';
 import { type ChordRpc, openRpc, type RpcRequest } from './rpc.js';
+import { spaceFor } from './space.js';
 import { Maintenance, type MaintenanceHost } from './stabilize.js';
 import type { Store } from './store.js';
+
+/** `toBigint` reads only the id's characters: any space converts ids of every width. */
+const ANY = spaceFor(160);
 
 /** A node as the public API shows it. */
 export interface ChordContact {
@@ -253,13 +257,13 @@ export class ChordNode extends Emitter<ChordEvents> {
   /** Binds the socket. The node then forms a ring of its own until join() is called. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new P2PError('node already started', 'ERR_STATE');
-    const { runtime, host, port, m } = this.options;
+    const { runtime, host, port, space } = this.options;
     // The id depends on the bound port (port 0 = any), so it is computed after binding.
     const rpc = await openRpc({
       runtime,
       host,
       port,
-      idBytes: (address) => idToBytes(nodeIdOf(address.host, address.port, m)),
+      idBytes: (address) => space.toBytes(space.nodeId(address.host, address.port)),
       timeoutMs: this.options.rpcTimeoutMs,
       retries: this.options.rpcRetries,
       maxPending: this.options.maxPendingLookups * 4,
@@ -273,9 +277,9 @@ export class ChordNode extends Emitter<ChordEvents> {
    * @internal
    */
   attach(rpc: ChordRpc): void {
-    const { m, successors } = this.options;
+    const { m, space, successors } = this.options;
     const address = rpc.address;
-    const self = new Peer(nodeIdOf(address.host, address.port, m), address);
+    const self = new Peer(space.nodeId(address.host, address.port), address);
     // Our wire form goes into every lookup we start or answer: made now, next to the node's
     // other objects, rather than at first use anywhere in a big simulation's heap.
     void self.wire;
@@ -341,8 +345,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<void> {
     const t = this.table;
-    const { m } = this.options;
-    const via = new Peer(nodeIdOf(bootstrap.host, bootstrap.port, m), bootstrap);
+    const via = new Peer(this.options.space.nodeId(bootstrap.host, bootstrap.port), bootstrap);
     if (via.key === t.self.key)
       throw new P2PError('cannot join through itself', 'ERR_INVALID_ARGUMENT');
     const deadline = this.runtime.clock.now() + (options.timeoutMs ?? this.options.lookupTimeoutMs);
@@ -381,8 +384,7 @@ export class ChordNode extends Emitter<ChordEvents> {
    * `address`, a member of the ring. Used by the CLI's put/get/lookup/ring commands.
    */
   useGateway(address: Address): void {
-    const { m } = this.options;
-    this.#gateway = new Peer(nodeIdOf(address.host, address.port, m), address);
+    this.#gateway = new Peer(this.options.space.nodeId(address.host, address.port), address);
   }
 
   /**
@@ -436,7 +438,7 @@ export class ChordNode extends Emitter<ChordEvents> {
   // ---- introspection --------------------------------------------------------------------
 
   get id(): bigint {
-    return idToBigint(this.table.self.id);
+    return this.options.space.toBigint(this.table.self.id);
   }
 
   get address(): Address {
@@ -496,7 +498,7 @@ export class ChordNode extends Emitter<ChordEvents> {
 
   /** The node responsible for the m-bit id `id`. */
   async lookupId(id: bigint, options: LookupOptions = {}): Promise<LookupAnswer> {
-    const r = await this.route(idFromBigint(id, this.options.m), options);
+    const r = await this.route(this.options.space.fromBigint(id), options);
     return { owner: toContact(r.owner), hops: r.hops, timeouts: r.timeouts };
   }
 
@@ -565,6 +567,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       },
       dead: (peer) => this.#peerFailed(peer),
       accept: (peer) => this.#accept(peer),
+      space: this.options.space,
     };
     return iterativeLookup(this.table, key, io, {
       signal: options.signal,
@@ -698,7 +701,7 @@ export class ChordNode extends Emitter<ChordEvents> {
           sender &&
           succ &&
           sender.key === succ.key &&
-          inOpen(x.id, t.self.id, succ.id) &&
+          this.options.space.inOpen(x.id, t.self.id, succ.id) &&
           this.#accept(x)
         ) {
           this.#setSuccessors([x, ...t.successors]);
@@ -721,7 +724,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     const t = this.table;
     const old = t.predecessor;
     if (old !== undefined && old.key === n.key) return;
-    if (old === undefined || inOpen(n.id, old.id, t.self.id)) {
+    if (old === undefined || this.options.space.inOpen(n.id, old.id, t.self.id)) {
       this.#setPredecessor(n);
       if (old !== undefined && this.options.predecessorHint) {
         this.#notify(old, msg.MessageType.SUCCESSOR_HINT, msg.encodePeer(n));
@@ -798,7 +801,14 @@ export class ChordNode extends Emitter<ChordEvents> {
       this.stats.rejectedPeers++;
       return undefined;
     }
-    const peer = new Peer(idAt(id, 0, id.length), address);
+    let peerId: Id;
+    try {
+      peerId = this.options.space.fromBytes(id);
+    } catch {
+      this.stats.rejectedPeers++; // bits above m
+      return undefined;
+    }
+    const peer = new Peer(peerId, address);
     if (this.options.verifyIds && !sameAddress(address, req.from)) {
       this.stats.rejectedPeers++;
       return undefined;
@@ -815,8 +825,7 @@ export class ChordNode extends Emitter<ChordEvents> {
       this.stats.rejectedPeers++;
       return false;
     }
-    const { m } = this.options;
-    const expected = nodeIdOf(peer.address.host, peer.address.port, m);
+    const expected = this.options.space.nodeId(peer.address.host, peer.address.port);
     if (this.#verified.size >= 256) this.#verified.clear();
     this.#verified.set(peer.key, expected);
     if (expected === peer.id) return true;
@@ -868,7 +877,7 @@ function sameId(bytes: Uint8Array, id: Id): boolean {
 }
 
 function toContact(p: Peer): ChordContact {
-  return { id: idToBigint(p.id), address: p.address };
+  return { id: ANY.toBigint(p.id), address: p.address };
 }
 
 /** Creates a Chord node; call start() to bind it, then join() (or stay alone: a ring of one). */

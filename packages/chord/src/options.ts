@@ -1,8 +1,9 @@
 /**
  * Options of a Chord node, their defaults, and where each default comes from.
  */
-import { P2PError, type Runtime } from '@p2pkit/core';
+import { type IdSpace, P2PError, type Runtime } from '@p2pkit/core';
 import { MAX_KEY_SIZE, MAX_PEER_LIST, MAX_VALUE_SIZE } from './messages.js';
+import { spaceFor } from './space.js';
 
 export interface ChordOptions {
   /** Clock, randomness, sockets and logging (realRuntime() or a simulated host). */
@@ -80,6 +81,8 @@ export interface ChordOptions {
 
 export type ResolvedOptions = Required<Omit<ChordOptions, 'host' | 'expectedSize'>> & {
   host: string;
+  /** The id space of this ring (core's IdSpace for m bits), shared by every node of width m. */
+  space: IdSpace;
 };
 
 export function resolveOptions(o: ChordOptions): ResolvedOptions {
@@ -88,6 +91,7 @@ export function resolveOptions(o: ChordOptions): ResolvedOptions {
   const stabilizeMs = o.stabilizeMs ?? 30_000;
   const rpcTimeoutMs = o.rpcTimeoutMs ?? 500;
   const successors = o.successors ?? Math.max(8, Math.round(2 * Math.log2(Math.max(2, expected))));
+  check(Number.isInteger(m) && m >= 1 && m <= 160, 'm must be an integer in 1..160');
   const resolved: ResolvedOptions = {
     runtime: o.runtime,
     host: o.host ?? o.runtime.host,
@@ -115,8 +119,8 @@ export function resolveOptions(o: ChordOptions): ResolvedOptions {
     maxPendingLookups: o.maxPendingLookups ?? 1024,
     tombstoneMs: o.tombstoneMs ?? 3_600_000,
     mergeMs: o.mergeMs ?? 4 * stabilizeMs,
+    space: spaceFor(m),
   };
-  check(Number.isInteger(m) && m >= 1 && m <= 160, 'm must be an integer in 1..160');
   check(
     Number.isInteger(resolved.successors) &&
       resolved.successors >= 1 &&

@@ -3,7 +3,7 @@
  * oracle tests and experiments judge lookups against) and routing state built directly from the
  * sorted ring (the throughput benchmark's "fingers built by oracle", as PeerSim's Chord does).
  */
-import { type Id, idAt } from './id.js';
+import type { Id } from '@p2pkit/core';
 import type { Peer } from './peer.js';
 import type { RoutingTable } from './routing.js';
 
@@ -62,7 +62,7 @@ export class RingOracle {
       const list: Peer[] = [];
       let last = -1;
       for (let slot = t.firstNontrivialFinger(); slot < t.m; slot++) {
-        const j = this.successorIndex(addPow2Id(t.self.id, slot, t.m));
+        const j = this.successorIndex(t.space.addPow2(t.self.id, slot));
         if (j === i || j === last) continue;
         last = j;
         list.push(p[j]!);
@@ -71,26 +71,4 @@ export class RingOracle {
       t.fingers = list;
     }
   }
-}
-
-const scratch = new Uint8Array(20);
-
-/** (id + 2^i) mod 2^m on the binary-string form, without bigints (oracle construction). */
-export function addPow2Id(id: Id, i: number, m: number): Id {
-  const n = id.length;
-  const out = n <= 20 ? scratch : new Uint8Array(n);
-  for (let k = 0; k < n; k++) out[k] = id.charCodeAt(k);
-  // Bit i counted from the least significant bit of the last byte.
-  let pos = n - 1 - (i >>> 3);
-  let carry = 1 << (i & 7);
-  while (carry !== 0 && pos >= 0) {
-    const v = out[pos]! + carry;
-    out[pos] = v & 0xff;
-    carry = v >>> 8;
-    pos--;
-  }
-  // Wrap modulo 2^m: clear the bits above m in the first byte.
-  const spare = m & 7;
-  if (spare !== 0) out[0] = out[0]! & ((1 << spare) - 1);
-  return idAt(out, 0, n);
 }

@@ -3,13 +3,26 @@
  * immutable; the encoded wire form is computed once and cached, because the same few peers are
  * written into many messages (successor lists, candidate lists).
  */
-import { type Address, DecodeError, formatAddress, P2PError, type Reader } from '@p2pkit/core';
-import { checkIdBits, type Id, idAt, idHi, writeId } from './id.js';
+import {
+  type Address,
+  DecodeError,
+  formatAddress,
+  type Id,
+  P2PError,
+  type Reader,
+} from '@p2pkit/core';
+import { spaceFor } from './space.js';
+
+/**
+ * `hi` and `write` read only an id's characters, never m: any space serves (the peer does not
+ * know its ring's width; its id already has the right length).
+ */
+const ANY = spaceFor(160);
 
 export class Peer {
-  /** Ring id (binary string, see id.ts). */
+  /** Ring id (core's Id: a binary string of ceil(m/8) characters). */
   readonly id: Id;
-  /** idHi(id): the leading 30 bits, for the number-only hot path of routing. */
+  /** IdSpace.hi(id): the leading 30 bits, for the number-only hot path of routing. */
   readonly hi: number;
   readonly address: Address;
   #key: string | undefined;
@@ -17,7 +30,7 @@ export class Peer {
 
   constructor(id: Id, address: Address) {
     this.id = id;
-    this.hi = idHi(id);
+    this.hi = ANY.hi(id);
     this.address = address;
   }
 
@@ -32,7 +45,7 @@ export class Peer {
     if (this.#wire === undefined) {
       const address = encodeAddress(this.address);
       const out = new Uint8Array(this.id.length + address.length);
-      writeId(this.id, out, 0);
+      ANY.write(this.id, out, 0);
       out.set(address, this.id.length);
       this.#wire = out;
     }
@@ -106,7 +119,7 @@ export function readAddress(reader: Reader, bytes: Uint8Array): Address {
       const c = bytes[i]!;
       if (c < 0x21 || c > 0x7e) throw new DecodeError(`non-printable host byte at offset ${i}`);
     }
-    host = idAt(bytes, at, n);
+    host = String.fromCharCode.apply(null, bytes.subarray(at, at + n) as unknown as number[]);
   } else {
     throw new DecodeError(`unknown address tag ${tag}`);
   }
@@ -115,10 +128,8 @@ export function readAddress(reader: Reader, bytes: Uint8Array): Address {
 
 /** Reads a peer (id of `idBytes` bytes for an m-bit ring, then an address). */
 export function readPeer(reader: Reader, bytes: Uint8Array, m: number): Peer {
-  const n = (m + 7) >>> 3;
+  const space = spaceFor(m);
   const at = reader.offset;
-  reader.skip(n);
-  checkIdBits(bytes, at, m);
-  const id = idAt(bytes, at, n);
-  return new Peer(id, readAddress(reader, bytes));
+  reader.skip(space.bytes);
+  return new Peer(space.fromBytes(bytes, at), readAddress(reader, bytes));
 }

@@ -7,12 +7,12 @@
 import {
   abortErrorFrom,
   type Clock,
+  type Id,
   P2PError,
   sameAddress,
   TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
-import { hiAt, type Id, idAt, writeId } from './id.js';
 import type { RouteResult } from './lookup.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
@@ -47,7 +47,6 @@ export class RecursiveLookups {
   readonly #table: RoutingTable;
   readonly #rpc: Pick<ChordRpc, 'notify'>;
   readonly #m: number;
-  readonly #idBytes: number;
   readonly #host: RecursiveHost;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -58,7 +57,6 @@ export class RecursiveLookups {
     this.#table = host.table;
     this.#rpc = host.rpc;
     this.#m = host.limits.m;
-    this.#idBytes = (this.#m + 7) >>> 3;
   }
 
   get pending(): number {
@@ -85,7 +83,7 @@ export class RecursiveLookups {
     body[3] = lookupId >>> 16;
     body[4] = lookupId >>> 8;
     body[5] = lookupId;
-    writeId(key, body, msg.LOOKUP_KEY_OFFSET);
+    t.space.write(key, body, msg.LOOKUP_KEY_OFFSET);
     body.set(wire.subarray(n), msg.LOOKUP_KEY_OFFSET + n);
     return new Promise<RouteResult>((resolve, reject) => {
       const pending: Pending = { resolve, reject, deadline: h.clock.now() + h.timeoutMs };
@@ -139,11 +137,10 @@ export class RecursiveLookups {
       this.#answer(body);
       return;
     }
-    const n = this.#idBytes;
-    let outcome = t.fastStep(hiAt(body, msg.LOOKUP_KEY_OFFSET, n));
+    let outcome = t.fastStep(t.space.hiAt(body, msg.LOOKUP_KEY_OFFSET));
     let hop = t.hop!;
     if (outcome === STEP_AMBIGUOUS) {
-      const key = idAt(body, msg.LOOKUP_KEY_OFFSET, n);
+      const key = t.space.fromBytes(body, msg.LOOKUP_KEY_OFFSET);
       const owned = t.isOwnedBySuccessor(key);
       outcome = owned ? STEP_OWNER : STEP_FORWARD;
       hop = owned ? t.successor() : (t.closestPreceding(key) ?? t.successor());

@@ -7,12 +7,12 @@
  * keys it now owns; a node whose range grows (its predecessor failed or left) re-replicates what
  * it gained; a node whose replica set changes pushes what it owns to the newcomers.
  */
-import { AbortError, type Clock, keyId, P2PError, TimeoutError } from '@p2pkit/core';
-import { type Id, idFromBigint, inOpen } from './id.js';
+import { AbortError, type Clock, type Id, P2PError, TimeoutError } from '@p2pkit/core';
 import type { RouteResult } from './lookup.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
 import type { RoutingTable } from './routing.js';
+import { spaceFor } from './space.js';
 import { Store } from './store.js';
 
 /** What the store needs from its node. */
@@ -52,7 +52,7 @@ export class Replication {
 
   constructor(host: ReplicationHost) {
     this.#host = host;
-    this.store = new Store(host.maxStoredBytes);
+    this.store = new Store(host.maxStoredBytes, spaceFor(host.limits.m));
   }
 
   /** The id of a key, and the key as bytes (checked against maxKeySize). */
@@ -62,8 +62,7 @@ export class Replication {
     if (bytes.length === 0 || bytes.length > max) {
       throw new P2PError(`key must be 1..${max} bytes`, 'ERR_KEY_TOO_LARGE');
     }
-    const m = this.#host.limits.m;
-    return { bytes, id: idFromBigint(keyId(bytes, m), m) };
+    return { bytes, id: spaceFor(this.#host.limits.m).keyId(bytes) };
   }
 
   /** put (value) or delete (undefined) through the key's owner; resolves to the new version. */
@@ -132,7 +131,7 @@ export class Replication {
   handlePut(body: Uint8Array): Uint8Array {
     const h = this.#host;
     const p = msg.decodePut(body, h.limits);
-    const id = idFromBigint(keyId(p.key, h.limits.m), h.limits.m);
+    const id = spaceFor(h.limits.m).keyId(p.key);
     const old = this.store.get(id);
     const item = { key: p.key, value: p.value, version: (old?.version ?? 0) + 1 };
     this.store.apply(id, item, h.clock.now() + h.tombstoneMs);
@@ -143,7 +142,7 @@ export class Replication {
   handleFetch(body: Uint8Array): Uint8Array {
     const h = this.#host;
     const key = msg.decodeFetch(body, h.limits);
-    const item = this.store.get(idFromBigint(keyId(key, h.limits.m), h.limits.m));
+    const item = this.store.get(spaceFor(h.limits.m).keyId(key));
     if (item === undefined) {
       return msg.encodeFetched({ status: 'missing', replicas: this.replicaSet() });
     }
@@ -166,7 +165,7 @@ export class Replication {
     const mine: msg.Item[] = [];
     const expires = h.clock.now() + h.tombstoneMs;
     for (const item of items) {
-      const id = idFromBigint(keyId(item.key, h.limits.m), h.limits.m);
+      const id = spaceFor(h.limits.m).keyId(item.key);
       if (this.store.apply(id, item, expires) && t.predecessor !== undefined && t.owns(id))
         mine.push(item);
     }
@@ -182,7 +181,7 @@ export class Replication {
   predecessorChanged(old: Peer | undefined, p: Peer): void {
     const t = this.#host.table;
     if (old === undefined || old.key === p.key) return;
-    if (inOpen(p.id, old.id, t.self.id)) {
+    if (t.space.inOpen(p.id, old.id, t.self.id)) {
       // We stay a replica of these keys: p's replica set starts with us.
       const moving = this.store.inRange(old.id, p.id);
       if (moving.length > 0) this.#push(p, moving);

@@ -8,8 +8,9 @@
  * after n + 2^(i-1). Fixing finger i to s therefore inserts s and evicts any stored peer in
  * [n + 2^(i-1), s): the lookup just proved no live node sits there.
  */
-import { fingerStart, type Id, idFromBigint, idToBigint, inHalfOpen, inOpen } from './id.js';
+import type { Id, IdSpace } from '@p2pkit/core';
 import type { Peer } from './peer.js';
+import { spaceFor } from './space.js';
 
 /** Outcomes of fastStep. */
 export const STEP_AMBIGUOUS = 0;
@@ -20,6 +21,8 @@ export class RoutingTable {
   readonly self: Peer;
   readonly selfId: bigint;
   readonly m: number;
+  /** The ring's id space (interval tests, finger starts). */
+  readonly space: IdSpace;
   /** Successor list length r. */
   readonly r: number;
   predecessor: Peer | undefined;
@@ -29,8 +32,8 @@ export class RoutingTable {
   hop: Peer | undefined;
   #successors: Peer[] = [];
   #fingers: Peer[] = [];
-  // The routing view of the hot path, rebuilt when the lists change: self's idHi, then for each
-  // successor and finger (entry j = 1, 2, ...) its idHi at [2j - 1] and the Peer at [2j].
+  // The routing view of the hot path, rebuilt when the lists change: self's hi (IdSpace.hi), then for each
+  // successor and finger (entry j = 1, 2, ...) its hi at [2j - 1] and the Peer at [2j].
   // Prefixes are small integers (unboxed) beside the references, so a recursive hop reads this
   // one array and then the one Peer it picks: at 10^5 simulated nodes each further dependent
   // object costs a cache miss of several hundred ns.
@@ -39,7 +42,8 @@ export class RoutingTable {
 
   constructor(self: Peer, m: number, r: number) {
     this.self = self;
-    this.selfId = idToBigint(self.id);
+    this.space = spaceFor(m);
+    this.selfId = this.space.toBigint(self.id);
     this.m = m;
     this.r = r;
     this.#route = [self.hi];
@@ -74,7 +78,7 @@ export class RoutingTable {
   }
 
   /**
-   * One recursive routing step decided on the key's leading 30 bits only (`keyHi`, see idHi):
+   * One recursive routing step decided on the key's leading 30 bits only (`keyHi`, see IdSpace.hi):
    * STEP_OWNER with `hop` = the successor when key ∈ (self, successor], STEP_FORWARD with
    * `hop` = the closest preceding node (or the successor), or STEP_AMBIGUOUS when two prefixes
    * tie and only full ids can decide (then use isOwnedBySuccessor and closestPreceding). Same
@@ -145,13 +149,13 @@ export class RoutingTable {
   /** True when `key` belongs to this node: key ∈ (predecessor, self]. Unknown predecessor: yes. */
   owns(key: Id): boolean {
     const p = this.predecessor;
-    return p === undefined || inHalfOpen(key, p.id, this.self.id);
+    return p === undefined || this.space.inHalfOpen(key, p.id, this.self.id);
   }
 
   /** Whether key ∈ (self, successor]: this node is the key's predecessor and names the owner. */
   isOwnedBySuccessor(key: Id): boolean {
     const succ = this.successors[0];
-    return succ === undefined || inHalfOpen(key, this.self.id, succ.id);
+    return succ === undefined || this.space.inHalfOpen(key, this.self.id, succ.id);
   }
 
   /**
@@ -165,7 +169,7 @@ export class RoutingTable {
     let prev = this.self.id;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
-      if (inHalfOpen(key, prev, s.id)) return i === 0 ? list : list.slice(i);
+      if (this.space.inHalfOpen(key, prev, s.id)) return i === 0 ? list : list.slice(i);
       prev = s.id;
     }
     return undefined;
@@ -181,7 +185,7 @@ export class RoutingTable {
     const f = this.fingers;
     for (let i = f.length - 1; i >= 0; i--) {
       const p = f[i]!;
-      if (inOpen(p.id, self, key)) {
+      if (this.space.inOpen(p.id, self, key)) {
         best = p;
         break;
       }
@@ -189,8 +193,8 @@ export class RoutingTable {
     const s = this.successors;
     for (let i = s.length - 1; i >= 0; i--) {
       const p = s[i]!;
-      if (inOpen(p.id, self, key)) {
-        if (best === undefined || inOpen(best.id, self, p.id)) best = p;
+      if (this.space.inOpen(p.id, self, key)) {
+        if (best === undefined || this.space.inOpen(best.id, self, p.id)) best = p;
         break;
       }
     }
@@ -210,12 +214,12 @@ export class RoutingTable {
     let i = f.length - 1;
     let j = s.length - 1;
     // Skip entries at or beyond key: both lists are sorted by distance from self.
-    while (i >= 0 && !inOpen(f[i]!.id, self, key)) i--;
-    while (j >= 0 && !inOpen(s[j]!.id, self, key)) j--;
+    while (i >= 0 && !this.space.inOpen(f[i]!.id, self, key)) i--;
+    while (j >= 0 && !this.space.inOpen(s[j]!.id, self, key)) j--;
     // Merge the two descending runs.
     while (out.length < k && (i >= 0 || j >= 0)) {
       let p: Peer;
-      if (j < 0 || (i >= 0 && inOpen(s[j]!.id, self, f[i]!.id))) p = f[i--]!;
+      if (j < 0 || (i >= 0 && this.space.inOpen(s[j]!.id, self, f[i]!.id))) p = f[i--]!;
       else p = s[j--]!;
       if (exclude?.has(p.key)) continue;
       const last = out[out.length - 1];
@@ -249,7 +253,8 @@ export class RoutingTable {
   fixFinger(start: Id, s: Peer): void {
     const evict = start !== s.id;
     this.fingers = this.fingers.filter(
-      (p) => p.key !== s.key && !(evict && (p.id === start || inOpen(p.id, start, s.id))),
+      (p) =>
+        p.key !== s.key && !(evict && (p.id === start || this.space.inOpen(p.id, start, s.id))),
     );
     if (s.id !== this.self.id) this.addFinger(s);
   }
@@ -259,7 +264,7 @@ export class RoutingTable {
     if (p.id === this.self.id || this.fingers.some((f) => f.key === p.key)) return;
     const self = this.self.id;
     const list = this.fingers.slice();
-    const i = list.findIndex((f) => inOpen(p.id, self, f.id));
+    const i = list.findIndex((f) => this.space.inOpen(p.id, self, f.id));
     if (i === -1) list.push(p);
     else list.splice(i, 0, p);
     if (list.length > this.m) list.length = this.m;
@@ -315,7 +320,7 @@ export class RoutingTable {
     if (low >= this.m) return undefined;
     if (this.nextFinger < low || this.nextFinger >= this.m) this.nextFinger = low;
     const index = this.nextFinger;
-    return { index, start: idFromBigint(fingerStart(this.selfId, index, this.m), this.m) };
+    return { index, start: this.space.addPow2(this.self.id, index) };
   }
 
   /**
@@ -330,7 +335,7 @@ export class RoutingTable {
 
   /** Clockwise distance from self to `id` (bigint; fix_fingers only). */
   distanceTo(id: Id): bigint {
-    const d = idToBigint(id) - this.selfId;
+    const d = this.space.toBigint(id) - this.selfId;
     return d >= 0n ? d : d + (1n << BigInt(this.m));
   }
 

@@ -3,8 +3,14 @@
  * merge check that heals partitions. Each runs on its own jittered timer; a round never overlaps
  * the previous one of its kind.
  */
-import { type Clock, P2PError, type Random, TimeoutError, type TimerHandle } from '@p2pkit/core';
-import { type Id, inOpen } from './id.js';
+import {
+  type Clock,
+  type Id,
+  P2PError,
+  type Random,
+  TimeoutError,
+  type TimerHandle,
+} from '@p2pkit/core';
 import type { RouteResult } from './lookup.js';
 import * as msg from './messages.js';
 import type { Peer } from './peer.js';
@@ -136,7 +142,8 @@ export class Maintenance {
         if (!h.running) return;
         const x = n.predecessor;
         const list = [succ, ...n.successors];
-        if (x !== undefined && inOpen(x.id, t.self.id, succ.id) && h.accept(x)) list.unshift(x);
+        if (x !== undefined && t.space.inOpen(x.id, t.self.id, succ.id) && h.accept(x))
+          list.unshift(x);
         h.setSuccessors(list.filter((p, i) => i === 0 || p === succ || h.accept(p)));
         h.notify(t.successors[0] ?? succ, msg.MessageType.NOTIFY, msg.EMPTY);
         return;
@@ -226,7 +233,7 @@ export class Maintenance {
     }
     if (!h.running || owner.key === t.self.key) return;
     const succ = t.successors[0];
-    if (succ === undefined || inOpen(owner.id, t.self.id, succ.id)) {
+    if (succ === undefined || t.space.inOpen(owner.id, t.self.id, succ.id)) {
       h.setSuccessors([owner, ...t.successors]);
       h.notify(owner, msg.MessageType.NOTIFY, msg.EMPTY);
     }

@@ -2,8 +2,7 @@
  * A node's share of the key-value store: items keyed by ring id, with per-key versions (the
  * owner assigns them; a higher version wins) and tombstones for deletes, within a byte budget.
  */
-import { P2PError } from '@p2pkit/core';
-import { type Id, inHalfOpen } from './id.js';
+import { type Id, type IdSpace, P2PError } from '@p2pkit/core';
 import type { Item } from './messages.js';
 
 export interface StoredItem extends Item {
@@ -16,9 +15,11 @@ export class Store {
   readonly #items = new Map<Id, StoredItem>();
   #bytes = 0;
   readonly #maxBytes: number;
+  readonly #space: IdSpace;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, space: IdSpace) {
     this.#maxBytes = maxBytes;
+    this.#space = space;
   }
 
   get size(): number {
@@ -53,7 +54,8 @@ export class Store {
   /** Items whose id lies in (a, b] (the whole store when a = b). */
   inRange(a: Id, b: Id): StoredItem[] {
     const out: StoredItem[] = [];
-    for (const item of this.#items.values()) if (inHalfOpen(item.id, a, b)) out.push(item);
+    for (const item of this.#items.values())
+      if (this.#space.inHalfOpen(item.id, a, b)) out.push(item);
     return out;
   }
 

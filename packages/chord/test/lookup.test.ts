@@ -1,10 +1,11 @@
+import type { Id } from '@p2pkit/core';
 import { createRandom, TimeoutError } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
-import { type Id, idAt } from '../src/id.js';
 import { iterativeLookup, localStep, type StepIo } from '../src/lookup.js';
 import { RingOracle } from '../src/oracle.js';
 import type { Peer } from '../src/peer.js';
 import type { RoutingTable } from '../src/routing.js';
+import { spaceFor } from '../src/space.js';
 import { randomPeers, tablesFor } from './helpers/peers.js';
 
 /** Step I/O over an oracle-built ring held in memory; dead peers time out. */
@@ -19,11 +20,12 @@ function memoryIo(tables: Map<string, RoutingTable>, dead: Set<string>): StepIo 
     },
     dead() {},
     accept: () => true,
+    space: spaceFor(32),
   };
 }
 
 function randomKey(random: ReturnType<typeof createRandom>, m: number): Id {
-  return idAt(random.bytes((m + 7) >> 3), 0, (m + 7) >> 3);
+  return spaceFor(m).fromBytes(random.bytes((m + 7) >> 3));
 }
 
 async function run(n: number, r: number, p: number, lookups: number, seed: number) {

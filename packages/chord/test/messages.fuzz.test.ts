@@ -4,13 +4,13 @@
 import { DecodeError } from '@p2pkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { idFromBigint } from '../src/id.js';
 import * as msg from '../src/messages.js';
 import { Peer } from '../src/peer.js';
+import { spaceFor } from '../src/space.js';
 
 const limits: msg.WireLimits = { m: 32, maxKeySize: 64, maxValueSize: 256 };
 
-const arbId = fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }).map((x) => idFromBigint(x, 32));
+const arbId = fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }).map((x) => spaceFor(32).fromBigint(x));
 const arbHost = fc.oneof(
   fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((q) => q.join('.')),
   fc.stringMatching(/^[a-z0-9:.-]{1,40}$/),

@@ -3,12 +3,12 @@
  * changes, the wire format changed: update PROTOCOL.md and think about old nodes.
  */
 import { describe, expect, it } from 'vitest';
-import { idFromBigint } from '../src/id.js';
 import * as msg from '../src/messages.js';
 import { Peer } from '../src/peer.js';
+import { spaceFor } from '../src/space.js';
 
 const limits: msg.WireLimits = { m: 16, maxKeySize: 1024, maxValueSize: 16384 };
-const id16 = (x: number) => idFromBigint(BigInt(x), 16);
+const id16 = (x: number) => spaceFor(16).fromBigint(BigInt(x));
 const p1 = new Peer(id16(0xabcd), { host: '10.0.0.1', port: 4000 });
 const p2 = new Peer(id16(0x0102), { host: 'node-7', port: 1 });
 const P1 = 'abcd 04 0a000001 0fa0';
@@ -183,13 +183,13 @@ describe('golden vectors (m = 16)', () => {
 
   it('a 160-bit id takes 20 bytes; bits above m are refused', () => {
     const l160 = { ...limits, m: 160 };
-    const key = idFromBigint((1n << 159n) + 5n, 160);
+    const key = spaceFor(160).fromBigint((1n << 159n) + 5n);
     const body = msg.encodeFindSuccessor(key);
     expect(body.length).toBe(20);
     expect(msg.decodeFindSuccessor(body, l160)).toBe(key);
     const l12 = { ...limits, m: 12 };
     expect(() => msg.decodeFindSuccessor(hex('1fff'), l12)).toThrow(/bits above m/);
-    expect(msg.decodeFindSuccessor(hex('0fff'), l12)).toBe(idFromBigint(0xfffn, 12));
+    expect(msg.decodeFindSuccessor(hex('0fff'), l12)).toBe(spaceFor(12).fromBigint(0xfffn));
   });
 });
 

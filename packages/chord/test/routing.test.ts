@@ -1,20 +1,21 @@
+import type { Id } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
-import { type Id, idFromBigint, inOpen } from '../src/id.js';
 import { RingOracle } from '../src/oracle.js';
 import { Peer } from '../src/peer.js';
 import { RoutingTable } from '../src/routing.js';
+import { spaceFor } from '../src/space.js';
 import { randomPeers, tablesFor } from './helpers/peers.js';
 
 const m = 16;
 const at = (x: number, port = 1): Peer =>
-  new Peer(idFromBigint(BigInt(x), m), { host: '10.0.0.1', port });
+  new Peer(spaceFor(m).fromBigint(BigInt(x)), { host: '10.0.0.1', port });
 
 describe('RoutingTable', () => {
   it('a node alone owns every key and names itself', () => {
     const t = new RoutingTable(at(100), m, 4);
     expect(t.successor()).toBe(t.self);
-    expect(t.ownerCandidates(idFromBigint(5n, m))).toEqual([t.self]);
-    expect(t.closestPreceding(idFromBigint(5n, m))).toBeUndefined();
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(5n))).toEqual([t.self]);
+    expect(t.closestPreceding(spaceFor(m).fromBigint(5n))).toBeUndefined();
   });
 
   it('setSuccessors drops self and duplicates, stops when the list comes round to self, keeps r', () => {
@@ -31,12 +32,12 @@ describe('RoutingTable', () => {
     const t = new RoutingTable(at(100, 1), m, 3);
     const [a, b, c] = [at(200, 2), at(300, 3), at(400, 4)];
     t.setSuccessors([a, b, c]);
-    expect(t.ownerCandidates(idFromBigint(150n, m))).toEqual([a, b, c]);
-    expect(t.ownerCandidates(idFromBigint(200n, m))).toEqual([a, b, c]);
-    expect(t.ownerCandidates(idFromBigint(201n, m))).toEqual([b, c]);
-    expect(t.ownerCandidates(idFromBigint(400n, m))).toEqual([c]);
-    expect(t.ownerCandidates(idFromBigint(401n, m))).toBeUndefined();
-    expect(t.ownerCandidates(idFromBigint(50n, m))).toBeUndefined();
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(150n))).toEqual([a, b, c]);
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(200n))).toEqual([a, b, c]);
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(201n))).toEqual([b, c]);
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(400n))).toEqual([c]);
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(401n))).toBeUndefined();
+    expect(t.ownerCandidates(spaceFor(m).fromBigint(50n))).toBeUndefined();
   });
 
   it('closestPreceding is strictly inside (self, key), wraps, and scans the successor list too', () => {
@@ -46,25 +47,28 @@ describe('RoutingTable', () => {
     t.setSuccessors([a, b]);
     for (const f of [f3, f1, f2]) t.addFinger(f);
     expect(t.fingers).toEqual([f1, f2, f3]);
-    expect(t.closestPreceding(idFromBigint(30000n, m))).toBe(f2);
-    expect(t.closestPreceding(idFromBigint(20000n, m))).toBe(f1); // strictly before key
-    expect(t.closestPreceding(idFromBigint(60015n, m))).toBe(a); // only the successor list has it
-    expect(t.closestPreceding(idFromBigint(59999n, m))).toBe(f3); // wrap-around
-    expect(t.closestPreceding(idFromBigint(60001n, m))).toBeUndefined();
-    expect(t.closestPrecedingList(idFromBigint(59999n, m), 10)).toEqual([f3, f2, f1, b, a]);
-    expect(t.closestPrecedingList(idFromBigint(59999n, m), 2, new Set([f3.key]))).toEqual([f2, f1]);
+    expect(t.closestPreceding(spaceFor(m).fromBigint(30000n))).toBe(f2);
+    expect(t.closestPreceding(spaceFor(m).fromBigint(20000n))).toBe(f1); // strictly before key
+    expect(t.closestPreceding(spaceFor(m).fromBigint(60015n))).toBe(a); // only the successor list has it
+    expect(t.closestPreceding(spaceFor(m).fromBigint(59999n))).toBe(f3); // wrap-around
+    expect(t.closestPreceding(spaceFor(m).fromBigint(60001n))).toBeUndefined();
+    expect(t.closestPrecedingList(spaceFor(m).fromBigint(59999n), 10)).toEqual([f3, f2, f1, b, a]);
+    expect(t.closestPrecedingList(spaceFor(m).fromBigint(59999n), 2, new Set([f3.key]))).toEqual([
+      f2,
+      f1,
+    ]);
   });
 
   it('fixFinger inserts the successor of start and evicts fingers in [start, s)', () => {
     const t = new RoutingTable(at(0, 1), m, 2);
     const [x, y, z] = [at(1000, 2), at(2000, 3), at(3000, 4)];
     for (const f of [x, y, z]) t.addFinger(f);
-    t.fixFinger(idFromBigint(1500n, m), z); // y at 2000 is in [1500, 3000): evicted
+    t.fixFinger(spaceFor(m).fromBigint(1500n), z); // y at 2000 is in [1500, 3000): evicted
     expect(t.fingers).toEqual([x, z]);
     const w = at(2500, 5);
-    t.fixFinger(idFromBigint(2200n, m), w);
+    t.fixFinger(spaceFor(m).fromBigint(2200n), w);
     expect(t.fingers).toEqual([x, w, z]);
-    t.fixFinger(idFromBigint(3000n, m), z); // start == s: nothing to evict
+    t.fixFinger(spaceFor(m).fromBigint(3000n), z); // start == s: nothing to evict
     expect(t.fingers).toEqual([x, w, z]);
   });
 
@@ -102,11 +106,11 @@ describe('RoutingTable', () => {
     for (const t of tables.values()) {
       expect(t.successors.length).toBe(8);
       expect(t.successors[0]).toBe(
-        oracle.owner(idFromBigint((BigInt(`0x${hex(t.self.id)}`) + 1n) % 2n ** 32n, 32)),
+        oracle.owner(spaceFor(32).fromBigint((BigInt(`0x${hex(t.self.id)}`) + 1n) % 2n ** 32n)),
       );
       // Fingers: distinct, clockwise order, none equal to self.
       for (let i = 1; i < t.fingers.length; i++) {
-        expect(inOpen(t.fingers[i - 1]!.id, t.self.id, t.fingers[i]!.id)).toBe(true);
+        expect(spaceFor(32).inOpen(t.fingers[i - 1]!.id, t.self.id, t.fingers[i]!.id)).toBe(true);
       }
       expect(t.fingers.length).toBeLessThanOrEqual(32);
     }
@@ -120,7 +124,6 @@ function hex(id: Id): string {
 describe('fastStep (30-bit prefixes) agrees with the full-id routing it shortcuts', () => {
   it('for random tables and keys, including ids that share long prefixes', async () => {
     const fc = (await import('fast-check')).default;
-    const { idHi } = await import('../src/id.js');
     const { STEP_AMBIGUOUS, STEP_OWNER } = await import('../src/routing.js');
     for (const m of [8, 16, 24, 32, 64, 160]) {
       // Ids share a random prefix with a base so that 30-bit prefixes often tie at m >= 32.
@@ -140,9 +143,11 @@ describe('fastStep (30-bit prefixes) agrees with the full-id routing it shortcut
           (self, others, keys) => {
             const peers = others
               .filter((x) => x !== self)
-              .map((x, i) => new Peer(idFromBigint(x, m), { host: '10.0.0.2', port: i + 1 }));
+              .map(
+                (x, i) => new Peer(spaceFor(m).fromBigint(x), { host: '10.0.0.2', port: i + 1 }),
+              );
             const t = new RoutingTable(
-              new Peer(idFromBigint(self, m), { host: '10.0.0.1', port: 1 }),
+              new Peer(spaceFor(m).fromBigint(self), { host: '10.0.0.1', port: 1 }),
               m,
               4,
             );
@@ -156,8 +161,8 @@ describe('fastStep (30-bit prefixes) agrees with the full-id routing it shortcut
             );
             for (const p of peers) if (!t.successors.includes(p)) t.addFinger(p);
             for (const k of keys) {
-              const key = idFromBigint(k, m);
-              const outcome = t.fastStep(idHi(key));
+              const key = spaceFor(m).fromBigint(k);
+              const outcome = t.fastStep(spaceFor(m).hi(key));
               if (outcome === STEP_AMBIGUOUS) continue;
               if (outcome === STEP_OWNER) {
                 expect(t.isOwnedBySuccessor(key)).toBe(true);

@@ -1,9 +1,9 @@
 import { createDatagramRpc, DecodeError } from '@p2pkit/core';
 import { Simulation } from '@p2pkit/sim';
 import { describe, expect, it } from 'vitest';
-import { idToBigint } from '../src/id.js';
 import * as msg from '../src/messages.js';
 import { ChordWorld, randomKey } from '../src/scenarios/world.js';
+import { spaceFor } from '../src/space.js';
 
 describe('a ring built by real joins in the simulator', () => {
   it('16 nodes join, stabilization converges, lookups match the oracle (iterative and recursive)', async () => {
@@ -21,8 +21,8 @@ describe('a ring built by real joins in the simulator', () => {
       const key = randomKey(random, 32);
       const from = nodes[random.int(nodes.length)]!;
       for (const mode of ['iterative', 'recursive'] as const) {
-        const r = await world.settle(from.lookupId(idToBigint(key), { mode }));
-        expect(r.owner.address, `seed ${seed} key ${idToBigint(key)} ${mode}`).toEqual(
+        const r = await world.settle(from.lookupId(spaceFor(32).toBigint(key), { mode }));
+        expect(r.owner.address, `seed ${seed} key ${spaceFor(32).toBigint(key)} ${mode}`).toEqual(
           oracle.owner(key).address,
         );
       }
@@ -42,7 +42,9 @@ describe('determinism', () => {
     const random = sim.random('determinism');
     const answers: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await world.settle(nodes[0]!.lookupId(idToBigint(randomKey(random, 32))));
+      const r = await world.settle(
+        nodes[0]!.lookupId(spaceFor(32).toBigint(randomKey(random, 32))),
+      );
       answers.push(`${r.owner.address.host}/${r.hops}/${r.timeouts}`);
     }
     for (const n of world.nodes()) await n.stop();
@@ -74,7 +76,7 @@ describe('bad LOOKUP messages', () => {
     expect(target.stats.badMessages).toBe(1);
     expect(warnings[0]).toBeInstanceOf(DecodeError);
     const key = randomKey(sim.random('bad'), 32);
-    const r = await world.settle(nodes[0]!.lookupId(idToBigint(key)));
+    const r = await world.settle(nodes[0]!.lookupId(spaceFor(32).toBigint(key)));
     expect(r.owner.address).toEqual(world.oracle().owner(key).address);
     await rpc.close();
   });

@@ -3,8 +3,8 @@
  * at CI size, `pnpm experiments` at the papers' sizes. Each returns plain numbers (and raw
  * samples for plots); judging them against the targets is the caller's job.
  */
+import type { Id } from '@p2pkit/core';
 import { constant, Simulation, uniform } from '@p2pkit/sim';
-import type { Id } from '../id.js';
 import type { ChordNode } from '../node.js';
 import { RingOracle } from '../oracle.js';
 import { pdf, type Summary, summarize } from './stats.js';

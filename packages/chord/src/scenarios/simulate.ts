@@ -3,9 +3,8 @@
  * a fraction of the nodes or run churn, then time a batch of lookups judged against an oracle of
  * the live nodes. The result object is the CLI's JSON contract (issue: `p2pkit sim chord`).
  */
-import { AbortError, P2PError } from '@p2pkit/core';
+import { AbortError, type Id, P2PError } from '@p2pkit/core';
 import { constant, Simulation, uniform } from '@p2pkit/sim';
-import type { Id } from '../id.js';
 import type { ChordNode } from '../node.js';
 import { RingOracle } from '../oracle.js';
 import { type Summary, summarize } from './stats.js';

@@ -3,17 +3,18 @@
  * faults, settle) with Chord's adapter, plus what the experiments need. Tests, experiments,
  * benchmarks and `p2pkit sim chord` all drive rings through this class.
  */
+import type { Id, Random } from '@p2pkit/core';
 import type { LatencyModel, SimHost, Simulation } from '@p2pkit/sim';
 import {
   type WorldMember as GenericMember,
   type OverlayAdapter,
   OverlayWorld,
 } from '@p2pkit/sim/testing';
-import { type Id, idAt } from '../id.js';
 import { type ChordNode, createChordNode } from '../node.js';
 import type { ChordOptions } from '../options.js';
 import { RingOracle } from '../oracle.js';
 import type { Peer } from '../peer.js';
+import { spaceFor } from '../space.js';
 
 /** Node options for every node of a world (the runtime comes from the world). */
 export type NodeOptions = Omit<ChordOptions, 'runtime'>;
@@ -152,12 +153,8 @@ export class ChordWorld extends OverlayWorld<ChordNode> {
 }
 
 /** A uniformly random m-bit id from a host-independent stream. */
-export function randomKey(random: { bytes(n: number): Uint8Array }, m: number): Id {
-  const n = (m + 7) >>> 3;
-  const bytes = random.bytes(n);
-  const spare = m & 7;
-  if (spare !== 0) bytes[0] = bytes[0]! & ((1 << spare) - 1);
-  return idAt(bytes, 0, n);
+export function randomKey(random: Random, m: number): Id {
+  return spaceFor(m).random(random);
 }
 
 export type { Peer };

@@ -1,11 +1,11 @@
-import { createRandom, nodeId, type Random } from '@p2pkit/core';
-import { idFromBigint } from '../../src/id.js';
+import { createRandom, type Random } from '@p2pkit/core';
 import { Peer } from '../../src/peer.js';
 import { RoutingTable } from '../../src/routing.js';
+import { spaceFor } from '../../src/space.js';
 
 /** A peer at 10.x.y.z:port with its real id (nodeId of its address). */
 export function peerAt(host: string, port: number, m: number): Peer {
-  return new Peer(idFromBigint(nodeId(host, port, m), m), { host, port });
+  return new Peer(spaceFor(m).nodeId(host, port), { host, port });
 }
 
 /** n distinct peers with real ids, from a seeded random stream. */
