@@ -97,6 +97,8 @@ export interface KelipsStats {
 
 /** Bytes a JOIN reply's entries may take (a UDP datagram; loopback and LANs carry it). */
 const JOIN_REPLY_BYTES = 32 * 1024;
+/** Every this many rounds, one node whose entry timed out is probed (partition healing). */
+const LOST_PROBE_ROUNDS = 5;
 /** How long a leaving node waits between its LEAVE datagrams and closing its socket. */
 const LEAVE_FLUSH_MS = 20;
 
@@ -414,7 +416,13 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     }
     for (let i = 0; i < o.pingsPerRound; i++) {
       const target = this.#probeTarget();
-      if (target !== undefined) this.#probe(target);
+      if (target !== undefined) this.#probe(target.address, target.key);
+    }
+    // Now and then, a node whose entry timed out: after a partition heals, one answer is
+    // enough for gossip to merge the two halves again.
+    if (this.stats.rounds % LOST_PROBE_ROUNDS === 0) {
+      const lost = state.pickLost(random);
+      if (lost !== undefined) this.#probe(lost, formatAddress(lost));
     }
   }
 
@@ -448,22 +456,22 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     return unmeasured(state.viewList.items);
   }
 
-  #probe(target: Member): void {
+  #probe(address: Address, key: string): void {
     const started = this.#clock.now();
-    this.#rpc!.request(target.address, msg.MessageType.PING, msg.EMPTY).then(
+    this.#rpc!.request(address, msg.MessageType.PING, msg.EMPTY).then(
       (response) => {
         if (!this.running) return;
         const pong = msg.decodePong(response.body);
         if (pong.groups !== this.#groups) return;
         const now = this.#clock.now();
-        this.state.heard({ address: target.address, heartbeat: pong.heartbeat, ageMs: 0 }, now);
-        this.state.measured(target.key, now - started);
+        this.state.heard({ address, heartbeat: pong.heartbeat, ageMs: 0 }, now);
+        this.state.measured(key, now - started);
       },
       (error) => {
         if (!this.running) return;
         if (isP2PError(error, 'ERR_TIMEOUT')) {
           this.stats.timeouts++;
-          this.state.unanswered(target.key, this.options.rpcTimeoutMs);
+          this.state.unanswered(key, this.options.rpcTimeoutMs);
         } else this.#warn(error);
       },
     );

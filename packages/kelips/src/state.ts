@@ -123,6 +123,11 @@ class List<T extends { index: number }> {
 const FRESH_SCAN = 256;
 /** Size of the address → group cache before it is emptied. */
 const GROUP_CACHE = 4096;
+/**
+ * How long a timed-out node stays worth probing, in contact timeouts (20: about 17 minutes with
+ * the defaults), so that a partition of that length still heals.
+ */
+const LOST_KEEP = 20;
 /** EWMA weight of a new RTT sample (TCP's 1/8). */
 const RTT_ALPHA = 1 / 8;
 
@@ -147,6 +152,11 @@ export class SoftState {
   readonly candidates = new Map<string, Member>();
   /** Every member above (view, contacts, candidates) by key: one lookup per gossiped entry. */
   readonly #known = new Map<string, Member>();
+  /**
+   * Nodes whose entries timed out (not ones that left): probed now and then, so that two halves
+   * of a partitioned system find each other again once the network heals.
+   */
+  readonly lost = new Map<string, { address: Address; until: number }>();
   /** Nodes that left gracefully: key → their last heartbeat, until `until`. */
   readonly #departed = new Map<string, { heartbeat: number; until: number }>();
   readonly #groupCache = new Map<string, number>();
@@ -192,6 +202,7 @@ export class SoftState {
     }
     const key = formatAddress(address);
     if (key === this.selfKey) return 'ignored';
+    if (entry.ageMs === 0) this.lost.delete(key); // it spoke to someone just now
     const heardAt = now - entry.ageMs;
     const known = this.find(key);
     const group = known?.group ?? this.groupOf(address, key);
@@ -308,6 +319,7 @@ export class SoftState {
     const key = formatAddress(address);
     if (key === this.selfKey) return;
     this.#forget(key);
+    this.lost.delete(key);
     if (this.#departed.size >= this.limits.maxCandidates * 4) this.#sweepDeparted(now, true);
     this.#departed.set(key, {
       heartbeat,
@@ -371,6 +383,26 @@ export class SoftState {
     if (!this.candidates.delete(key)) return false;
     this.#known.delete(key);
     return true;
+  }
+
+  /** Remembers a node whose entry timed out, for LOST_KEEP contact timeouts (capped). */
+  #remember(m: Member, now: number): void {
+    if (this.lost.size >= this.limits.maxCandidates) {
+      this.lost.delete(this.lost.keys().next().value as string);
+    }
+    this.lost.set(m.key, {
+      address: m.address,
+      until: now + LOST_KEEP * this.limits.contactTimeoutMs,
+    });
+  }
+
+  /** A remembered lost node to probe, if any. */
+  pickLost(random: Random): Address | undefined {
+    const n = this.lost.size;
+    if (n === 0) return undefined;
+    let skip = random.int(n);
+    for (const l of this.lost.values()) if (skip-- === 0) return l.address;
+    return undefined;
   }
 
   // ---- filetuples ---------------------------------------------------------------------------
@@ -472,6 +504,7 @@ export class SoftState {
         this.view.delete(m.key);
         this.viewList.remove(m);
         this.#known.delete(m.key);
+        this.#remember(m, now);
         n++;
       }
     }
@@ -480,6 +513,7 @@ export class SoftState {
       const m = contacts[i]!;
       if (now - m.heardAt > contactTimeoutMs) {
         this.#removeContact(m);
+        this.#remember(m, now);
         n++;
       }
     }
@@ -503,6 +537,7 @@ export class SoftState {
       }
     }
     this.#sweepDeparted(now, false);
+    for (const [key, l] of this.lost) if (now > l.until) this.lost.delete(key);
     this.counters.expired += n;
     return n;
   }

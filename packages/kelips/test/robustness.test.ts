@@ -142,8 +142,12 @@ describe(`robustness (seed ${SEED}; replay: SEED=${SEED})`, { timeout: 60_000 },
       // that group; in every other group, nothing.
       const homed = view.tuples.filter((t) => formatAddress(t.home) === key).map((t) => t.name);
       expect(homed).toEqual(n.group === own ? [names[own]] : []);
-      // It cannot push out a closer, measured contact: it never answers a probe.
-      expect(view.contacts.filter((m) => formatAddress(m.address) === key)).toEqual([]);
+      // At most the one slot any member of its group could hold; a measured, closer contact
+      // is never pushed out for it (it never answers a probe, so it is never measured).
+      expect(places.length).toBeLessThanOrEqual(1);
+      for (const c of view.contacts.filter((m) => m.group === own && m.rttMs !== undefined)) {
+        expect(formatAddress(c.address)).not.toBe(key);
+      }
     }
     // Lookups still find the real homes.
     for (let i = 0; i < 20; i++) {

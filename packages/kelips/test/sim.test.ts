@@ -129,6 +129,29 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     await world.close();
   });
 
+  it('a long partition splits the system in two; after it heals, the halves merge again', async () => {
+    const { sim, world, nodes } = await joinedWorld(40, 4);
+    await sim.runFor(60_000);
+    const hosts = [...world.members.values()].map((m) => m.host);
+    const half = hosts.length / 2;
+    sim.partition(hosts.slice(0, half), hosts.slice(half));
+    await sim.runFor(120_000); // past both timeouts: each half forgets the other
+    const side = (n: KelipsNode) => (nodes.indexOf(n) < half ? 0 : 1);
+    for (const node of nodes) {
+      const others = node.view().view.map((m) => world.at(m.address)!);
+      expect(others.every((o) => side(o) === side(node))).toBe(true);
+    }
+    sim.heal();
+    await sim.runFor(180_000); // lost nodes are probed every 5 rounds; one answer is enough
+    const groups = groupsOf(nodes, 4);
+    for (const node of nodes) {
+      expect(node.view().view.length, `view of ${node.address.host}`).toBe(
+        groups[node.group]!.length - 1,
+      );
+    }
+    await world.close();
+  });
+
   it('stop() releases the socket and the timers: the simulation runs dry', async () => {
     const sim = new Simulation({ seed: SEED, latency: constant(10) });
     const world = new KelipsWorld(sim, { groups: 2 });
