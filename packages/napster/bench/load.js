@@ -26,14 +26,14 @@ class Client {
   }
 
   onData(chunk) {
-    let buf = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const buf = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     let at = 0;
     while (buf.length - at >= 4) {
       const length = buf[at] | (buf[at + 1] << 8);
       if (buf.length - at - 4 < length) break;
       const type = buf[at + 2] | (buf[at + 3] << 8);
       if (type === RESULT) this.results++;
-      else if (type === END) stats.end(this, this.pending.shift());
+      else if (type === END) stats.end(this.pending.shift());
       else if (type === LOGIN_ACK) this.loggedIn?.();
       else if (type === ERROR404) stats.errors++;
       at += 4 + length;
@@ -48,7 +48,7 @@ const stats = {
   results: 0,
   errors: 0,
   recording: false,
-  end(client, sentAt) {
+  end(sentAt) {
     if (!this.recording || sentAt === undefined) return;
     this.latency.record(performance.now() - sentAt);
     this.completed++;
@@ -68,23 +68,34 @@ async function connect({ port, clients: n, files }) {
   library = new MusicLibrary({ seed: 1, songs: Math.max(50, Math.round((n * files) / 3)) });
   const started = performance.now();
   clients = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      new Promise((resolve, reject) => {
-        const socket = net.connect({ host: '127.0.0.1', port }, () => {
-          const c = new Client(socket);
-          c.loggedIn = () => resolve(c);
-          socket.write(
-            encodeClientMessage({ kind: 'login', nick: `user${i}`, password: 'p', port: 0, clientInfo: 'p2pkit bench', linkType: 1 + (i % 10) }),
-          );
-        });
-        socket.setNoDelay(true);
-        socket.on('error', reject);
-      }),
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Promise((resolve, reject) => {
+          const socket = net.connect({ host: '127.0.0.1', port }, () => {
+            const c = new Client(socket);
+            c.loggedIn = () => resolve(c);
+            socket.write(
+              encodeClientMessage({
+                kind: 'login',
+                nick: `user${i}`,
+                password: 'p',
+                port: 0,
+                clientInfo: 'p2pkit bench',
+                linkType: 1 + (i % 10),
+              }),
+            );
+          });
+          socket.setNoDelay(true);
+          socket.on('error', reject);
+        }),
     ),
   );
   const loginMs = performance.now() - started;
   for (const [i, c] of clients.entries()) {
-    const frames = library.userSongs(files, createRandom(`library:${i}`)).map((id) => encodeClientMessage({ kind: 'share', ...song(id) }));
+    const frames = library
+      .userSongs(files, createRandom(`library:${i}`))
+      .map((id) => encodeClientMessage({ kind: 'share', ...song(id) }));
     c.socket.write(Buffer.concat(frames));
   }
   return { loginMs, sentMs: performance.now() - started };
@@ -94,7 +105,10 @@ async function connect({ port, clients: n, files }) {
 async function search({ rate, seconds, warmup = 1 }) {
   const random = createRandom('searches');
   const pool = Array.from({ length: 20_000 }, () =>
-    encodeClientMessage({ kind: 'search', query: `FILENAME CONTAINS "${library.searchPhrase(random)}" MAX_RESULTS 100` }),
+    encodeClientMessage({
+      kind: 'search',
+      query: `FILENAME CONTAINS "${library.searchPhrase(random)}" MAX_RESULTS 100`,
+    }),
   );
   let sent = 0;
   const run = (duration, record) =>
@@ -124,7 +138,8 @@ async function search({ rate, seconds, warmup = 1 }) {
   const sendMs = performance.now() - t0;
   // Stragglers: up to 10 s more.
   const deadline = performance.now() + 10_000;
-  while (stats.completed < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (stats.completed < sent && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   const elapsedMs = performance.now() - t0;
   const results = clients.reduce((n, c) => n + c.results, 0) - resultsBefore;
   return {

@@ -33,7 +33,10 @@ const load = loadNow();
 
 /** A forked process and a way to await its next message of a type. */
 function child(file, args, execArgv) {
-  const proc = fork(new URL(file, here), args, { execArgv, env: { ...process.env, MAX_SHARES: String(files) } });
+  const proc = fork(new URL(file, here), args, {
+    execArgv,
+    env: { ...process.env, MAX_SHARES: String(files) },
+  });
   const waiting = [];
   proc.on('message', (m) => {
     const i = waiting.findIndex((w) => w.type === m.type);
@@ -54,14 +57,25 @@ function child(file, args, execArgv) {
 }
 
 const log = (line) => process.stderr.write(`napster bench: ${line}\n`);
-const server = child('server.js', [], ['--expose-gc', '--max-semi-space-size=64']);
+const server = child(
+  'server.js',
+  [],
+  [
+    '--expose-gc',
+    '--max-semi-space-size=64',
+    ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ],
+);
 const listening = await server.next('listening');
 const generator = child('load.js', [], ['--max-old-space-size=4096']);
 await generator.next('ready');
 log(`server on port ${listening.port}; ${clients} clients x ${files} files`);
 
 const t0 = performance.now();
-const connected = await generator.ask({ type: 'connect', port: listening.port, clients, files }, 'connected');
+const connected = await generator.ask(
+  { type: 'connect', port: listening.port, clients, files },
+  'connected',
+);
 let indexed;
 for (;;) {
   indexed = await server.ask({ type: 'stats' }, 'stats');
@@ -78,15 +92,21 @@ const loginShareMs = performance.now() - t0;
 const full = await server.ask({ type: 'stats', memory: true }, 'stats');
 const filesIndexed = full.stats.files;
 const base = listening.baseline;
-const heapPerFile = (full.memory.heapUsed + full.memory.arrayBuffers - base.heapUsed - base.arrayBuffers) / filesIndexed;
-log(`${full.stats.users} users, ${filesIndexed} files indexed in ${(loginShareMs / 1000).toFixed(1)} s; ${heapPerFile.toFixed(0)} bytes/file, RSS ${(full.memory.rss / 2 ** 20).toFixed(0)} MiB`);
+const heapPerFile =
+  (full.memory.heapUsed + full.memory.arrayBuffers - base.heapUsed - base.arrayBuffers) /
+  filesIndexed;
+log(
+  `${full.stats.users} users, ${filesIndexed} files indexed in ${(loginShareMs / 1000).toFixed(1)} s; ${heapPerFile.toFixed(0)} bytes/file, RSS ${(full.memory.rss / 2 ** 20).toFixed(0)} MiB`,
+);
 
 const cpu0 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
 const searched = await generator.ask({ type: 'search', rate, seconds }, 'searched');
 const cpu1 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
 const serverCpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
 const l = searched.latencyMs;
-log(`offered ${rate}/s: ${searched.searchesPerSecond.toFixed(0)}/s completed, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${searched.meanResults.toFixed(1)} results/search`);
+log(
+  `offered ${rate}/s: ${searched.searchesPerSecond.toFixed(0)}/s completed, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${searched.meanResults.toFixed(1)} results/search`,
+);
 
 generator.proc.send({ type: 'stop' });
 server.proc.send({ type: 'stop' });
@@ -97,7 +117,14 @@ writeResult(new URL('..', import.meta.url), {
   kind: 'bench',
   command,
   loadAtStart: load,
-  conditions: { clients, filesPerClient: files, offeredRate: rate, seconds, quick, transport: 'TCP over loopback, server and load generator in separate processes' },
+  conditions: {
+    clients,
+    filesPerClient: files,
+    offeredRate: rate,
+    seconds,
+    quick,
+    transport: 'TCP over loopback, server and load generator in separate processes',
+  },
   figures: [
     {
       figure: `searches per second, one server, ${filesIndexed} files from ${clients} clients, offered ${rate}/s`,
@@ -108,17 +135,58 @@ writeResult(new URL('..', import.meta.url), {
       headline: 'Napster: searches/s, one server, 10^6 files from 10^3 clients',
     },
     { figure: 'search latency p50 at that load', value: round(l.p50), unit: 'ms', better: 'lower' },
-    { figure: 'search latency p99 at that load', value: round(l.p99), unit: 'ms', better: 'lower', goal: { on: 'value', atMost: 20, source: 'issue 14' } },
-    { figure: 'server heap and buffers per shared file (whole server state / files)', value: Math.round(heapPerFile), unit: 'bytes/file', better: 'lower', goal: { on: 'value', atMost: 300, source: 'issue 14' } },
-    { figure: "index's own estimate of its size per file", value: Math.round(full.indexBytes / filesIndexed), unit: 'bytes/file', better: 'lower' },
-    { figure: 'server RSS with every file indexed', value: Math.round(full.memory.rss / 2 ** 20), unit: 'MiB', better: 'lower' },
-    { figure: `login + share time, ${clients} clients`, value: round(loginShareMs / 1000), unit: 's', better: 'lower' },
-    { figure: 'server CPU per search', value: round((serverCpuMs / Math.max(1, searched.completed)) * 1000), unit: 'µs', better: 'lower' },
+    {
+      figure: 'search latency p99 at that load',
+      value: round(l.p99),
+      unit: 'ms',
+      better: 'lower',
+      goal: { on: 'value', atMost: 20, source: 'issue 14' },
+    },
+    {
+      figure: 'server heap and buffers per shared file (whole server state / files)',
+      value: Math.round(heapPerFile),
+      unit: 'bytes/file',
+      better: 'lower',
+      goal: { on: 'value', atMost: 300, source: 'issue 14' },
+    },
+    {
+      figure: "index's own estimate of its size per file",
+      value: Math.round(full.indexBytes / filesIndexed),
+      unit: 'bytes/file',
+      better: 'lower',
+    },
+    {
+      figure: 'server RSS with every file indexed',
+      value: Math.round(full.memory.rss / 2 ** 20),
+      unit: 'MiB',
+      better: 'lower',
+    },
+    {
+      figure: `login + share time, ${clients} clients`,
+      value: round(loginShareMs / 1000),
+      unit: 's',
+      better: 'lower',
+    },
+    {
+      figure: 'server CPU per search',
+      value: round((serverCpuMs / Math.max(1, searched.completed)) * 1000),
+      unit: 'µs',
+      better: 'lower',
+    },
     { figure: 'results per search (mean)', value: round(searched.meanResults), unit: 'results' },
   ],
-  data: { connected, searched, indexed: full.stats, memory: full.memory, baseline: base, serverCpuMs },
+  data: {
+    connected,
+    searched,
+    indexed: full.stats,
+    memory: full.memory,
+    baseline: base,
+    serverCpuMs,
+  },
 });
-process.stdout.write(`${JSON.stringify({ searchesPerSecond: Math.round(searched.searchesPerSecond), p50: l.p50, p99: l.p99, bytesPerFile: Math.round(heapPerFile), loginShareS: loginShareMs / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ searchesPerSecond: Math.round(searched.searchesPerSecond), p50: l.p50, p99: l.p99, bytesPerFile: Math.round(heapPerFile), loginShareS: loginShareMs / 1000 })}\n`,
+);
 
 function round(x) {
   return Math.round(x * 100) / 100;

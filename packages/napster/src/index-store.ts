@@ -9,11 +9,14 @@
  * - each user's files are an open-addressing table of slots keyed by the name's bytes (duplicate
  *   check, unshare, browse and logout without a string per file).
  *
- * Removal is lazy, as OpenNap's: a removed file is marked dead (searches skip it) and its slot is
- * reused only after a sweep has dropped it from every word list. A sweep runs once a quarter of
- * the slots are dead; it costs one pass over the lists, amortised over that many removals.
+ * Slots are handed out in increasing order and never reused directly, so every word list is
+ * sorted: a search walks the shortest list and finds the other words by galloping through
+ * theirs, never reading a name (scanning names costs ~0.5 µs a candidate in branch misses).
+ * Removal is lazy, as OpenNap's: a removed file is marked dead (searches skip it); once a
+ * quarter of the slots are dead, a sweep compacts the slots in order (records moved down, lists
+ * and user tables renumbered, still sorted): one pass, amortised over that many removals.
  */
-import { hasWord, lowerByte, tokenize } from './tokens.js';
+import { lowerByte, tokenize } from './tokens.js';
 
 /** What a user shares about one file (message 100). */
 export interface FileRecord {
@@ -63,6 +66,8 @@ const ALIVE = 1 << 16;
 const PACKED = 1 << 17;
 const LENGTH_MASK = 0xffff;
 const TOMBSTONE = 0xffff_ffff;
+/** A slot that a sweep drops. */
+const DEAD = 0xffff_ffff;
 
 /** A word's files once there are many: a growable Uint32Array and its length. */
 interface BigList {
@@ -98,11 +103,10 @@ export class FileIndex {
   private arena = new Uint8Array(1 << 16);
   private arenaUsed = 0;
   private arenaGarbage = 0;
-  /** Slots never used so far start here. */
+  /** The next slot handed out (slots only grow until a sweep compacts them). */
   private nextSlot = 0;
-  private readonly free: number[] = [];
-  /** Dead slots still listed in word lists: reusable after the next sweep. */
-  private pending: number[] = [];
+  /** Slots removed since the last sweep (still listed in word lists, marked dead). */
+  private dead = 0;
   private readonly words = new Map<string, Posting>();
   private readonly byOwner = new Map<number, OwnerFiles>();
   private liveFiles = 0;
@@ -227,41 +231,48 @@ export class FileIndex {
   }
 
   /**
-   * Fills `out` with up to `limit` matching slots, newest first in the rarest word's list;
+   * Fills `out` with up to `limit` matching slots, newest first along the rarest word's list;
    * returns how many. With no words nothing matches (OpenNap refuses such a search).
    */
   search(plan: SearchPlan, limit: number, out: Uint32Array): number {
     const { words } = plan;
     if (words.length === 0 || limit <= 0) return 0;
-    // Drive the scan by the word with the fewest files.
-    let driver: Posting | undefined;
-    let driverLength = Number.POSITIVE_INFINITY;
-    let driverWord = '';
+    const lists: SlotList[] = [];
     for (const word of words) {
       const posting = this.words.get(word);
       if (posting === undefined) return 0;
-      const n = lengthOf(posting);
-      if (n < driverLength) {
-        driver = posting;
-        driverLength = n;
-        driverWord = word;
-      }
+      lists.push(slotList(posting));
     }
-    let hits = 0;
+    lists.sort((a, b) => a.n - b.n);
+    const excluded: SlotList[] = [];
+    for (const word of plan.excludes ?? []) {
+      const posting = this.words.get(word);
+      if (posting !== undefined) excluded.push(slotList(posting));
+    }
+    const driver = lists[0]!;
+    // Cursors into the other lists: candidates come in decreasing order, so each cursor only
+    // moves down (galloping), and a list is read about once whatever its length.
+    const others = lists.slice(1).map((l) => ({ list: l, at: l.n - 1 }));
+    const outs = excluded.map((l) => ({ list: l, at: l.n - 1 }));
     const max = Math.min(limit, out.length);
-    if (typeof driver === 'number') {
-      if (this.matches(driver, plan, driverWord)) out[hits++] = driver;
-    } else if (Array.isArray(driver)) {
-      for (let i = driver.length - 1; i >= 0 && hits < max; i--) {
-        const slot = driver[i]!;
-        if (this.matches(slot, plan, driverWord)) out[hits++] = slot;
+    let hits = 0;
+    for (let i = driver.n - 1; i >= 0 && hits < max; i--) {
+      const slot = driver.ids[i]!;
+      let ok = true;
+      for (const cursor of others) {
+        if (!seek(cursor, slot)) {
+          ok = false;
+          break;
+        }
       }
-    } else if (driver !== undefined) {
-      const ids = driver.ids;
-      for (let i = driver.n - 1; i >= 0 && hits < max; i--) {
-        const slot = ids[i]!;
-        if (this.matches(slot, plan, driverWord)) out[hits++] = slot;
+      if (!ok) continue;
+      for (const cursor of outs) {
+        if (seek(cursor, slot)) {
+          ok = false;
+          break;
+        }
       }
+      if (ok && this.accepts(slot, plan)) out[hits++] = slot;
     }
     return hits;
   }
@@ -306,7 +317,9 @@ export class FileIndex {
     const at = rec[r]!;
     const n = rec[r + 1]! & LENGTH_MASK;
     buf[pos++] = 0x22;
-    buf.set(this.arena.subarray(at, at + n), pos);
+    // A byte loop: a subarray view per result costs more than copying ~40 bytes.
+    const arena = this.arena;
+    for (let i = 0; i < n; i++) buf[pos + i] = arena[at + i]!;
     pos += n;
     buf[pos++] = 0x22;
     buf[pos++] = 0x20;
@@ -345,7 +358,7 @@ export class FileIndex {
       else bytes += 200 + posting.ids.byteLength;
     }
     for (const files of this.byOwner.values()) bytes += 120 + files.table.byteLength;
-    bytes += this.md5Other.size * 100 + (this.free.length + this.pending.length) * 8;
+    bytes += this.md5Other.size * 100;
     return bytes;
   }
 
@@ -354,30 +367,17 @@ export class FileIndex {
     return this.rec.byteLength + this.arena.length;
   }
 
-  private matches(slot: number, plan: SearchPlan, driverWord: string): boolean {
+  /** The record checks of a search: alive, not the searcher's, within the numeric filters. */
+  private accepts(slot: number, plan: SearchPlan): boolean {
     const r = slot * STRIDE;
     const rec = this.rec;
-    const flags = rec[r + 1]!;
-    if ((flags & ALIVE) === 0) return false;
+    if ((rec[r + 1]! & ALIVE) === 0) return false;
     const owner = rec[r + 2]!;
     if (owner === plan.skipOwner) return false;
     if (plan.bitrate && !within(rec[r + 3]!, plan.bitrate)) return false;
     if (plan.frequency && !within(rec[r + 4]!, plan.frequency)) return false;
     if (plan.size && !within(this.recF64[(r + 6) >>> 1]!, plan.size)) return false;
     if (plan.duration && !within(rec[r + 5]!, plan.duration)) return false;
-    const at = rec[r]!;
-    const end = at + (flags & LENGTH_MASK);
-    const words = plan.words;
-    for (let i = 0; i < words.length; i++) {
-      const word = words[i]!;
-      if (word !== driverWord && !hasWord(this.arena, at, end, word)) return false;
-    }
-    const excludes = plan.excludes;
-    if (excludes) {
-      for (let i = 0; i < excludes.length; i++) {
-        if (hasWord(this.arena, at, end, excludes[i]!)) return false;
-      }
-    }
     return plan.ownerFilter === undefined || plan.ownerFilter(owner);
   }
 
@@ -410,7 +410,7 @@ export class FileIndex {
     const r = slot * STRIDE;
     this.rec[r + 1]! &= ~ALIVE;
     this.md5Other.delete(slot);
-    this.pending.push(slot);
+    this.dead++;
     const n = this.rec[r + 1]! & LENGTH_MASK;
     this.arenaGarbage += n;
     this.liveFiles--;
@@ -419,8 +419,6 @@ export class FileIndex {
   }
 
   private allocSlot(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
     if (this.nextSlot === this.capacity) this.grow();
     return this.nextSlot++;
   }
@@ -490,27 +488,54 @@ export class FileIndex {
   }
 
   private maybeSweep(): void {
-    if (this.pending.length < Math.max(1024, this.liveFiles / 4)) return;
+    if (this.dead < Math.max(1024, this.liveFiles / 4)) return;
     this.sweep();
   }
 
-  /** Drops dead slots from every word list, then lets them be reused. */
+  /**
+   * Compacts the slots: live records move down in order, word lists and user tables are
+   * renumbered (order kept, so lists stay sorted), dead entries dropped.
+   */
   sweep(): void {
     const rec = this.rec;
-    const alive = (slot: number) => (rec[slot * STRIDE + 1]! & ALIVE) !== 0;
+    const old = this.nextSlot;
+    const remap = new Uint32Array(old);
+    let live = 0;
+    for (let slot = 0; slot < old; slot++) {
+      const r = slot * STRIDE;
+      if ((rec[r + 1]! & ALIVE) === 0) {
+        remap[slot] = DEAD;
+        continue;
+      }
+      if (live !== slot) {
+        rec.copyWithin(live * STRIDE, r, r + STRIDE);
+        const md5 = this.md5Other.get(slot);
+        if (md5 !== undefined) {
+          this.md5Other.delete(slot);
+          this.md5Other.set(live, md5);
+        }
+      }
+      remap[slot] = live++;
+    }
+    this.nextSlot = live;
+    this.dead = 0;
     for (const [word, posting] of this.words) {
       if (typeof posting === 'number') {
-        if (!alive(posting)) this.words.delete(word);
+        if (remap[posting] === DEAD) this.words.delete(word);
+        else this.words.set(word, remap[posting]!);
       } else if (Array.isArray(posting)) {
         let w = 0;
-        for (const slot of posting) if (alive(slot)) posting[w++] = slot;
+        for (const slot of posting) if (remap[slot] !== DEAD) posting[w++] = remap[slot]!;
         if (w === 0) this.words.delete(word);
         else if (w === 1) this.words.set(word, posting[0]!);
         else posting.length = w;
       } else {
         const ids = posting.ids;
         let w = 0;
-        for (let i = 0; i < posting.n; i++) if (alive(ids[i]!)) ids[w++] = ids[i]!;
+        for (let i = 0; i < posting.n; i++) {
+          const to = remap[ids[i]!]!;
+          if (to !== DEAD) ids[w++] = to;
+        }
         if (w === 0) this.words.delete(word);
         else if (w <= SMALL_LIST) this.words.set(word, Array.from(ids.subarray(0, w)));
         else {
@@ -519,8 +544,13 @@ export class FileIndex {
         }
       }
     }
-    for (const slot of this.pending) this.free.push(slot);
-    this.pending = [];
+    for (const files of this.byOwner.values()) {
+      const table = files.table;
+      for (let i = 0; i < table.length; i++) {
+        const entry = table[i]!;
+        if (entry !== EMPTY_SLOT && entry !== TOMBSTONE) table[i] = remap[entry - 1]! + 1;
+      }
+    }
   }
 
   /** Index in `files.table` of the entry whose name is `key[from, from + n)`, or -1. */
@@ -576,10 +606,44 @@ function hexValue(c: number): number {
   return l <= 0x39 ? l - 0x30 : l - 0x61 + 10;
 }
 
-function lengthOf(posting: Posting): number {
-  if (typeof posting === 'number') return 1;
-  if (Array.isArray(posting)) return posting.length;
-  return posting.n;
+/** A word's slots, ascending, whatever their storage. */
+interface SlotList {
+  ids: ArrayLike<number>;
+  n: number;
+}
+
+function slotList(posting: Posting): SlotList {
+  if (typeof posting === 'number') return { ids: [posting], n: 1 };
+  if (Array.isArray(posting)) return { ids: posting, n: posting.length };
+  return posting;
+}
+
+/**
+ * Moves `cursor` down to the last entry ≤ `slot` (galloping, then binary search); true when
+ * that entry is `slot`. Calls must come with decreasing slots.
+ */
+function seek(cursor: { list: SlotList; at: number }, slot: number): boolean {
+  const ids = cursor.list.ids;
+  let hi = cursor.at;
+  if (hi < 0) return false;
+  if (ids[hi]! <= slot) return ids[hi] === slot;
+  // Gallop down: find lo with ids[lo] <= slot < ids[hi].
+  let step = 1;
+  let lo = hi - 1;
+  while (lo >= 0 && ids[lo]! > slot) {
+    hi = lo;
+    step *= 2;
+    lo = hi - step;
+  }
+  if (lo < 0) lo = -1;
+  // Binary search in (lo, hi): ids[lo] <= slot (or lo = -1), ids[hi] > slot.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! > slot) hi = mid;
+    else lo = mid;
+  }
+  cursor.at = lo;
+  return lo >= 0 && ids[lo] === slot;
 }
 
 function within(value: number, bounds: Bounds): boolean {
@@ -601,6 +665,18 @@ export function writeDecimal(value: number, buf: Uint8Array, pos: number): numbe
   if (value < 10) {
     buf[pos] = 0x30 + value;
     return pos + 1;
+  }
+  if (value < 0x8000_0000) {
+    // Small integer arithmetic (the common case: bitrate, frequency, duration, most sizes).
+    let digits = 1;
+    for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+    let v = value | 0;
+    for (let i = pos + digits - 1; i >= pos; i--) {
+      const q = (v / 10) | 0;
+      buf[i] = 0x30 + v - q * 10;
+      v = q;
+    }
+    return pos + digits;
   }
   let digits = 0;
   for (let v = value; v >= 1; v = Math.floor(v / 10)) digits++;
