@@ -53,6 +53,10 @@ export interface Context {
   accept(peer: Peer): boolean;
   /** Whether the peer failed recently (its stale entries elsewhere are not taken back). */
   dead(peer: Peer): boolean;
+  /** A random peer among those declared dead (the keep-alive retries it), if any. */
+  somePeerDeclaredDead(): Peer | undefined;
+  /** A peer answered: if it was declared dead, it is alive again and taken back. */
+  alive(peer: Peer): void;
   warn(error: unknown): void;
   badMessage(error: unknown): void;
 }

@@ -49,11 +49,34 @@ export class Maintenance {
     this.#neighborTimer = undefined;
   }
 
-  /** One keep-alive round: ANNOUNCE to every leaf-set member, take in what they know. */
+  /**
+   * One keep-alive round: PING every leaf-set member, exchange leaf sets (ANNOUNCE) with the two
+   * nearest (what a member misses, its neighbours know), and retry one peer declared dead: if
+   * it answers, a partition has healed, and the two leaf sets merge through this exchange.
+   */
   async probeLeafSet(): Promise<void> {
     const ctx = this.#ctx;
-    const body = msg.encodePeers(ctx.state.leaf.members(), ctx.space);
-    await Promise.all(ctx.state.leaf.members().map((p) => this.exchange(p, body)));
+    const leaf = ctx.state.leaf;
+    const members = leaf.members();
+    const body = msg.encodePeers(members, ctx.space);
+    const nearest = new Set([leaf.cw[0]?.key, leaf.ccw[0]?.key]);
+    const tasks = members.map((p) =>
+      nearest.has(p.key) ? this.exchange(p, body) : this.#probe(p),
+    );
+    const retry = ctx.somePeerDeclaredDead();
+    if (retry !== undefined) tasks.push(this.exchange(retry, body));
+    await Promise.all(tasks);
+  }
+
+  /** A liveness check: a peer that does not answer is dead. */
+  async #probe(peer: Peer): Promise<void> {
+    const ctx = this.#ctx;
+    try {
+      await ctx.ping(peer);
+    } catch (error) {
+      if (error instanceof TimeoutError) ctx.peerFailed(peer);
+      else ctx.warn(error);
+    }
   }
 
   /**
@@ -62,9 +85,12 @@ export class Maintenance {
    */
   async exchange(peer: Peer, body: Uint8Array): Promise<boolean> {
     const ctx = this.#ctx;
+    // A peer back from the dead (a healed partition) vouches for others we gave up on.
+    const revived = ctx.dead(peer);
     try {
       const reply = await ctx.request(peer.address, msg.MessageType.ANNOUNCE, body);
-      await this.offerLeaves(msg.decodePeers(reply, ctx.limits));
+      ctx.alive(peer);
+      await this.offerLeaves(msg.decodePeers(reply, ctx.limits), revived);
       return true;
     } catch (error) {
       if (error instanceof TimeoutError) ctx.peerFailed(peer);
@@ -73,12 +99,16 @@ export class Maintenance {
     }
   }
 
-  /** Candidates for the leaf set: each one that would enter it is pinged, and taken if alive. */
-  async offerLeaves(candidates: readonly Peer[]): Promise<void> {
+  /**
+   * Candidates for the leaf set: each one that would enter it is pinged, and taken if alive.
+   * Peers declared dead are skipped (stale news), unless `includeDead`.
+   */
+  async offerLeaves(candidates: readonly Peer[], includeDead = false): Promise<void> {
     const ctx = this.#ctx;
     const leaf = ctx.state.leaf;
     for (const q of candidates) {
-      if (!this.#running() || !leaf.admits(q) || !ctx.accept(q) || ctx.dead(q)) continue;
+      if (!this.#running() || !leaf.admits(q) || !ctx.accept(q)) continue;
+      if (ctx.dead(q) && !includeDead) continue;
       ctx.stats.repairRpcs++;
       try {
         ctx.consider(q, await ctx.ping(q));

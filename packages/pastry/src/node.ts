@@ -115,8 +115,11 @@ export class PastryNode extends Emitter<PastryEvents> {
   #gateway: Address | undefined;
   /** Claimed ids that checked out, with the address they belong to (bounded). */
   readonly #verified = new Map<Id, Address>();
-  /** Peers that failed to answer, by address key, with the time (bounded). */
-  readonly #dead = new Map<string, number>();
+  /**
+   * Peers that failed to answer, by address key (bounded): their stale entries elsewhere are
+   * not taken back, and the keep-alive retries one now and then (a healed partition).
+   */
+  readonly #dead = new Map<string, Peer>();
 
   constructor(options: PastryOptions) {
     super();
@@ -202,6 +205,19 @@ export class PastryNode extends Emitter<PastryEvents> {
 
     dead(peer: Peer): boolean {
       return this.node.#dead.has(peer.key);
+    }
+
+    somePeerDeclaredDead(): Peer | undefined {
+      const dead = this.node.#dead;
+      if (dead.size === 0) return undefined;
+      const i = this.random.int(dead.size);
+      let k = 0;
+      for (const peer of dead.values()) if (k++ === i) return peer;
+      return undefined;
+    }
+
+    alive(peer: Peer): void {
+      if (this.node.#dead.delete(peer.key)) this.node.#consider(peer, Number.NaN);
     }
 
     warn(error: unknown): void {
@@ -639,7 +655,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     if (this.#status !== 'running') return;
     this.stats.timeouts++;
     if (this.#dead.size >= 4096) this.#dead.clear();
-    this.#dead.set(peer.key, this.runtime.clock.now());
+    this.#dead.set(peer.key, peer);
     const lost = this.state.forget(peer);
     const maintenance = this.#maintenance!;
     if (lost.leaf) {

@@ -1,11 +1,16 @@
 /**
- * A Pastry overlay in the simulator: one node per simulated host, built by real joins (each
- * through the nearest live node, as the paper assumes) or directly from an oracle, with the
- * faults the experiments need. Tests, experiments, benchmarks and `p2pkit sim pastry` all drive
+ * A Pastry overlay in the simulator: the generic overlay world of @p2pkit/sim/testing (hosts,
+ * joins, faults, settle) with Pastry's adapter, plus what the experiments need: joins through
+ * the nearest live node (the paper's assumption), tables built directly from an oracle, and
+ * leaf-set consistency. Tests, experiments, benchmarks and `p2pkit sim pastry` all drive
  * overlays through this class.
  */
-import type { Address } from '@p2pkit/core';
-import type { SimHost, Simulation } from '@p2pkit/sim';
+import type { Simulation } from '@p2pkit/sim';
+import {
+  type WorldMember as GenericMember,
+  type OverlayAdapter,
+  OverlayWorld,
+} from '@p2pkit/sim/testing';
 import { createPastryNode, type PastryNode } from '../node.js';
 import type { PastryOptions } from '../options.js';
 import { PastryOracle } from '../oracle.js';
@@ -13,25 +18,38 @@ import { PastryOracle } from '../oracle.js';
 /** Node options for every node of a world (the runtime comes from the world). */
 export type NodeOptions = Omit<PastryOptions, 'runtime'>;
 
-export interface WorldMember {
-  node: PastryNode;
-  host: SimHost;
+export type WorldMember = GenericMember<PastryNode>;
+
+/** What the generic world needs to know about Pastry nodes. */
+export function pastryAdapter(options: NodeOptions = {}): OverlayAdapter<PastryNode> {
+  return {
+    m: options.m ?? 128,
+    create: (host) => createPastryNode({ ...options, runtime: host, port: options.port ?? 4000 }),
+    start: (node) => node.start(),
+    id: (node) => node.id,
+    address: (node) => node.address,
+    join: (node, via) => node.join(via),
+    lookup: async (node, key) => {
+      const r = await node.lookupId(key);
+      return { owner: r.owner.address, hops: r.hops };
+    },
+    leave: (node) => node.leave(),
+    stop: (node) => node.stop(),
+    put: async (node, key, value) => {
+      await node.put(key, value);
+    },
+    get: (node, key) => node.get(key),
+  };
 }
 
-export class PastryWorld {
-  readonly sim: Simulation;
+export class PastryWorld extends OverlayWorld<PastryNode> {
   readonly options: NodeOptions;
-  /** Live members, by address key `host:port`. */
-  readonly members = new Map<string, WorldMember>();
-  /** Members ever started. */
-  started = 0;
   /**
    * One-way delay between two hosts by index, when the latency model is a plane (the
-   * coordinates model): used to join through the nearest node and to measure route locality.
+   * coordinates model): joins go through the nearest node, and routes can be measured.
    */
   readonly distance: ((a: number, b: number) => number) | undefined;
-  readonly #port: number;
-  /** Members that are part of the overlay (joined, or the first node, or oracle-built). */
+  /** Members that are part of the overlay (joined, the first node, or oracle-built). */
   readonly #joined = new Set<PastryNode>();
 
   constructor(
@@ -39,15 +57,9 @@ export class PastryWorld {
     options: NodeOptions = {},
     distance?: (a: number, b: number) => number,
   ) {
-    this.sim = sim;
+    super(sim, pastryAdapter(options));
     this.options = options;
     this.distance = distance;
-    this.#port = options.port ?? 4000;
-  }
-
-  /** Live nodes in insertion order. */
-  nodes(): PastryNode[] {
-    return [...this.members.values()].map((x) => x.node);
   }
 
   /** Live nodes that are part of the overlay (spawned ones not yet joined are not). */
@@ -55,23 +67,7 @@ export class PastryWorld {
     return this.nodes().filter((n) => this.#joined.has(n));
   }
 
-  /** Starts `count` nodes on fresh hosts, not yet in the overlay. */
-  async spawn(count: number, extra: NodeOptions = {}): Promise<PastryNode[]> {
-    const out: PastryNode[] = [];
-    for (let i = 0; i < count; i++) out.push(await this.startOn(this.sim.addHost(), extra));
-    return out;
-  }
-
-  /** Starts one node on `host`. */
-  async startOn(host: SimHost, extra: NodeOptions = {}): Promise<PastryNode> {
-    const node = createPastryNode({ ...this.options, ...extra, runtime: host, port: this.#port });
-    await node.start();
-    this.members.set(node.state.self.key, { node, host });
-    this.started++;
-    return node;
-  }
-
-  /** The simulator's index of a node's host. */
+  /** The simulator's index of a live node's host. */
   hostIndex(node: PastryNode): number {
     const member = this.members.get(node.state.self.key);
     if (member === undefined) throw new RangeError(`${node.state.self.key} is not a live member`);
@@ -79,8 +75,8 @@ export class PastryWorld {
   }
 
   /**
-   * The live member nearest to `node` by the latency model (a random one without a plane):
-   * where the paper's new node starts its join.
+   * The member of the overlay nearest to `node` by the latency model (a random one without a
+   * plane): where the paper's new node starts its join.
    */
   nearest(node: PastryNode): PastryNode | undefined {
     const others = this.joined().filter((n) => n !== node);
@@ -104,10 +100,28 @@ export class PastryWorld {
    * `node` joins through `via` (default: the nearest member of the overlay); runs until it has.
    * The first node of a world forms the overlay alone.
    */
-  async join(node: PastryNode, via?: PastryNode): Promise<void> {
+  override async join(node: PastryNode, via?: PastryNode): Promise<void> {
     const bootstrap = via ?? this.nearest(node);
     if (bootstrap !== undefined) await this.settle(node.join(bootstrap.address));
     this.#joined.add(node);
+  }
+
+  override async joinAll(
+    fresh: readonly PastryNode[],
+    members: readonly PastryNode[],
+  ): Promise<void> {
+    await super.joinAll(fresh, members);
+    for (const n of [...members, ...fresh]) this.#joined.add(n);
+  }
+
+  override crash(node: PastryNode): void {
+    this.#joined.delete(node);
+    super.crash(node);
+  }
+
+  override async leave(node: PastryNode): Promise<void> {
+    this.#joined.delete(node);
+    await super.leave(node);
   }
 
   /** Gives every live node an ideal leaf set and a routing table of random qualifying nodes. */
@@ -129,40 +143,6 @@ export class PastryWorld {
       space,
       nodes.map((n) => n.state.self),
     );
-  }
-
-  /** Runs the simulation until `promise` settles (or `limitMs` of virtual time passes). */
-  async settle<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> {
-    let done = false;
-    const tracked = promise.finally(() => {
-      done = true;
-    });
-    tracked.catch(() => {});
-    await this.sim.runUntil(() => done, { timeoutMs: limitMs });
-    return tracked;
-  }
-
-  /** Crashes a node's host: nothing is sent, its peers find out by timeouts. */
-  crash(node: PastryNode): void {
-    const member = this.members.get(node.state.self.key);
-    if (member === undefined) return;
-    this.members.delete(node.state.self.key);
-    this.#joined.delete(node);
-    this.sim.crash(member.host);
-    // Only settles the node's own pending promises; the host is gone.
-    node.stop().catch(() => {});
-  }
-
-  /** Graceful leave (runs the simulation until it is done). */
-  async leave(node: PastryNode): Promise<void> {
-    this.members.delete(node.state.self.key);
-    this.#joined.delete(node);
-    await this.settle(node.leave());
-  }
-
-  /** The member listening at `address`. */
-  at(address: Address): PastryNode | undefined {
-    return this.members.get(`${address.host}:${address.port}`)?.node;
   }
 
   /** Live nodes whose leaf set differs from the ideal one (0: every leaf set is right). */
