@@ -80,6 +80,16 @@ function frame(title: string): Record<string, unknown> {
 
 const LEGEND = { title: null, symbolType: 'stroke', labelLimit: 320 };
 
+/** One colour per series, in the given order, with a legend of their names. */
+function seriesColor(order: string[]): Record<string, unknown> {
+  return {
+    field: 'series',
+    type: 'nominal',
+    sort: order,
+    legend: { title: null, labelLimit: 320 },
+  };
+}
+
 /** Lines (one per series, legend by name), log axes on request, error bars from low/high. */
 export function lineChart(o: LineChartOptions): Chart {
   const rows = o.series.flatMap((s) =>
@@ -176,12 +186,7 @@ export function barChart(o: BarChartOptions): Chart {
         },
         xOffset: { field: 'series', sort: order },
         y: { field: 'y', type: 'quantitative', scale: scale(o.y), axis: axis(o.y) },
-        color: {
-          field: 'series',
-          type: 'nominal',
-          sort: order,
-          legend: { title: null, labelLimit: 320 },
-        },
+        color: seriesColor(order),
       },
     } as unknown as TopLevelSpec,
   };
@@ -235,12 +240,7 @@ export function histogram(o: HistogramOptions): Chart {
         },
         x2: { field: 'b1' },
         y: { field: 'n', type: 'quantitative', stack: null, axis: axis(yAxis) },
-        color: {
-          field: 'series',
-          type: 'nominal',
-          sort: order,
-          legend: { title: null, labelLimit: 320 },
-        },
+        color: seriesColor(order),
       },
     } as unknown as TopLevelSpec,
   };
