@@ -161,6 +161,9 @@ export class SoftState {
   readonly #departed = new Map<string, { heartbeat: number; until: number }>();
   readonly #groupCache = new Map<string, number>();
   #stamp = 0;
+  /** A contact slot came free since the candidates were last swept. */
+  #freeSlot = false;
+  #candidatesSweptAt = 0;
 
   constructor(self: Address, limits: StateLimits) {
     this.self = self;
@@ -367,6 +370,7 @@ export class SoftState {
     this.contactIndex.delete(m.key);
     this.contactList.remove(m);
     this.#known.delete(m.key);
+    this.#freeSlot = true;
   }
 
   /**
@@ -517,14 +521,9 @@ export class SoftState {
         n++;
       }
     }
-    for (const [key, m] of this.candidates) {
-      if (now - m.heardAt > contactTimeoutMs) {
-        this.#dropCandidate(key);
-      } else if (this.contactsOf[m.group]!.length < this.limits.contacts) {
-        // A slot freed by an expired contact goes to a waiting candidate of that group.
-        this.#dropCandidate(key);
-        this.#addContact(m);
-      }
+    // Candidates are swept every few rounds' worth of time, or when a contact slot is free.
+    if (this.#freeSlot || now - this.#candidatesSweptAt > contactTimeoutMs / 8) {
+      this.#sweepCandidates(now);
     }
     const tuples = this.tupleList.items;
     for (let i = tuples.length - 1; i >= 0; i--) {
@@ -540,6 +539,22 @@ export class SoftState {
     for (const [key, l] of this.lost) if (now > l.until) this.lost.delete(key);
     this.counters.expired += n;
     return n;
+  }
+
+  /** Drops candidates too old to be live; fills free contact slots from the rest. */
+  #sweepCandidates(now: number): void {
+    const { contactTimeoutMs } = this.limits;
+    this.#candidatesSweptAt = now;
+    this.#freeSlot = false;
+    for (const [key, m] of this.candidates) {
+      if (now - m.heardAt > contactTimeoutMs) {
+        this.#dropCandidate(key);
+      } else if (this.contactsOf[m.group]!.length < this.limits.contacts) {
+        // A slot freed by an expired contact goes to a waiting candidate of that group.
+        this.#dropCandidate(key);
+        this.#addContact(m);
+      }
+    }
   }
 
   // ---- gossip selection ---------------------------------------------------------------------

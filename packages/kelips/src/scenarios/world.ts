@@ -108,13 +108,15 @@ export class KelipsWorld {
     const jitter = this.sim.random('world:oracle-delay');
     const now = this.sim.now;
     const delay = (a: number, b: number) => this.#latency?.delay(a, b, jitter) ?? 0;
+    const indexOf = new Map<KelipsNode, number>();
+    for (const n of nodes) indexOf.set(n, this.#index(n));
     for (const node of nodes) {
       const state = node.state;
-      const from = this.#index(node);
+      const from = indexOf.get(node)!;
       const meet = (other: KelipsNode) => {
         state.heard({ address: other.address, heartbeat: other.heartbeat, ageMs: 0 }, now);
         if (this.#latency) {
-          state.measured(formatAddress(other.address), 2 * delay(from, this.#index(other)));
+          state.measured(formatAddress(other.address), 2 * delay(from, indexOf.get(other)!));
         }
       };
       for (const other of byGroup[node.group]!) if (other !== node) meet(other);
@@ -126,7 +128,7 @@ export class KelipsWorld {
             ? group
             : Array.from({ length: ORACLE_SAMPLE }, () => group[random.int(group.length)]!);
         const closest = [...new Set(sample)]
-          .map((n) => ({ n, d: delay(from, this.#index(n)) }))
+          .map((n) => ({ n, d: delay(from, indexOf.get(n)!) }))
           .sort((a, b) => a.d - b.d)
           .slice(0, node.options.contacts);
         for (const { n } of closest) meet(n);
