@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAddress } from '../address.js';
 import { AbortError, DecodeError, isP2PError, TimeoutError } from '../errors.js';
 import { httpRequest } from '../http/client.js';
@@ -10,7 +10,7 @@ import {
   type HttpServerOptions,
 } from '../http/server.js';
 import type { Connection, Runtime } from '../runtime.js';
-import { driveUntil } from './drive.js';
+import { harnessScope } from './drive.js';
 import type { TransportHarness } from './transport.js';
 
 export interface HttpSuiteOptions {
@@ -41,30 +41,8 @@ export function httpComplianceSuite(
   const virtualStepMs = options.virtualStepMs ?? 5;
 
   describe(`http compliance: ${name}`, () => {
-    let harness: TransportHarness | undefined;
-    const cleanups: (() => unknown)[] = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch {
-          // Best effort.
-        }
-      }
-      await harness?.close();
-      harness = undefined;
-    });
-
-    async function setup(): Promise<{ a: Runtime; b: Runtime; h: TransportHarness }> {
-      const h = await factory();
-      harness = h;
-      return { a: h.runtimes[0]!, b: h.runtimes[1]!, h };
-    }
-
-    /** Waits for `promise`, driving virtual time if the network has any. */
-    function until<T>(promise: Promise<T>, what: string): Promise<T> {
-      return driveUntil(harness!, promise, what, virtualStepMs, virtualWaitMs);
-    }
+    const scope = harnessScope(factory, virtualStepMs, virtualWaitMs);
+    const { cleanups, setup, until } = scope;
 
     async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {
       try {
@@ -348,7 +326,7 @@ export function httpComplianceSuite(
       const { url } = await serve(a, () => new Promise(() => {}));
       const controller = new AbortController();
       const pending = httpRequest(b, `${url}/never`, { signal: controller.signal });
-      await harness!.settle();
+      await scope.harness.settle();
       controller.abort();
       expect(await rejection(pending, 'request')).toBeInstanceOf(AbortError);
     });

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { equalBytes } from '../codec/bytes.js';
 import { isP2PError } from '../errors.js';
 import type { Address, Connection, DatagramSocket, Runtime } from '../runtime.js';
-import { driveUntil } from './drive.js';
+import { harnessScope } from './drive.js';
 
 /**
  * What a Network implementation hands the compliance suite: two or more runtimes that can
@@ -78,32 +78,8 @@ export function transportComplianceSuite(
   const quietMs = options.quietMs ?? 1000;
 
   describe(`transport compliance: ${name}`, () => {
-    let harness: TransportHarness | undefined;
-    const cleanups: (() => unknown)[] = [];
-
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch {
-          // Best effort: the test already reported what mattered.
-        }
-      }
-      await harness?.close();
-      harness = undefined;
-    });
-
-    async function setup(): Promise<{ a: Runtime; b: Runtime; h: TransportHarness }> {
-      const h = await factory();
-      harness = h;
-      expect(h.runtimes.length).toBeGreaterThanOrEqual(2);
-      return { a: h.runtimes[0]!, b: h.runtimes[1]!, h };
-    }
-
-    /** Waits for `promise`, driving virtual time if the network has any. */
-    function until<T>(promise: Promise<T>, what: string): Promise<T> {
-      return driveUntil(harness!, promise, what, virtualStepMs, virtualWaitMs);
-    }
+    const scope = harnessScope(factory, virtualStepMs, virtualWaitMs);
+    const { cleanups, setup, until } = scope;
 
     /** A promise of the next `event` on `connection`. */
     function next<T extends unknown[]>(
@@ -251,11 +227,11 @@ export function transportComplianceSuite(
           while (!full && written < cap) {
             full = !dialed.write(pattern(chunk, written));
             written += chunk;
-            if (!full && written % (1024 * 1024) === 0) await harness!.settle();
+            if (!full && written % (1024 * 1024) === 0) await scope.harness.settle();
           }
           expect(full).toBe(true);
           expect(dialed.writableLength).toBeGreaterThan(0);
-          await harness!.settle();
+          await scope.harness.settle();
           expect(chunksWhilePaused).toBe(0);
           const drained = next(dialed, 'drain');
           const ended = next(accepted, 'end');
@@ -588,7 +564,7 @@ export function transportComplianceSuite(
 
         /** Lets `ms` pass (virtual time when the network has it), so what is coming arrives. */
         async function quiet(ms: number): Promise<void> {
-          const h = harness!;
+          const h = scope.harness;
           if (h.advance) await h.advance(ms);
           else await h.firewalled!.clock.sleep(ms);
           await h.settle();
