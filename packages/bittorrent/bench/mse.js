@@ -6,7 +6,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRandom } from '@p2pkit/core';
 import { realRuntime } from '@p2pkit/core/node';
-import { MseInitiator, MseResponder, mseReq2Hash, RC4 } from '../dist/index.js';
+import { importInternal } from './internal.js';
+
+// Internals (the package exports the user's API only): compiled from src/ for this benchmark.
+const { MseInitiator, MseResponder, mseReq2Hash } = await importInternal('mse/handshake.js');
+const { RC4 } = await importInternal('mse/rc4.js');
 
 const runtime = realRuntime();
 const sha1 = (d) => runtime.hash.sha1(d);

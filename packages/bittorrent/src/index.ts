@@ -1,16 +1,21 @@
 /**
- * @p2pkit/bittorrent: BitTorrent formats, trackers and peers. Portable entry (no Node built-ins);
- * filesystem helpers live at `@p2pkit/bittorrent/node`.
+ * @p2pkit/bittorrent: a BitTorrent client and tracker. This entry is the user's API: the client
+ * and its torrents, metainfo and magnet links, bencode, the tracker (server and client), storage
+ * and settings. Portable (no Node built-ins); the filesystem parts live at
+ * `@p2pkit/bittorrent/node`, simulated swarms at `@p2pkit/bittorrent/scenarios`. The wire, MSE,
+ * picker and choker are internal: the tests import them by relative path.
  */
-// Formats and trackers (bt-formats).
-export * from './bencode/index.js';
+
 export {
-  type ChokeDecision,
-  Choker,
-  type ChokerOptions,
-  type ChokerPeer,
-} from './choker/choker.js';
-// Peers, storage and the client (bt-peer).
+  type BDict,
+  type BEncodable,
+  type BencodeDecodeOptions,
+  BencodeError,
+  type BValue,
+  bdecode,
+  bencode,
+} from './bencode/index.js';
+// The client and its torrents.
 export {
   type AddOptions,
   Client,
@@ -19,83 +24,65 @@ export {
   createClient,
   type TorrentSource,
 } from './client.js';
-export * from './magnet.js';
-export * from './metainfo/index.js';
 export {
-  CRYPTO_PLAINTEXT,
-  CRYPTO_RC4,
-  type CryptoMethod,
-  MseInitiator,
-  type MseInitiatorOptions,
-  MseResponder,
-  type MseResponderOptions,
-  type MseResult,
-  type MseStep,
-  mseReq2Hash,
-} from './mse/handshake.js';
-export { RC4 } from './mse/rc4.js';
+  formatMagnet,
+  MagnetError,
+  type MagnetErrorCode,
+  type MagnetLink,
+  parseMagnet,
+} from './magnet.js';
+// .torrent files, magnet links, bencode.
 export {
-  type BlockRequest,
-  type PickerOptions,
-  type PickerPeer,
-  PiecePicker,
-  type ReceiveResult,
-} from './picker/picker.js';
+  type CreatedTorrent,
+  type CreateMetainfoOptions,
+  choosePieceLength,
+  createMetainfo,
+  type Metainfo,
+  MetainfoError,
+  type MetainfoErrorCode,
+  type MetainfoSource,
+  type MetainfoSourceFile,
+  memorySource,
+  type ParseMetainfoOptions,
+  parseMetainfo,
+  type TorrentFile,
+} from './metainfo/index.js';
+// Where a torrent's bytes live (the filesystem's is at /node).
 export {
   createMemoryStorage,
   type MemoryStorage,
   type MemoryStorageOptions,
   memoryStorage,
 } from './storage/memory.js';
-export {
-  type Segment,
-  type Storage,
-  type StorageFactory,
-  type StorageLayout,
-  segmentsOf,
-} from './storage/storage.js';
+export type { Storage, StorageFactory, StorageLayout } from './storage/storage.js';
 export { DEFAULT_SETTINGS, type TorrentSettings } from './torrent/settings.js';
 export {
   type PeerInfo,
+  type PeerStatus,
   Torrent,
   type TorrentEvents,
   type TorrentProgress,
   type TorrentState,
 } from './torrent/torrent.js';
-export * from './tracker/index.js';
-export { allowedFastSet } from './wire/allowed-fast.js';
-export { Bitfield, type BitfieldIssues } from './wire/bitfield.js';
-export { BLOCK_SIZE, HANDSHAKE_LENGTH, MessageId } from './wire/constants.js';
+// Trackers: an HTTP + UDP tracker, and the client side of both.
 export {
-  type EncryptionPolicy,
-  type Established,
-  handshakeIncoming,
-  handshakeOutgoing,
-  type IncomingOptions,
-  type OutgoingEncryption,
-  type OutgoingOptions,
-} from './wire/establish.js';
-export {
-  decodeExtendedHandshake,
-  type ExtendedHandshake,
-  encodeExtendedHandshake,
-} from './wire/extended.js';
-export {
-  decodeHandshake,
-  encodeHandshake,
-  featuresOf,
-  type Handshake,
-  type HandshakeFeatures,
-  reservedFor,
-} from './wire/handshake.js';
-export { type BlockRef, encodeMessage, type WireMessage } from './wire/messages.js';
-export {
-  decodeMetadataMessage,
-  encodeMetadataMessage,
-  METADATA_PIECE_SIZE,
-  MetadataAssembler,
-  type MetadataMessage,
-} from './wire/metadata.js';
-export { type ParserLimits, WireParser } from './wire/parser.js';
-export { PeerWire, type PeerWireEvents, type PeerWireOptions } from './wire/peer.js';
+  type AnnounceEvent,
+  type AnnounceParams,
+  type AnnounceResult,
+  createTracker,
+  createTrackerClient,
+  type ScrapeEntry,
+  type ScrapeResult,
+  type SwarmLimits,
+  type TrackerClient,
+  type TrackerClientOptions,
+  TrackerError,
+  type TrackerErrorCode,
+  type TrackerPeer,
+  type TrackerRequestOptions,
+  type TrackerServer,
+  type TrackerServerOptions,
+  type TrackerStatus,
+} from './tracker/index.js';
+export type { ConnectionEncryption, EncryptionPolicy } from './wire/establish.js';
 export { createPeerId, formatPeerId, PEER_ID_PREFIX } from './wire/peer-id.js';

@@ -3,7 +3,7 @@ import type { Address, Runtime } from '@p2pkit/core';
 import type { Metainfo } from '../metainfo/types.js';
 import type { StorageFactory } from '../storage/storage.js';
 import type { TrackerClient } from '../tracker/client.js';
-import type { Established } from '../wire/establish.js';
+import type { ConnectionEncryption } from '../wire/establish.js';
 import type { TorrentSettings } from './settings.js';
 
 export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped';
@@ -37,7 +37,7 @@ export interface PeerInfo {
   readonly address: Address;
   readonly peerId: Uint8Array;
   readonly incoming: boolean;
-  readonly encryption: Established['encryption'];
+  readonly encryption: ConnectionEncryption;
 }
 
 /** A snapshot of one connection, for status displays and debugging. */

@@ -41,6 +41,9 @@ export type EncryptionPolicy = 'disabled' | 'enabled' | 'required';
 /** How one outgoing connection opens. */
 export type OutgoingEncryption = 'plain' | 'mse' | 'mse-rc4';
 
+/** How a connection ended up: no MSE, MSE that selected plaintext, or MSE with RC4. */
+export type ConnectionEncryption = 'plain' | 'mse-plaintext' | 'mse-rc4';
+
 export interface Established {
   readonly connection: Connection;
   readonly infoHash: Uint8Array;
@@ -49,7 +52,7 @@ export interface Established {
   /** The handshake the peer sent. */
   readonly remote: Handshake;
   /** `plain`, or MSE and what it selected. */
-  readonly encryption: 'plain' | 'mse-plaintext' | 'mse-rc4';
+  readonly encryption: ConnectionEncryption;
   readonly encrypt: RC4 | undefined;
   readonly decrypt: RC4 | undefined;
   /** Bytes received after the peer's handshake, decrypted. */
