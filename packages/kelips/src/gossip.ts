@@ -16,6 +16,9 @@ import {
 import type { Heard, Member, SoftState, Tuple } from './state.js';
 import { addressLength } from './wire.js';
 
+/** Most entries a fresh-entry scan looks at before giving up (bounds work per message). */
+const FRESH_SCAN = 256;
+
 export interface Rations {
   groupRation: number;
   contactRation: number;
@@ -58,7 +61,7 @@ export function buildGossip(
   const members: MemberEntry[] = [];
   const tuples: TupleEntry[] = [];
   const take = (list: readonly Member[], ration: number) => {
-    for (const m of state.pickRation(list, ration, rations.freshRounds, random, stamp)) {
+    for (const m of pickRation(list, ration, rations.freshRounds, random, stamp)) {
       const size = memberLength(addressLength(m.address));
       if (size > budget) continue;
       budget -= size;
@@ -68,7 +71,7 @@ export function buildGossip(
   take(state.viewList.items, rations.groupRation);
   take(state.contactList.items, rations.contactRation);
   if (inGroup) {
-    const picked = state.pickRation(
+    const picked = pickRation(
       state.tupleList.items,
       rations.fileRation,
       rations.freshRounds,
@@ -156,4 +159,92 @@ export function joinSeed(
     }
   }
   return { members, tuples };
+}
+
+/**
+ * Up to `ration` entries of `list` for one gossip message (§2.1): half the ration goes to
+ * fresh entries (sent fewer than `freshRounds` times since their news), chosen at random; the
+ * rest, and any fresh ration left unused, to random older ones. Each chosen entry's `sent`
+ * goes up by one. `stamp` keeps an entry from being chosen twice.
+ */
+export function pickRation<T extends { sent: number; mark: number }>(
+  list: readonly T[],
+  ration: number,
+  freshRounds: number,
+  random: Random,
+  stamp: number,
+): T[] {
+  const out: T[] = [];
+  const n = list.length;
+  if (n === 0 || ration <= 0) return out;
+  const freshRation = Math.ceil(ration / 2);
+  // Fresh: scan from a random start, at most FRESH_SCAN entries.
+  const scan = Math.min(n, FRESH_SCAN);
+  let at = random.int(n);
+  for (let i = 0; i < scan && out.length < freshRation; i++) {
+    const x = list[at]!;
+    if (x.sent < freshRounds && x.mark !== stamp) {
+      x.mark = stamp;
+      out.push(x);
+    }
+    at = at + 1 === n ? 0 : at + 1;
+  }
+  // Older (or any) entries at random, for the rest of the ration.
+  const want = Math.min(ration, n);
+  for (let tries = 0; out.length < want && tries < 4 * ration; tries++) {
+    const x = list[random.int(n)]!;
+    if (x.mark === stamp) continue;
+    x.mark = stamp;
+    out.push(x);
+  }
+  for (const x of out) x.sent++;
+  return out;
+}
+
+/**
+ * `count` distinct members of `list`, drawn with probability ∝ 1/rtt^exponent (spatial
+ * gossip, §2.1: r = 2 prefers close nodes). Members without an RTT weigh as the mean of the
+ * measured ones, so newcomers are not starved.
+ */
+export function pickTargets(
+  list: readonly Member[],
+  count: number,
+  exponent: number,
+  random: Random,
+): Member[] {
+  const n = list.length;
+  if (count <= 0 || n === 0) return [];
+  if (count >= n) return list.slice();
+  const weights = new Float64Array(n);
+  let known = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const rtt = list[i]!.rttMs;
+    if (!Number.isNaN(rtt)) {
+      weights[i] = 1 / Math.max(1, rtt) ** exponent;
+      sum += weights[i]!;
+      known++;
+    }
+  }
+  const fallback = known === 0 ? 1 : sum / known;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(list[i]!.rttMs)) weights[i] = fallback;
+    total += weights[i]!;
+  }
+  const out: Member[] = [];
+  for (let c = 0; c < count; c++) {
+    let x = random.float() * total;
+    let i = 0;
+    for (; i < n - 1; i++) {
+      x -= weights[i]!;
+      if (x < 0) break;
+    }
+    // Rounding can land on an entry already taken (weight 0): take the nearest untaken one.
+    while (weights[i] === 0) i = i === 0 ? n - 1 : i - 1;
+    out.push(list[i]!);
+    total -= weights[i]!;
+    weights[i] = 0;
+  }
+  return out;
 }

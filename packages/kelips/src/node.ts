@@ -24,11 +24,9 @@ import {
   type Random,
   type RpcRequest,
   type Runtime,
-  sameAddress,
   TimeoutError,
   throwIfAborted,
 } from '@p2pkit/core';
-import { applyEntries, buildGossip, joinSeed } from './gossip.js';
 import {
   infoPage,
   inspectNode,
@@ -39,10 +37,11 @@ import {
   type PingAnswer,
   pingNode,
 } from './inspect.js';
+import { Membership, type MembershipHost } from './membership.js';
 import * as msg from './messages.js';
 import { Operations, type OperationsHost } from './operations.js';
 import { type KelipsOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { type Member, SoftState } from './state.js';
+import { SoftState } from './state.js';
 import { FileStore } from './store.js';
 
 export interface OperationOptions {
@@ -95,13 +94,6 @@ export interface KelipsStats {
   mismatched: number;
 }
 
-/** Bytes a JOIN reply's entries may take (a UDP datagram; loopback and LANs carry it). */
-const JOIN_REPLY_BYTES = 32 * 1024;
-/** Every this many rounds, one node whose entry timed out is probed (partition healing). */
-const LOST_PROBE_ROUNDS = 5;
-/** How long a leaving node waits between its LEAVE datagrams and closing its socket. */
-const LEAVE_FLUSH_MS = 20;
-
 export function createKelipsNode(options: KelipsOptions): KelipsNode {
   return new KelipsNode(options);
 }
@@ -136,6 +128,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
   #gateway: Address | undefined;
   #overhead = 0;
   #ops: Operations | undefined;
+  #membership: Membership | undefined;
 
   constructor(options: KelipsOptions) {
     super();
@@ -150,7 +143,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
    * The node's internals as operations.ts sees them: one object per node whose methods live on
    * the prototype, so that thousands of simulated nodes do not each carry a dozen closures.
    */
-  static readonly #Context = class implements OperationsHost {
+  static readonly #Context = class implements OperationsHost, MembershipHost {
     readonly node: KelipsNode;
 
     constructor(node: KelipsNode) {
@@ -220,6 +213,47 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     failed(error: unknown, to: Address): boolean {
       return this.node.#failed(error, to);
     }
+
+    get running(): boolean {
+      return this.node.running;
+    }
+
+    get overhead(): number {
+      return this.node.#overhead;
+    }
+
+    get announcesGroups(): boolean {
+      const node = this.node;
+      return node.#pinned || node.state.entries > 0;
+    }
+
+    beat(): number {
+      return ++this.node.#heartbeat;
+    }
+
+    adopt(groups: number, from: Address): void {
+      const node = this.node;
+      if (node.#pinned || node.state.entries > 0 || node.store.size > 0) {
+        throw new P2PError(
+          `the system at ${formatAddress(from)} has k=${groups} groups, this node k=${node.#groups}`,
+          'ERR_GROUPS_MISMATCH',
+        );
+      }
+      node.#groups = groups;
+      node.#state = node.#newState(groups);
+    }
+
+    warn(error: unknown): void {
+      this.node.#warn(error);
+    }
+
+    bad(error: unknown, r: RpcRequest): void {
+      this.node.#bad(error, r);
+    }
+
+    log(message: string, ...args: unknown[]): void {
+      this.node.#log(message, ...args);
+    }
   };
 
   get #clock(): Clock {
@@ -285,24 +319,27 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     this.#state = this.#newState(this.#groups);
     this.#phase = 'running';
     const T = msg.MessageType;
-    rpc.handle(T.PING, (r) => this.#onPing(r));
-    rpc.handle(T.GOSSIP, (r) => this.#onGossip(r));
-    rpc.handle(T.JOIN, (r) => this.#onJoin(r));
-    const ops = new Operations(new KelipsNode.#Context(this));
+    const context = new KelipsNode.#Context(this);
+    const membership = new Membership(context);
+    this.#membership = membership;
+    const ops = new Operations(context);
     this.#ops = ops;
+    rpc.handle(T.PING, (r) => membership.onPing(r));
+    rpc.handle(T.GOSSIP, (r) => membership.onGossip(r));
+    rpc.handle(T.JOIN, (r) => membership.onJoin(r));
+    rpc.handle(T.LEAVE, (r) => membership.onLeave(r));
     rpc.handle(T.LOOKUP, (r) => ops.onLookup(r));
     rpc.handle(T.INSERT, (r) => ops.onInsert(r));
     rpc.handle(T.STORE, (r) => ops.onStore(r));
     rpc.handle(T.FETCH, (r) => ops.onFetch(r));
-    rpc.handle(T.LEAVE, (r) => this.#onLeave(r));
     rpc.handle(T.INFO, (r) => this.#onInfo(r));
     if (o.maintenance) {
       // A random phase, so that nodes started together do not gossip in lockstep.
       this.#firstRound = this.#clock.setTimeout(() => {
         this.#firstRound = undefined;
         if (!this.running) return;
-        this.#round();
-        this.#timer = this.#clock.setInterval(() => this.#round(), o.roundMs);
+        membership.round();
+        this.#timer = this.#clock.setInterval(() => membership.round(), o.roundMs);
       }, this.#random.float() * o.roundMs);
     }
   }
@@ -323,54 +360,12 @@ export class KelipsNode extends Emitter<KelipsEvents> {
 
   /**
    * Joins the system through any member: its reply seeds the view, contacts and filetuples;
-   * when the introducer is in another group, a member of our own group is asked as well, so
-   * that our group learns of us at once and we get its filetuples. Gossip does the rest.
+   * when the introducer is in another group, a member of our own group is asked as well. Gossip
+   * does the rest. A node started without `groups` takes the system's k.
    */
   async join(introducer: Address, options: OperationOptions = {}): Promise<void> {
     this.#checkRunning();
-    const signal = options.signal;
-    const reply = await this.#joinVia(introducer, signal);
-    const state = this.state;
-    if (!sameGroup(introducer, state)) {
-      const ours = state.viewList.items;
-      for (const m of ours.length > 0 ? this.#random.shuffle(ours.slice()).slice(0, 2) : []) {
-        try {
-          await this.#joinVia(m.address, signal);
-          break;
-        } catch (error) {
-          if (isP2PError(error, 'ERR_ABORTED')) throw error;
-        }
-      }
-    }
-    this.#log('joined via %s: k=%d, %d entries', formatAddress(introducer), reply, state.entries);
-  }
-
-  async #joinVia(to: Address, signal: AbortSignal | undefined): Promise<number> {
-    throwIfAborted(signal);
-    const started = this.#clock.now();
-    const response = await this.#rpc!.request(
-      to,
-      msg.MessageType.JOIN,
-      msg.encodeJoin(this.#pinned || this.state.entries > 0 ? this.#groups : 0),
-      { signal, timeoutMs: this.options.rpcTimeoutMs * 2, retries: 2 },
-    );
-    const reply = msg.decodeJoinReply(response.body);
-    if (reply.groups !== this.#groups) {
-      if (this.#pinned || this.state.entries > 0 || this.store.size > 0) {
-        throw new P2PError(
-          `the system at ${formatAddress(to)} has k=${reply.groups} groups, this node k=${this.#groups}`,
-          'ERR_GROUPS_MISMATCH',
-        );
-      }
-      this.#groups = reply.groups;
-      this.#state = this.#newState(reply.groups);
-    }
-    const now = this.#clock.now();
-    const state = this.state;
-    state.heard({ address: to, heartbeat: reply.heartbeat, ageMs: 0 }, now);
-    state.measured(formatAddress(to), now - started);
-    applyEntries(state, reply.members, reply.tuples, now);
-    return reply.groups;
+    await this.#membership!.join(introducer, options.signal);
   }
 
   /**
@@ -381,169 +376,7 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     this.#gateway = gateway;
   }
 
-  // ---- the gossip round -----------------------------------------------------------------------
-
-  #round(): void {
-    if (!this.running) return;
-    const o = this.options;
-    const state = this.state;
-    const now = this.#clock.now();
-    const hb = ++this.#heartbeat;
-    this.stats.rounds++;
-    state.expire(now);
-    for (const name of this.store.names()) state.homed(name, hb, now);
-    const random = this.#random;
-    const rpc = this.#rpc!;
-    const groupTargets = state.pickTargets(
-      state.viewList.items,
-      o.groupTargets,
-      o.rttExponent,
-      random,
-    );
-    if (groupTargets.length > 0) {
-      const body = msg.encodeGossip(buildGossip(state, o, hb, now, random, true, this.#overhead));
-      for (const m of groupTargets) this.#send(rpc, m.address, body);
-    }
-    const contactTargets = state.pickTargets(
-      state.contactList.items,
-      o.contactTargets,
-      o.rttExponent,
-      random,
-    );
-    if (contactTargets.length > 0) {
-      const body = msg.encodeGossip(buildGossip(state, o, hb, now, random, false, this.#overhead));
-      for (const m of contactTargets) this.#send(rpc, m.address, body);
-    }
-    for (let i = 0; i < o.pingsPerRound; i++) {
-      const target = this.#probeTarget();
-      if (target !== undefined) this.#probe(target.address, target.key);
-    }
-    // Now and then, a node whose entry timed out: after a partition heals, one answer is
-    // enough for gossip to merge the two halves again.
-    if (this.stats.rounds % LOST_PROBE_ROUNDS === 0) {
-      const lost = state.pickLost(random);
-      if (lost !== undefined) this.#probe(lost, formatAddress(lost));
-    }
-  }
-
-  #send(rpc: DatagramRpc, to: Address, body: Uint8Array): void {
-    try {
-      rpc.notify(to, msg.MessageType.GOSSIP, body);
-      this.stats.gossipSent++;
-    } catch (error) {
-      this.#warn(error);
-    }
-  }
-
-  /** An unmeasured contact, else a candidate, else an unmeasured view member (p2psim pings one). */
-  #probeTarget(): Member | undefined {
-    const state = this.state;
-    const random = this.#random;
-    const unmeasured = (list: readonly Member[]) => {
-      for (let i = 0; i < 4 && list.length > 0; i++) {
-        const m = list[random.int(list.length)]!;
-        if (Number.isNaN(m.rttMs)) return m;
-      }
-      return undefined;
-    };
-    const contact = unmeasured(state.contactList.items);
-    if (contact !== undefined) return contact;
-    if (state.candidates.size > 0) {
-      const skip = random.int(state.candidates.size);
-      let i = 0;
-      for (const m of state.candidates.values()) if (i++ === skip) return m;
-    }
-    return unmeasured(state.viewList.items);
-  }
-
-  #probe(address: Address, key: string): void {
-    const started = this.#clock.now();
-    this.#rpc!.request(address, msg.MessageType.PING, msg.EMPTY).then(
-      (response) => {
-        if (!this.running) return;
-        const pong = msg.decodePong(response.body);
-        if (pong.groups !== this.#groups) return;
-        const now = this.#clock.now();
-        this.state.heard({ address, heartbeat: pong.heartbeat, ageMs: 0 }, now);
-        this.state.measured(key, now - started);
-      },
-      (error) => {
-        if (!this.running) return;
-        if (isP2PError(error, 'ERR_TIMEOUT')) {
-          this.stats.timeouts++;
-          this.state.unanswered(key, this.options.rpcTimeoutMs);
-        } else this.#warn(error);
-      },
-    );
-  }
-
   // ---- handlers ---------------------------------------------------------------------------------
-
-  #onPing(r: RpcRequest): Uint8Array {
-    msg.decodeEmpty(r.body);
-    return msg.encodePong({ groups: this.#groups, heartbeat: this.#heartbeat });
-  }
-
-  #onGossip(r: RpcRequest): Uint8Array {
-    this.stats.gossipReceived++;
-    let gossip: msg.Gossip;
-    try {
-      gossip = msg.decodeGossip(r.body);
-    } catch (error) {
-      this.#bad(error, r);
-      return msg.EMPTY;
-    }
-    if (gossip.groups !== this.#groups) {
-      this.stats.mismatched++;
-      return msg.EMPTY;
-    }
-    const now = this.#clock.now();
-    // The sender's own entry counts only when it claims the address the bytes came from: a
-    // node cannot speak for another (or plant itself in another group) with a forged sender.
-    if (sameAddress(r.sender.address, r.from)) {
-      this.state.heard({ address: r.from, heartbeat: gossip.heartbeat, ageMs: 0 }, now);
-    }
-    applyEntries(this.state, gossip.members, gossip.tuples, now);
-    return msg.EMPTY;
-  }
-
-  #onJoin(r: RpcRequest): Uint8Array {
-    const k = msg.decodeJoin(r.body);
-    if (k !== 0 && k !== this.#groups) {
-      throw new P2PError(
-        `this system has k=${this.#groups} groups, not ${k}`,
-        'ERR_GROUPS_MISMATCH',
-      );
-    }
-    const state = this.state;
-    const now = this.#clock.now();
-    let joinerGroup = -1;
-    if (sameAddress(r.sender.address, r.from)) {
-      state.heard({ address: r.from, heartbeat: 0, ageMs: 0 }, now);
-      joinerGroup = state.groupOf(r.from, formatAddress(r.from));
-    }
-    const seed = joinSeed(state, r.from, joinerGroup, now, JOIN_REPLY_BYTES);
-    return msg.encodeJoinReply({
-      groups: this.#groups,
-      heartbeat: this.#heartbeat,
-      members: seed.members,
-      tuples: seed.tuples,
-    });
-  }
-
-  #onLeave(r: RpcRequest): Uint8Array {
-    let heartbeat: number;
-    try {
-      heartbeat = msg.decodeLeave(r.body);
-    } catch (error) {
-      this.#bad(error, r);
-      return msg.EMPTY;
-    }
-    if (sameAddress(r.sender.address, r.from)) {
-      this.state.departed(r.from, heartbeat, this.#clock.now());
-    }
-    return msg.EMPTY;
-  }
 
   #onInfo(r: RpcRequest): Uint8Array {
     return infoPage(
@@ -623,39 +456,12 @@ export class KelipsNode extends Emitter<KelipsEvents> {
   // ---- lifecycle ----------------------------------------------------------------------------------
 
   /**
-   * Leaves gracefully: every stored file moves to another member of our group (which becomes
-   * its homenode and gossips the new filetuple), then the view and contacts hear LEAVE, so they
-   * drop us at once instead of after a timeout. Then stop().
+   * Leaves gracefully: every stored file moves to another member of our group, then the view
+   * and contacts hear LEAVE, so they drop us at once instead of after a timeout. Then stop().
    */
   async leave(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (!this.running) return;
-    const state = this.state;
-    const members = state.viewList.items.slice();
-    for (const [name, value] of [...this.store.entries()]) {
-      for (const m of this.#random.shuffle(members.slice()).slice(0, 3)) {
-        try {
-          await this.#rpc!.request(
-            m.address,
-            msg.MessageType.STORE,
-            msg.encodeStore({ name, value }),
-            { signal: options.signal },
-          );
-          break;
-        } catch (error) {
-          if (isP2PError(error, 'ERR_ABORTED')) throw error;
-        }
-      }
-    }
-    const body = msg.encodeLeave(this.#heartbeat);
-    for (const m of [...state.viewList.items, ...state.contactList.items]) {
-      try {
-        this.#rpc!.notify(m.address, msg.MessageType.LEAVE, body);
-      } catch (error) {
-        this.#warn(error);
-      }
-    }
-    // Node's UDP socket drops sends still queued when it closes: give them a moment to leave.
-    await this.#clock.sleep(LEAVE_FLUSH_MS);
+    await this.#membership!.leave(options.signal);
     await this.stop();
   }
 
@@ -722,8 +528,4 @@ export class KelipsNode extends Emitter<KelipsEvents> {
     this.#logger ??= this.runtime.log.extend('kelips');
     if (this.#logger.enabled) this.#logger(message, ...args);
   }
-}
-
-function sameGroup(address: Address, state: SoftState): boolean {
-  return state.groupOf(address, formatAddress(address)) === state.group;
 }

@@ -119,8 +119,6 @@ class List<T extends { index: number }> {
   }
 }
 
-/** Most entries a fresh-entry scan looks at before giving up (bounds work per message). */
-const FRESH_SCAN = 256;
 /** Size of the address → group cache before it is emptied. */
 const GROUP_CACHE = 4096;
 /**
@@ -562,89 +560,6 @@ export class SoftState {
   /** A fresh stamp for one gossip message being built (see pickRation). */
   nextStamp(): number {
     return ++this.#stamp;
-  }
-
-  /**
-   * Up to `ration` entries of `list` for one gossip message (§2.1): half the ration goes to
-   * fresh entries (sent fewer than `freshRounds` times since their news), chosen at random; the
-   * rest, and any fresh ration left unused, to random older ones. Each chosen entry's `sent`
-   * goes up by one. `stamp` keeps an entry from being chosen twice.
-   */
-  pickRation<T extends { sent: number; mark: number }>(
-    list: readonly T[],
-    ration: number,
-    freshRounds: number,
-    random: Random,
-    stamp: number,
-  ): T[] {
-    const out: T[] = [];
-    const n = list.length;
-    if (n === 0 || ration <= 0) return out;
-    const freshRation = Math.ceil(ration / 2);
-    // Fresh: scan from a random start, at most FRESH_SCAN entries.
-    const scan = Math.min(n, FRESH_SCAN);
-    let at = random.int(n);
-    for (let i = 0; i < scan && out.length < freshRation; i++) {
-      const x = list[at]!;
-      if (x.sent < freshRounds && x.mark !== stamp) {
-        x.mark = stamp;
-        out.push(x);
-      }
-      at = at + 1 === n ? 0 : at + 1;
-    }
-    // Older (or any) entries at random, for the rest of the ration.
-    const want = Math.min(ration, n);
-    for (let tries = 0; out.length < want && tries < 4 * ration; tries++) {
-      const x = list[random.int(n)]!;
-      if (x.mark === stamp) continue;
-      x.mark = stamp;
-      out.push(x);
-    }
-    for (const x of out) x.sent++;
-    return out;
-  }
-
-  /**
-   * `count` distinct members of `list`, drawn with probability ∝ 1/rtt^exponent (spatial
-   * gossip, §2.1: r = 2 prefers close nodes). Members without an RTT weigh as the mean of the
-   * measured ones, so newcomers are not starved.
-   */
-  pickTargets(list: readonly Member[], count: number, exponent: number, random: Random): Member[] {
-    const n = list.length;
-    if (count <= 0 || n === 0) return [];
-    if (count >= n) return list.slice();
-    const weights = new Float64Array(n);
-    let known = 0;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const rtt = list[i]!.rttMs;
-      if (!Number.isNaN(rtt)) {
-        weights[i] = 1 / Math.max(1, rtt) ** exponent;
-        sum += weights[i]!;
-        known++;
-      }
-    }
-    const fallback = known === 0 ? 1 : sum / known;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      if (Number.isNaN(list[i]!.rttMs)) weights[i] = fallback;
-      total += weights[i]!;
-    }
-    const out: Member[] = [];
-    for (let c = 0; c < count; c++) {
-      let x = random.float() * total;
-      let i = 0;
-      for (; i < n - 1; i++) {
-        x -= weights[i]!;
-        if (x < 0) break;
-      }
-      // Rounding can land on an entry already taken (weight 0): take the nearest untaken one.
-      while (weights[i] === 0) i = i === 0 ? n - 1 : i - 1;
-      out.push(list[i]!);
-      total -= weights[i]!;
-      weights[i] = 0;
-    }
-    return out;
   }
 
   /** The contacts of group `g`, closest first (unmeasured ones last, in random order). */

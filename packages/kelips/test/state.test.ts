@@ -5,6 +5,7 @@
  */
 import { type Address, createRandom, formatAddress } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
+import { pickRation, pickTargets } from '../src/gossip.js';
 import { groupOfAddress, groupOfName } from '../src/groups.js';
 import { SoftState, type StateLimits } from '../src/state.js';
 
@@ -165,7 +166,7 @@ describe('gossip selection', () => {
     const random = createRandom(1);
     for (let round = 0; round < 50; round++) {
       for (const m of list) m.sent = newsy.includes(m) ? 0 : 5;
-      const picked = s.pickRation(list, 4, 1, random, s.nextStamp());
+      const picked = pickRation(list, 4, 1, random, s.nextStamp());
       expect(new Set(picked).size).toBe(4);
       expect(picked.filter((m) => newsy.includes(m)).length).toBeGreaterThanOrEqual(2);
     }
@@ -182,12 +183,12 @@ describe('gossip selection', () => {
     let nearCount = 0;
     const runs = 4000;
     for (let i = 0; i < runs; i++) {
-      const [t] = s.pickTargets(s.viewList.items, 1, 2, random);
+      const [t] = pickTargets(s.viewList.items, 1, 2, random);
       if (t!.address === near) nearCount++;
     }
     // Expected 0.8 of the draws; binomial sd ≈ 0.0063.
     expect(nearCount / runs).toBeGreaterThan(0.77);
     expect(nearCount / runs).toBeLessThan(0.83);
-    expect(s.pickTargets(s.viewList.items, 5, 2, random).length).toBe(2);
+    expect(pickTargets(s.viewList.items, 5, 2, random).length).toBe(2);
   });
 });
