@@ -163,6 +163,14 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     expect(sim.pending).toBe(0);
   });
 
+  it('under churn (joins and crashes each at 0.2/s) lookups still find live homes', async () => {
+    const r = await simulate({ nodes: 80, lookups: 40, churn: 0.2, seed: SEED });
+    expect(r.churn!.joins).toBeGreaterThan(0);
+    expect(r.churn!.failures).toBeGreaterThan(0);
+    expect(r.successRate).toBeGreaterThanOrEqual(0.95);
+    expect(r.wrongHome).toBe(0);
+  });
+
   it('one seed, one result (p2pkit sim kelips is deterministic)', async () => {
     const run = () => simulate({ nodes: 60, lookups: 60, seed: SEED, settleRounds: 5 });
     const { wallMs: _a, ...first } = await run();
