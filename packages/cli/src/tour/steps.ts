@@ -4,6 +4,7 @@ import { coreSteps } from './core.js';
 import { gnutellaStep } from './gnutella.js';
 import { kelipsStep } from './kelips.js';
 import { napsterStep } from './napster.js';
+import { pastryStep } from './pastry.js';
 import type { TourStep } from './run.js';
 
 /** The tour's steps, in order. Each landed protocol adds its step here. */
@@ -13,5 +14,6 @@ export const tourSteps: readonly TourStep[] = [
   gnutellaStep,
   bittorrentStep,
   chordStep,
+  pastryStep,
   kelipsStep,
 ];
