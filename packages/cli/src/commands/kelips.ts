@@ -4,6 +4,7 @@ import { realRuntime } from '@p2pkit/core/node';
 import { createKelipsNode, type KelipsNode, type KelipsView } from '@p2pkit/kelips';
 import type { Command } from 'commander';
 import { hostPort, integer } from '../options.js';
+import { untilSignal } from '../signals.js';
 import { simCommand } from './sim.js';
 import { registerSimKelips } from './sim-kelips.js';
 
@@ -56,27 +57,34 @@ function registerStart(kelips: Command): void {
           roundMs: options.round,
           ...(groups !== undefined ? { groups } : {}),
         });
+        // Ctrl-C while joining stops the node cleanly (nothing to leave yet).
+        const joining = new AbortController();
+        const interrupted = new AbortController();
+        untilSignal(joining.signal).then(() => interrupted.abort());
         try {
           await node.start();
-          if (options.join) await node.join(options.join, { signal: AbortSignal.timeout(10_000) });
+          if (options.join) {
+            process.stderr.write(`joining through ${formatAddress(options.join)}...\n`);
+            const signal = AbortSignal.any([interrupted.signal, AbortSignal.timeout(10_000)]);
+            await node.join(options.join, { signal });
+          }
         } catch (error) {
           await node.stop();
           await runtime.close();
+          if (interrupted.signal.aborted) {
+            process.stderr.write('interrupted while joining\n');
+            process.exitCode = 130;
+            return;
+          }
           throw friendly(error, options.join);
+        } finally {
+          joining.abort();
         }
         const via = options.join ? formatAddress(options.join) : 'new system';
         process.stdout.write(
           `started ${formatAddress(node.address)} group=${node.group} of k=${node.groups} via=${via}\n`,
         );
-        await new Promise<void>((resolve) => {
-          const onSignal = () => {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-            resolve();
-          };
-          process.on('SIGINT', onSignal);
-          process.on('SIGTERM', onSignal);
-        });
+        await untilSignal();
         await node.leave({ signal: AbortSignal.timeout(5000) }).catch(() => node.stop());
         await runtime.close();
         process.stdout.write(`left ${formatAddress(node.address)}\n`);
