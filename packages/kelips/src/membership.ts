@@ -6,34 +6,20 @@
  */
 import {
   type Address,
-  type Clock,
-  type DatagramRpc,
   formatAddress,
   isP2PError,
   P2PError,
-  type Random,
   type RpcRequest,
   sameAddress,
   throwIfAborted,
 } from '@p2pkit/core';
 import { applyEntries, buildGossip, joinSeed, pickTargets } from './gossip.js';
+import type { NodeInternals } from './host.js';
 import * as msg from './messages.js';
-import type { KelipsStats } from './node.js';
-import type { ResolvedOptions } from './options.js';
-import type { Member, SoftState } from './state.js';
-import type { FileStore } from './store.js';
+import type { Member } from './state.js';
 
 /** What membership needs from its node. */
-export interface MembershipHost {
-  readonly rpc: DatagramRpc;
-  readonly state: SoftState;
-  readonly options: ResolvedOptions;
-  readonly store: FileStore;
-  readonly stats: KelipsStats;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly groups: number;
-  readonly heartbeat: number;
+export interface MembershipHost extends NodeInternals {
   readonly running: boolean;
   /** Bytes of this node's envelope header (the gossip byte budget counts them). */
   readonly overhead: number;

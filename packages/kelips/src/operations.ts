@@ -4,35 +4,16 @@
  * of LOOKUP, INSERT, STORE and FETCH on the nodes it asks. The node hands this module its
  * internals through `OperationsHost`.
  */
-import {
-  type Address,
-  type Clock,
-  type DatagramRpc,
-  isP2PError,
-  P2PError,
-  type Random,
-  type RpcRequest,
-  sameAddress,
-} from '@p2pkit/core';
+import { type Address, isP2PError, P2PError, type RpcRequest, sameAddress } from '@p2pkit/core';
 import { groupOfName } from './groups.js';
+import type { NodeInternals } from './host.js';
 import * as msg from './messages.js';
-import type { InsertAnswer, KelipsStats, LookupAnswer, OperationOptions } from './node.js';
-import type { ResolvedOptions } from './options.js';
-import type { Member, SoftState } from './state.js';
-import type { FileStore } from './store.js';
+import type { InsertAnswer, LookupAnswer, OperationOptions } from './node.js';
+import type { Member } from './state.js';
 import { checkName } from './wire.js';
 
 /** What the operations need from their node. */
-export interface OperationsHost {
-  readonly rpc: DatagramRpc;
-  readonly state: SoftState;
-  readonly options: ResolvedOptions;
-  readonly store: FileStore;
-  readonly stats: KelipsStats;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly groups: number;
-  readonly heartbeat: number;
+export interface OperationsHost extends NodeInternals {
   readonly address: Address;
   /** Client mode: every operation goes through this member. */
   readonly gateway: Address | undefined;
