@@ -42,6 +42,21 @@ export class RateMeter {
     }
   }
 
+  /**
+   * Bytes per second over about the last `seconds`, the current (partial) second included: what
+   * a status line shows (rate() counts complete seconds only, so it lags by one or two).
+   */
+  recent(now: number, seconds = 3): number {
+    const full = Math.min(seconds - 1, this.#filled);
+    let sum = this.#current;
+    for (let i = 1; i <= full; i++) {
+      sum += this.#slots[(this.#head - i + this.#slots.length) % this.#slots.length]!;
+    }
+    const partial = Math.min(1, Math.max(0, (now - this.#slotStart) / 1000));
+    // At least a second: a block that arrived 10 ms into a fresh meter is not 1.6 MB/s.
+    return sum / Math.max(1, full + partial);
+  }
+
   /** Bytes per second over the last `seconds` complete seconds (default: the whole window). */
   rate(seconds = this.#slots.length): number {
     const n = Math.min(seconds, this.#filled);

@@ -174,7 +174,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     const download = this.#downloader.meter;
     const upload = this.#uploader.meter;
     const haveBytes = this.#downloader.haveBytes;
-    const downloadRate = download.rate(5);
+    const now = this.#runtime.clock.now();
+    const downloadRate = download.recent(now);
     const left = length - haveBytes;
     return {
       state: this.#state,
@@ -185,7 +186,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       received: download.total,
       uploaded: upload.total,
       downloadRate,
-      uploadRate: upload.rate(5),
+      uploadRate: upload.recent(now),
       peers: this.#peers.size,
       seeds: this.#seedCount(),
       connecting: this.#dialer.dialing,

@@ -19,7 +19,7 @@ export interface TorrentProgress {
   /** Block bytes received and sent this session (duplicates and bad data included). */
   readonly received: number;
   readonly uploaded: number;
-  /** Bytes/s over the last few seconds. */
+  /** Bytes/s over about the last three seconds, the current one included. */
   readonly downloadRate: number;
   readonly uploadRate: number;
   readonly peers: number;
