@@ -1,39 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bencode, parseMetainfo } from '@p2pkit/bittorrent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin } from './helpers/cli.js';
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function start(args: string[]): Run {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c) => (stdout += c));
-  child.stderr!.on('data', (c) => (stderr += c));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exit };
-}
-
-async function line(run: Run, pattern: RegExp, ms = 30_000): Promise<RegExpExecArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const match = pattern.exec(run.stdout());
-    if (match) return match;
-    if (Date.now() > deadline)
-      throw new Error(`no ${pattern} in stdout: ${run.stdout()} ${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { startCli as start } from './helpers/cli.js';
 
 let dir: string;
 let torrent: string;
@@ -73,7 +44,7 @@ describe('p2pkit bt seed / bt get', () => {
       '0',
     ]);
     try {
-      const [, infoHash, port] = await line(seed, /^([0-9a-f]{40}) 127\.0\.0\.51:(\d+)$/m);
+      const [, infoHash, port] = await seed.waitFor(/^([0-9a-f]{40}) 127\.0\.0\.51:(\d+)$/m);
       expect(infoHash).toBe(parseMetainfo(await readFile(torrent)).infoHashHex);
 
       const byTorrent = start([
