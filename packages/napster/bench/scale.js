@@ -67,7 +67,11 @@ const server = child(
   ],
 );
 const listening = await server.next('listening');
-const generator = child('load.js', [], ['--max-old-space-size=4096']);
+const generator = child(
+  'load.js',
+  [],
+  ['--max-old-space-size=4096', ...(process.env.LOAD_FLAGS?.split(' ').filter(Boolean) ?? [])],
+);
 await generator.next('ready');
 log(`server on port ${listening.port}; ${clients} clients x ${files} files`);
 
