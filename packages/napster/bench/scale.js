@@ -10,9 +10,9 @@
  * No peer is measured beside it: OpenNap, what a user would run instead, is not packaged by
  * Debian 12 and cannot be fetched here (see README).
  */
-import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { loadNow, writeResult } from '@p2pkit/report';
+import { child, flags } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,50 +28,16 @@ const clients = Number(values.clients ?? (quick ? 100 : 1000));
 const files = Number(values.files ?? (quick ? 100 : 1000));
 const rate = Number(values.rate ?? (quick ? 5000 : 20_000));
 const seconds = Number(values.seconds ?? (quick ? 3 : 10));
-const here = new URL('.', import.meta.url);
 const load = loadNow();
 
-/** A forked process and a way to await its next message of a type. */
-function child(file, args, execArgv) {
-  const proc = fork(new URL(file, here), args, {
-    execArgv,
-    env: { ...process.env, MAX_SHARES: String(files) },
-  });
-  const waiting = [];
-  proc.on('message', (m) => {
-    const i = waiting.findIndex((w) => w.type === m.type);
-    if (i >= 0) waiting.splice(i, 1)[0].resolve(m);
-  });
-  proc.on('exit', (code) => {
-    for (const w of waiting) w.reject(new Error(`${file} exited with ${code}`));
-  });
-  return {
-    proc,
-    next: (type) => new Promise((resolve, reject) => waiting.push({ type, resolve, reject })),
-    ask(message, type) {
-      const answer = this.next(type);
-      proc.send(message);
-      return answer;
-    },
-  };
-}
-
 const log = (line) => process.stderr.write(`napster bench: ${line}\n`);
-const server = child(
-  'server.js',
-  [],
-  [
-    '--expose-gc',
-    '--max-semi-space-size=64',
-    ...(process.env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
-  ],
-);
+const server = child('server.js', files, [
+  '--expose-gc',
+  '--max-semi-space-size=64',
+  ...flags('SERVER_FLAGS'),
+]);
 const listening = await server.next('listening');
-const generator = child(
-  'load.js',
-  [],
-  ['--max-old-space-size=4096', ...(process.env.LOAD_FLAGS?.split(' ').filter(Boolean) ?? [])],
-);
+const generator = child('load.js', files, ['--max-old-space-size=4096', ...flags('LOAD_FLAGS')]);
 await generator.next('ready');
 log(`server on port ${listening.port}; ${clients} clients x ${files} files`);
 

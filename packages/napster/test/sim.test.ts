@@ -27,6 +27,18 @@ describe('simulate', () => {
     expect({ ...b, wallMs: 0 }).toEqual({ ...a, wallMs: 0 });
   }, 120_000);
 
+  it('the index grows with the files: each added file costs 48..300 bytes', async () => {
+    const run = (clients: number) =>
+      simulate({ clients, filesPerClient: 60, searches: 20, downloads: 0, seed: 5 });
+    const small = await run(10);
+    const large = await run(40);
+    expect(large.files).toBeGreaterThan(3.9 * small.files);
+    // The marginal cost: fixed overheads (first allocations) cancel out.
+    const perFile = (large.serverIndexBytes - small.serverIndexBytes) / (large.files - small.files);
+    expect(perFile).toBeGreaterThan(48);
+    expect(perFile).toBeLessThan(300);
+  }, 60_000);
+
   it('runs a caller-given workload: items to store, keys to look up', async () => {
     const items = Array.from({ length: 50 }, (_, i) => `item${i}`);
     const r = await simulate({

@@ -1,0 +1,168 @@
+/**
+ * `pnpm --filter @p2pkit/napster experiments`: server load and index size as clients grow (in
+ * the simulator), and search latency as the offered load grows until the server saturates
+ * (real TCP over loopback). Writes results/experiments.{json,html,md} and its charts.
+ *
+ *   node experiments/all.js [--quick]
+ */
+import { parseArgs } from 'node:util';
+import { lineChart, loadNow, writeReport } from '@p2pkit/report';
+import { growth } from './growth.js';
+import { saturation } from './saturation.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = values.quick;
+const load = loadNow();
+const log = (line) => process.stderr.write(`napster experiments: ${line}\n`);
+
+const sizes = quick ? [10, 30, 100] : [10, 30, 100, 300, 1000];
+const grown = await growth({
+  sizes,
+  onStep: (r) =>
+    log(
+      `${r.clients} clients: ${r.files} files, index ${(r.indexBytes / 1024).toFixed(0)} KiB (${r.indexBytesPerFile.toFixed(0)} B/file), ${r.messagesPerSearch.toFixed(1)} msgs/search, ${r.serverMessagesPerSecond.toFixed(0)} msgs/s at the server`,
+    ),
+});
+const satConditions = quick
+  ? { clients: 100, files: 100, rates: [500, 1000, 2000, 4000], seconds: 2 }
+  : { clients: 1000, files: 100, rates: [500, 1000, 2000, 4000, 8000, 16000, 32000], seconds: 3 };
+const saturated = await saturation({
+  ...satConditions,
+  onStep: (r) =>
+    log(
+      `offered ${r.offered}/s: ${r.completedPerSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.serverCpuUsPerSearch.toFixed(0)} µs CPU/search`,
+    ),
+});
+
+const first = grown[0];
+const last = grown.at(-1);
+const knee = saturated.find((r) => r.completedPerSecond < r.offered * 0.95 || r.p99 > 20);
+const peak = Math.max(...saturated.map((r) => r.completedPerSecond));
+const table = (rows, cols) =>
+  [
+    `| ${cols.map((c) => c[0]).join(' | ')} |`,
+    `|${cols.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map((c) => c[1](r)).join(' | ')} |`),
+  ].join('\n');
+
+await writeReport(new URL('..', import.meta.url), {
+  name: quick ? 'experiments-quick' : 'experiments',
+  kind: 'experiment',
+  title: 'Napster: the server is the problem',
+  command: `pnpm --filter @p2pkit/napster experiments${quick ? ' -- --quick' : ''}`,
+  loadAtStart: load,
+  conditions: {
+    quick,
+    growth: { sizes, filesPerClient: 100, searchesPerClientPerSecond: 0.5, seed: 1 },
+    saturation: satConditions,
+  },
+  figures: [
+    {
+      figure: `server messages per search, ${first.clients} → ${last.clients} clients (ratio)`,
+      value: +(last.messagesPerSearch / first.messagesPerSearch).toFixed(2),
+      unit: 'ratio',
+      note: 'a search costs the server 2 messages plus its results: more copies to return as N grows, capped at MAX_RESULTS',
+    },
+    {
+      figure: `server load, ${first.clients} → ${last.clients} clients (ratio of messages/s)`,
+      value: +(last.serverMessagesPerSecond / first.serverMessagesPerSecond).toFixed(1),
+      unit: 'ratio',
+      note: `N grew ${last.clients / first.clients}x`,
+    },
+    {
+      figure: `index bytes per file at ${last.clients} clients (simulator estimate)`,
+      value: Math.round(last.indexBytesPerFile),
+      unit: 'bytes/file',
+      better: 'lower',
+      goal: { on: 'value', atMost: 300, source: 'issue 14' },
+    },
+    {
+      figure: 'saturation: most searches/s completed over loopback TCP',
+      value: Math.round(peak),
+      unit: 'searches/s',
+      better: 'higher',
+    },
+    ...(knee
+      ? [
+          {
+            figure: 'offered rate where p99 first exceeds 20 ms or throughput falls 5 % short',
+            value: knee.offered,
+            unit: 'searches/s',
+            better: 'higher',
+          },
+        ]
+      : []),
+  ],
+  data: { growth: grown, saturation: saturated },
+  blocks: [
+    `Every client shares 100 files and searches once every 2 s; the server answers alone. The simulator counts what the server receives and sends. A search is one hop and costs the server two messages plus one per result; as N grows there are more clients searching **and** more copies of each song to return (up to MAX_RESULTS = 100), so the load at the server grows faster than N until the cap, while each client's own cost stays one connection and one request per search. The index grows with the files; bytes per file stay flat.`,
+    table(grown, [
+      ['clients', (r) => r.clients],
+      ['files', (r) => r.files],
+      ['index', (r) => `${(r.indexBytes / 1024).toFixed(0)} KiB`],
+      ['bytes/file', (r) => r.indexBytesPerFile.toFixed(0)],
+      ['msgs/search', (r) => r.messagesPerSearch.toFixed(1)],
+      ['server msgs/s', (r) => r.serverMessagesPerSecond.toFixed(0)],
+      ['results/search', (r) => r.meanResults.toFixed(1)],
+      ['p50 ms', (r) => r.latencyP50.toFixed(1)],
+    ]),
+    lineChart({
+      id: 'load-vs-clients',
+      title: 'Server load as clients grow (simulator)',
+      x: { label: 'clients', unit: 'clients', log: true },
+      y: { label: 'server messages per second', unit: 'msg/s', log: true },
+      series: [
+        {
+          name: 'messages/s at the server',
+          points: grown.map((r) => ({ x: r.clients, y: r.serverMessagesPerSecond })),
+        },
+      ],
+    }),
+    lineChart({
+      id: 'index-vs-clients',
+      title: 'Index size as clients grow (simulator)',
+      x: { label: 'clients', unit: 'clients', log: true },
+      y: { label: 'index size', unit: 'bytes', log: true },
+      series: [
+        { name: 'index bytes', points: grown.map((r) => ({ x: r.clients, y: r.indexBytes })) },
+      ],
+    }),
+    `## Saturation (real TCP over loopback)\n\n${satConditions.clients} clients sharing ${satConditions.clients * satConditions.files} files; searches sent open-loop from a separate process at each rate for ${satConditions.seconds} s. Machine load average at start: ${load}. The server is a single Node.js thread: past its capacity, requests queue and latency climbs.`,
+    table(saturated, [
+      ['offered/s', (r) => r.offered],
+      ['completed/s', (r) => r.completedPerSecond.toFixed(0)],
+      ['p50 ms', (r) => r.p50.toFixed(1)],
+      ['p99 ms', (r) => r.p99.toFixed(1)],
+      ['results/search', (r) => r.meanResults.toFixed(1)],
+      ['server CPU µs/search', (r) => r.serverCpuUsPerSearch.toFixed(0)],
+    ]),
+    lineChart({
+      id: 'latency-vs-load',
+      title: 'Search latency as the offered load grows',
+      x: { label: 'offered load', unit: 'searches/s', log: true },
+      y: { label: 'latency', unit: 'ms', log: true },
+      series: [
+        { name: 'p50', points: saturated.map((r) => ({ x: r.offered, y: Math.max(r.p50, 0.01) })) },
+        { name: 'p99', points: saturated.map((r) => ({ x: r.offered, y: Math.max(r.p99, 0.01) })) },
+      ],
+    }),
+    lineChart({
+      id: 'throughput-vs-load',
+      title: 'Completed searches as the offered load grows',
+      x: { label: 'offered load', unit: 'searches/s', log: true },
+      y: { label: 'completed', unit: 'searches/s', log: true },
+      series: [
+        {
+          name: 'completed',
+          points: saturated.map((r) => ({ x: r.offered, y: r.completedPerSecond })),
+        },
+        {
+          name: 'offered',
+          dashed: true,
+          points: saturated.map((r) => ({ x: r.offered, y: r.offered })),
+        },
+      ],
+    }),
+  ],
+});
+log('wrote results/experiments');

@@ -1,0 +1,44 @@
+/**
+ * Search latency as the offered load grows, until the server saturates: one server process
+ * and one load-generator process over loopback TCP (the benchmark's), searches sent open-loop
+ * at each rate in turn.
+ */
+import { child } from '../bench/processes.js';
+
+export async function saturation({ clients, files, rates, seconds, onStep }) {
+  const server = child('server.js', files, ['--expose-gc']);
+  const { port } = await server.next('listening');
+  const generator = child('load.js', files, ['--max-old-space-size=4096']);
+  await generator.next('ready');
+  try {
+    await generator.ask({ type: 'connect', port, clients, files }, 'connected');
+    for (;;) {
+      const { stats } = await server.ask({ type: 'stats' }, 'stats');
+      if (stats.files >= clients * files * 0.99) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = [];
+    for (const rate of rates) {
+      const cpu0 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
+      const s = await generator.ask({ type: 'search', rate, seconds, warmup: 0.5 }, 'searched');
+      const cpu1 = (await server.ask({ type: 'stats' }, 'stats')).cpu;
+      const cpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
+      const row = {
+        offered: rate,
+        completedPerSecond: s.searchesPerSecond,
+        p50: s.latencyMs.p50,
+        p99: s.latencyMs.p99,
+        meanResults: s.meanResults,
+        serverCpuUsPerSearch: (cpuMs / Math.max(1, s.completed)) * 1000,
+      };
+      rows.push(row);
+      onStep?.(row);
+      // Let a saturated server drain before the next rate.
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return rows;
+  } finally {
+    generator.proc.send({ type: 'stop' });
+    server.proc.send({ type: 'stop' });
+  }
+}
