@@ -6,14 +6,7 @@
  * blame for a piece that failed it. The torrent owns the peers and the lifecycle; this owns the
  * picker and the bitfield of what we have.
  */
-import {
-  equalBytes,
-  formatAddress,
-  ProtocolError,
-  type Runtime,
-  type TimerHandle,
-} from '@p2pkit/core';
-import { pieceHash, pieceSize } from '../metainfo/parse.js';
+import { formatAddress, ProtocolError, type Runtime, type TimerHandle } from '@p2pkit/core';
 import type { Metainfo } from '../metainfo/types.js';
 import { PiecePicker } from '../picker/picker.js';
 import type { Storage } from '../storage/storage.js';
@@ -21,17 +14,9 @@ import { Bitfield } from '../wire/bitfield.js';
 import { BLOCK_SIZE } from '../wire/constants.js';
 import type { BlockRef } from '../wire/messages.js';
 import { blockKey, type TorrentPeer } from './peer.js';
+import { PieceStore } from './piece-store.js';
 import { RateMeter, TokenBucket } from './rate.js';
 import type { TorrentSettings } from './settings.js';
-
-/** A piece being downloaded: its bytes and who sent each block. */
-interface PieceBuffer {
-  readonly data: Uint8Array;
-  readonly from: Int32Array;
-}
-
-/** Bad copies of pieces kept to find out, once the piece verifies, who sent the bad blocks. */
-const MAX_FAILED_COPIES = 8;
 
 /** What the downloader asks of its torrent. */
 export interface DownloaderOwner {
@@ -59,16 +44,8 @@ export class Downloader {
   /** Payload received (duplicates and bad data included): rates and the tracker's `downloaded`. */
   readonly meter: RateMeter;
   #meta: Metainfo | undefined;
-  #storage: Storage | undefined;
   #picker: PiecePicker | undefined;
-  #have: Bitfield | undefined;
-  #haveBytes = 0;
-  readonly #buffers = new Map<number, PieceBuffer>();
-  readonly #failed = new Map<number, PieceBuffer>();
-  /** Piece-sized buffers whose writes completed, for the next pieces (less garbage). */
-  readonly #pool: Uint8Array[] = [];
-  #writingBytes = 0;
-  readonly #writes = new Set<Promise<void>>();
+  readonly #store: PieceStore;
   /** maxDownloadRate, when set: requests are paid for as they are sent. */
   readonly #limit: TokenBucket | undefined;
   #wake: TimerHandle | undefined;
@@ -78,27 +55,28 @@ export class Downloader {
     this.#settings = settings;
     this.#owner = owner;
     this.meter = new RateMeter(runtime.clock.now());
+    this.#store = new PieceStore(runtime, settings, owner);
     if (settings.maxDownloadRate > 0)
       this.#limit = new TokenBucket(settings.maxDownloadRate, runtime.clock.now(), BLOCK_SIZE);
   }
 
   /** What we have (undefined until the storage is open and checked). */
   get have(): Bitfield | undefined {
-    return this.#have;
+    return this.#store.have;
   }
 
   /** Verified bytes on disk. */
   get haveBytes(): number {
-    return this.#haveBytes;
+    return this.#store.haveBytes;
   }
 
   get complete(): boolean {
-    return this.#have?.complete ?? false;
+    return this.#store.complete;
   }
 
   /** Writes still in flight (stop() waits for them). */
   get writes(): Iterable<Promise<void>> {
-    return this.#writes;
+    return this.#store.writes;
   }
 
   /**
@@ -107,7 +85,6 @@ export class Downloader {
    */
   async open(meta: Metainfo, storage: Storage): Promise<Bitfield | undefined> {
     this.#meta = meta;
-    this.#storage = storage;
     const picker = new PiecePicker({
       pieceCount: meta.pieceCount,
       pieceLength: meta.pieceLength,
@@ -117,45 +94,14 @@ export class Downloader {
       endgameDuplicates: this.#settings.endgameDuplicates,
       strategy: this.#settings.pieceSelection,
     });
-    const have = new Bitfield(meta.pieceCount);
-    if (this.#settings.verifyOnStart) await this.#verifyExisting(meta, storage, picker, have);
-    if (this.#owner.stopped()) return undefined;
-    this.#picker = picker;
-    this.#have = have;
+    const have = await this.#store.open(meta, storage, picker);
+    if (have) this.#picker = picker;
     return have;
-  }
-
-  /** Re-verifies pieces whose files existed when storage opened (resume), four reads at a time. */
-  async #verifyExisting(
-    meta: Metainfo,
-    storage: Storage,
-    picker: PiecePicker,
-    have: Bitfield,
-  ): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      // One buffer per worker, reused for every piece it checks.
-      const scratch = new Uint8Array(meta.pieceLength);
-      while (next < meta.pieceCount && !this.#owner.stopped()) {
-        const index = next++;
-        if (!storage.mayHave(index)) continue;
-        const size = pieceSize(meta, index);
-        const data = await storage.read(index, 0, size, scratch);
-        if (equalBytes(this.#runtime.hash.sha1(data), pieceHash(meta, index))) {
-          picker.setHave(index);
-          have.set(index);
-          this.#haveBytes += size;
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
   /** Drops every buffer and the rate limit's timer (the torrent stopped). */
   clear(): void {
-    this.#buffers.clear();
-    this.#failed.clear();
-    this.#pool.length = 0;
+    this.#store.clear();
     this.#runtime.clock.clearTimeout(this.#wake);
     this.#wake = undefined;
   }
@@ -164,7 +110,7 @@ export class Downloader {
 
   onHave(peer: TorrentPeer, index: number): void {
     const meta = this.#meta;
-    if (!meta || !this.#have) {
+    if (!meta || !this.#store.have) {
       if (peer.pendingHaves.length < 100_000) peer.pendingHaves.push(index);
       return;
     }
@@ -185,7 +131,7 @@ export class Downloader {
 
   onBitfield(peer: TorrentPeer, bits: Uint8Array): void {
     const meta = this.#meta;
-    if (!meta || !this.#have) {
+    if (!meta || !this.#store.have) {
       peer.pendingBitfield = bits.slice();
       return;
     }
@@ -213,7 +159,7 @@ export class Downloader {
 
   onHaveAll(peer: TorrentPeer): void {
     const meta = this.#meta;
-    if (!meta || !this.#have) {
+    if (!meta || !this.#store.have) {
       peer.seed = true;
       return;
     }
@@ -257,7 +203,7 @@ export class Downloader {
       wire.notInterested();
     }
     // Two seeds have nothing to say to each other.
-    if (this.#have?.complete && peer.complete) wire.destroy();
+    if (this.#store.complete && peer.complete) wire.destroy();
   }
 
   /** A peer's connection closed: its requests and what it had leave the picker. */
@@ -284,10 +230,6 @@ export class Downloader {
     for (const other of this.#owner.peers()) if (other !== peer) this.scheduleFill(other);
   }
 
-  #bufferedBytes(): number {
-    return this.#buffers.size * (this.#meta?.pieceLength ?? 0) + this.#writingBytes;
-  }
-
   /** Tops up the request pipeline of `peer`. */
   fill(peer: TorrentPeer): void {
     const picker = this.#picker;
@@ -303,7 +245,7 @@ export class Downloader {
     if (want <= 0 || (peer.active > 0 && want < Math.min(16, Math.ceil(depth / 4)))) return;
     const budget = this.#budget(want);
     if (budget === 0) return;
-    const full = this.#bufferedBytes() >= this.#settings.maxBufferedBytes;
+    const full = this.#store.bufferedBytes() >= this.#settings.maxBufferedBytes;
     let filter: ((index: number) => boolean) | undefined;
     if (choked)
       filter = full
@@ -446,15 +388,7 @@ export class Downloader {
     if (!picker || !meta) return;
     const result = picker.received(peer.id, index, begin, block.length);
     if (result.status === 'new') {
-      let buffer = this.#buffers.get(index);
-      if (!buffer) {
-        const size = pieceSize(meta, index);
-        const data = (size === meta.pieceLength && this.#pool.pop()) || new Uint8Array(size);
-        buffer = { data, from: new Int32Array(picker.blockCountOf(index)) };
-        this.#buffers.set(index, buffer);
-      }
-      buffer.data.set(block, begin);
-      buffer.from[begin / picker.blockSize] = peer.id;
+      this.#store.addBlock(index, begin, block, peer.id, picker);
       // Endgame: the block came from one of its requesters; cancel it at the others.
       for (const otherId of result.others) {
         const other = this.#owner.peer(otherId);
@@ -471,12 +405,10 @@ export class Downloader {
   }
 
   #completePiece(index: number): void {
-    const meta = this.#meta!;
     const picker = this.#picker!;
-    const buffer = this.#buffers.get(index);
-    if (!buffer) return;
-    this.#buffers.delete(index);
-    const ok = equalBytes(this.#runtime.hash.sha1(buffer.data), pieceHash(meta, index));
+    const taken = this.#store.take(index);
+    if (!taken) return;
+    const { buffer, ok } = taken;
     if (!ok) {
       picker.pieceFailed(index);
       const senders = new Set(buffer.from);
@@ -485,20 +417,15 @@ export class Downloader {
       );
       if (senders.size === 1) {
         this.#owner.strike([...senders][0]!, `sent piece ${index}, which failed its hash`);
-      } else if (this.#failed.size < MAX_FAILED_COPIES) {
-        // Keep the bad copy: once the piece verifies, comparing blocks tells who lied.
-        this.#failed.set(index, buffer);
+      } else {
+        this.#store.keepBadCopy(index, buffer);
       }
       this.#fillOthers(undefined);
       return;
     }
     picker.setHave(index);
-    const bad = this.#failed.get(index);
-    if (bad) {
-      this.#failed.delete(index);
-      for (const id of liars(bad, buffer, picker.blockSize)) {
-        this.#owner.strike(id, `sent corrupt data in piece ${index}`);
-      }
+    for (const id of this.#store.liars(index, buffer, picker.blockSize)) {
+      this.#owner.strike(id, `sent corrupt data in piece ${index}`);
     }
     for (const peer of this.#owner.peers()) {
       if (peer.hasPiece(index)) {
@@ -506,46 +433,18 @@ export class Downloader {
         if (peer.interesting === 0) this.updateInterest(peer);
       }
     }
-    const size = buffer.data.length;
-    this.#writingBytes += size;
-    const write = this.#storage!.write(index, 0, buffer.data).then(
-      () => {
-        this.#writes.delete(write);
-        this.#writingBytes -= size;
-        this.#onWritten(index, buffer.data);
-      },
-      (error: unknown) => {
-        this.#writes.delete(write);
-        this.#writingBytes -= size;
-        this.#owner.fatal(error);
-      },
-    );
-    this.#writes.add(write);
+    this.#store.write(index, buffer, () => this.#onWritten(index));
   }
 
-  #onWritten(index: number, data: Uint8Array): void {
-    if (this.#owner.stopped()) return;
-    const have = this.#have!;
-    if (!have.set(index)) return;
-    this.#haveBytes += data.length;
-    // Uploads read it back from storage (the OS cache) when asked: the buffer can be reused.
-    const meta = this.#meta!;
-    // A few spare buffers are enough to avoid garbage; more would only hold memory.
-    const poolMax = Math.min(16, Math.ceil(this.#settings.maxBufferedBytes / meta.pieceLength));
-    if (
-      !this.#storage!.retainsWrites &&
-      data.length === meta.pieceLength &&
-      this.#pool.length < poolMax
-    ) {
-      this.#pool.push(data);
-    }
+  /** Piece `index` is on disk: peers hear of it, pipelines held back by memory go on. */
+  #onWritten(index: number): void {
     for (const peer of this.#owner.peers()) {
       if (!peer.hasPiece(index)) peer.wire.have(index);
       // Memory was the limit? Picking may go on.
       this.scheduleFill(peer);
     }
     this.#owner.written(index);
-    if (have.complete) this.#owner.completed();
+    if (this.#store.complete) this.#owner.completed();
   }
 
   // --- housekeeping ----------------------------------------------------------------------------
@@ -575,20 +474,4 @@ export class Downloader {
     }
     this.fill(peer);
   }
-}
-
-/** Senders of the blocks of a failed copy that differ from the verified piece. */
-function liars(bad: PieceBuffer, good: PieceBuffer, blockSize: number): Set<number> {
-  const found = new Set<number>();
-  for (let b = 0; b < bad.from.length; b++) {
-    const start = b * blockSize;
-    const end = Math.min(start + blockSize, good.data.length);
-    for (let i = start; i < end; i++) {
-      if (bad.data[i] !== good.data[i]) {
-        found.add(bad.from[b]!);
-        break;
-      }
-    }
-  }
-  return found;
 }
