@@ -5,6 +5,16 @@
  */
 export { PastryOracle } from '../oracle.js';
 export {
+  type FailResult,
+  failRun,
+  type HopsResult,
+  hopsRun,
+  joinCostRun,
+  type LocalityResult,
+  localityRun,
+  type PhaseResult,
+} from './experiments.js';
+export {
   type HopSummary,
   type SimulateOptions,
   type SimulateResult,

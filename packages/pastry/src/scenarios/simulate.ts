@@ -43,6 +43,8 @@ export interface SimulateOptions {
   seed?: number;
   /** Called now and then with (lookups done, lookups total). */
   onProgress?: (done: number, total: number) => void;
+  /** Called once the overlay is built, right before the first lookup (benchmarks start here). */
+  onLookups?: () => void;
   /** Called during a join-built setup with (nodes joined, nodes total). */
   onSetup?: (done: number, total: number) => void;
 }
@@ -201,6 +203,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   };
   if (total > 0) sim.after(1, issue);
 
+  options.onLookups?.();
   const events0 = sim.eventCount;
   const sim0 = sim.now;
   const t0 = performance.now();
