@@ -44,8 +44,7 @@ const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(res
  * when the microtask queue is empty, so the tick fires after the last continuation. Unlike a
  * macrotask it costs no turn of the event loop (no poll for I/O), about a tenth of the time.
  */
-const microtasksDrained = (): Promise<void> =>
-  new Promise((resolve) => process.nextTick(resolve));
+const microtasksDrained = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 /** Every this many drains, a real macrotask lets I/O, timers and signals (Ctrl-C) through. */
 const MACROTASK_EVERY = 64;
