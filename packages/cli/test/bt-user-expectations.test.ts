@@ -4,6 +4,7 @@
  * folder by default, DEBUG logs. The built `p2pkit` in a temporary folder on 127.0.0.9x.
  */
 
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BtFixture, btFixture, DEAD_TRACKER } from './helpers/bt.js';
@@ -58,6 +59,34 @@ describe('what aria2c, Transmission and WebTorrent users expect', () => {
     const bad = await runCli(['bt', 'info', join(f.dir, 'missing.torrent')]);
     expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(/^p2pkit bt info: .*missing\.torrent: ENOENT/);
+  });
+
+  it('bt create never replaces a file without --force; --json gives the bt info fields', async () => {
+    const out = join(await f.folder('create'), 'mine.jpg');
+    await writeFile(out, 'a photo, not a torrent');
+    const args = [
+      'bt',
+      'create',
+      join(f.dir, 'seed', 'share'),
+      '--announce',
+      DEAD_TRACKER,
+      '-o',
+      out,
+    ];
+    const refused = await runCli(args);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain(`${out} exists (--force replaces it)`);
+    expect(await readFile(out, 'utf8')).toBe('a photo, not a torrent');
+    const forced = await runCli([...args, '--force', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const info = JSON.parse(forced.stdout);
+    expect(info).toMatchObject({
+      output: out,
+      name: 'share',
+      length: f.size,
+      trackers: [[DEAD_TRACKER]],
+    });
+    expect((await runCli(['bt', 'info', out, '--json'])).stdout).toContain(info.infoHash);
   });
 
   it('--json: JSON Lines on stdout, progress events, one result object last; --quiet: silence', async () => {

@@ -49,7 +49,7 @@ export interface BtInfo {
   magnet: string;
 }
 
-function torrentInfo(meta: Metainfo): BtInfo {
+export function torrentInfo(meta: Metainfo): BtInfo {
   return {
     source: 'torrent',
     infoHash: meta.infoHashHex,
@@ -95,7 +95,7 @@ function magnetInfo(link: MagnetLink): BtInfo {
   };
 }
 
-function formatInfo(info: BtInfo): string {
+export function formatInfo(info: BtInfo): string {
   const size = (n: number) => `${formatBytes(n)} (${n} bytes)`;
   const lines = [`name        ${info.name ?? '(not given)'}`, `info hash   ${info.infoHash}`];
   if (info.length !== null) {
