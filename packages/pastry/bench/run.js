@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { loadNow, writeResult } from '@p2pkit/report';
+import { updateReadme } from '../experiments/readme.js';
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false } },
@@ -124,3 +125,4 @@ for (const bench of BENCHES) {
   });
   process.stderr.write(`bench ${bench.name}: ${JSON.stringify(r)}\n`);
 }
+updateReadme();

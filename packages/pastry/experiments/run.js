@@ -16,6 +16,7 @@ import { ChordWorld, simulate as chordSimulate } from '@p2pkit/chord/scenarios';
 import * as report from '@p2pkit/report';
 import { constant, Simulation } from '@p2pkit/sim';
 import { failRun, hopsRun, joinCostRun, localityRun } from '../dist/scenarios/index.js';
+import { updateReadme } from './readme.js';
 
 const { values } = parseArgs({
   options: {
@@ -508,3 +509,4 @@ await report.writeReport(pkg, {
   blocks: [header, ...sections],
 });
 log(`experiments: ${passed} of ${checks.length} checks within tolerance`);
+updateReadme();
