@@ -29,8 +29,13 @@ describe('p2pkit sim bt', () => {
     expect(result.ratio).toBeGreaterThanOrEqual(1);
     expect(result.piecesVerified).toBe(8 * 32);
     expect(result.completionsS).toHaveLength(8);
-    const b = await run(args);
+    // Off a terminal, progress comes as plain lines on stderr; stdout keeps the one object.
+    const b = await run([...args, '--progress-interval', '1ms']);
     expect(JSON.parse(b.stdout).traceHash).toBe(result.traceHash);
+    expect(b.stderr).toMatch(
+      /^p2pkit sim bt: \d+% of the pieces, \d of 8 leechers done, \d+ s of virtual time$/m,
+    );
+    expect(b.stderr).not.toContain('\r');
   }, 60_000);
 
   it('prints a human report, and refuses bad options', async () => {

@@ -4,9 +4,9 @@ import {
   runSwarm,
   type SwarmResult,
 } from '@p2pkit/bittorrent/scenarios';
-import { SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
-import { choice, integer, positive } from '../options.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { choice, duration, integer, positive } from '../options.js';
+import { createReporter } from '../progress.js';
 
 /**
  * `p2pkit sim bt --peers <N> --seeds <S> --size <bytes> [--piece-length <b>] [--up <bytes/s>]
@@ -39,14 +39,23 @@ export function registerSimBt(sim: Command): void {
     .option('--choking <how>', 'tit-for-tat or unchoke-all', choice(['tit-for-tat', 'unchoke-all']))
     .option('--seed <s>', 'random seed (same seed, same run)', integer(0, 2 ** 32 - 1), 1)
     .option('--json', 'one JSON object on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(
+      new Option(
+        '--progress-interval <duration>',
+        'one progress line this often when stderr is not a terminal',
+      )
+        .argParser(duration('s'))
+        .default(5000, '5s'),
+    )
     .action(async (options: SimBtOptions) => {
-      const bar = process.stderr.isTTY
-        ? new SingleBar({
-            format: 'simulating [{bar}] {percentage}% | t={t}s | done {done}/{peers}',
-            hideCursor: true,
-          })
-        : undefined;
-      bar?.start(100, 0, { t: 0, done: 0, peers: options.peers });
+      // Progress on stderr whatever --json says (stdout holds the one result object).
+      const reporter = createReporter({
+        mode: options.quiet ? 'quiet' : process.stderr.isTTY ? 'bar' : 'plain',
+        prefix: 'p2pkit sim bt',
+        intervalMs: options.progressInterval,
+        barFormat: 'simulating [{bar}] {percentage}% | t={t}s | done {done}/{peers}',
+      });
       let result: SwarmResult;
       try {
         result = await runSwarm({
@@ -60,15 +69,18 @@ export function registerSimBt(sim: Command): void {
           ...(options.seedUp !== undefined ? { seedUpload: options.seedUp } : {}),
           ...(options.pieceSelection ? { pieceSelection: options.pieceSelection } : {}),
           ...(options.choking ? { choking: options.choking } : {}),
-          onProgress: (p) =>
-            bar?.update(Math.floor(p.fraction * 100), {
-              t: (p.timeMs / 1000).toFixed(0),
-              done: p.completed,
-              peers: p.peers,
-            }),
+          onProgress: (p) => {
+            const t = (p.timeMs / 1000).toFixed(0);
+            reporter.progress(
+              Math.floor(p.fraction * 100),
+              100,
+              `${(p.fraction * 100).toFixed(0)}% of the pieces, ${p.completed} of ${p.peers} leechers done, ${t} s of virtual time`,
+              { t, done: p.completed, peers: p.peers },
+            );
+          },
         });
       } finally {
-        bar?.stop();
+        reporter.stop();
       }
       if (options.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
       else process.stdout.write(report(result));
@@ -93,6 +105,8 @@ interface SimBtOptions {
   choking?: 'tit-for-tat' | 'unchoke-all';
   seed: number;
   json?: boolean;
+  quiet?: boolean;
+  progressInterval: number;
 }
 
 /** The --json object: the issue's fields first, then the rest of the measurement. */
