@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,38 @@ describe('issue 11: the ten failures', () => {
       expect(first, args.join(' ')).toMatch(/^error: /);
       expect(first, args.join(' ')).toContain(option);
       expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('5. a port already taken: one line that says so and names the option, exit 1', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.84', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const [tracker, seed] = await Promise.all([
+        runCli(['tracker', '--host', '127.0.0.84', '--http-port', String(port)]),
+        runCli([
+          'bt',
+          'seed',
+          f.torrent,
+          '--path',
+          join(f.dir, 'seed'),
+          '--host',
+          '127.0.0.84',
+          '--port',
+          String(port),
+        ]),
+      ]);
+      expect(tracker.code, tracker.stderr).toBe(1);
+      expect(tracker.stderr).toMatch(
+        /^p2pkit tracker: cannot listen on 127\.0\.0\.84: .*EADDRINUSE.*--http-port/,
+      );
+      expect(seed.code, seed.stderr).toBe(1);
+      expect(seed.stderr).toMatch(
+        /^p2pkit bt seed: cannot listen on 127\.0\.0\.84:\d+: .*EADDRINUSE.*--port/,
+      );
+    } finally {
+      server.close();
     }
   });
 

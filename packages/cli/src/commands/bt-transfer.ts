@@ -191,7 +191,7 @@ async function runTransfer(
         settings,
       });
     } catch (error) {
-      if (!isNodeError(error)) throw error;
+      if (!isNodeError(error) && !isP2PError(error)) throw error;
       const where = `${options.host ?? '0.0.0.0'}:${options.port}`;
       return refuse(`cannot listen on ${where}: ${describeError(error)} (try another --port)`);
     }

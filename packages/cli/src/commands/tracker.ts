@@ -1,5 +1,5 @@
 import { createTracker } from '@p2pkit/bittorrent';
-import { formatAddress } from '@p2pkit/core';
+import { formatAddress, isP2PError } from '@p2pkit/core';
 import { realRuntime } from '@p2pkit/core/node';
 import { type Command, Option } from 'commander';
 import { duration, port } from '../options.js';
@@ -51,9 +51,9 @@ export function registerTracker(program: Command): void {
         });
       } catch (error) {
         await runtime.close();
-        if (!isNodeError(error)) throw error;
+        if (!isNodeError(error) && !isP2PError(error)) throw error;
         process.stderr.write(
-          `p2pkit tracker: cannot listen on ${options.host}: ${describeError(error)}\n`,
+          `p2pkit tracker: cannot listen on ${options.host}: ${describeError(error)} (try another --http-port or --udp-port)\n`,
         );
         if (mode === 'json') writeJson({ type: 'result', status: 'refused', exitCode: 1 });
         process.exitCode = 1;
