@@ -7,8 +7,6 @@ import { ipToNapster } from './fields.js';
 import type { ClientMessageOf } from './messages.js';
 import type { ServerState, Session, User } from './server-state.js';
 
-const encoder = new TextEncoder();
-
 export function login(
   state: ServerState,
   session: Session,
@@ -70,9 +68,8 @@ export function login(
     uploads: 0,
     warnedShares: false,
     hotlist: new Set(),
-    resultTail: new Uint8Array(0),
   };
-  user.resultTail = resultTail(user);
+  state.setTail(user);
   state.usersById[id] = user;
   state.users.set(key, user);
   session.user = user;
@@ -108,9 +105,4 @@ export function validNick(nick: string, maxLength: number): boolean {
     if (c <= 0x20 || c >= 0x7f || c === 0x3a || c === 0x22) return false;
   }
   return true;
-}
-
-/** ` <nick> <ip> <linkType>`: how every 201 result for this user's files ends. */
-export function resultTail(user: User): Uint8Array {
-  return encoder.encode(` ${user.nick} ${user.ip} ${user.linkType}`);
 }

@@ -26,7 +26,7 @@ import {
 } from './messages.js';
 import { download, uploadAccept } from './server-downloads.js';
 import { browse, search, share, unshare } from './server-files.js';
-import { login, registerNick, resultTail } from './server-login.js';
+import { login, registerNick } from './server-login.js';
 import {
   type NapsterServerEvents,
   type ServerSettings,
@@ -338,7 +338,7 @@ export class NapsterServer extends Emitter<NapsterServerEvents> {
           state.error404(session, `${message.linkType} is an invalid speed`);
         } else {
           user.linkType = message.linkType;
-          user.resultTail = resultTail(user);
+          this.state.setTail(user);
         }
         break;
       case 'changeDataPort':
