@@ -100,6 +100,26 @@ export class Maintenance {
   }
 
   /**
+   * A node announced itself (after its join, or as a leaf-set keep-alive): take it in at once,
+   * measure it if it is new (proximity), and check the leaf-set members it knows that we do not.
+   */
+  announced(sender: Peer, leaves: readonly Peer[]): void {
+    const ctx = this.#ctx;
+    const state = ctx.state;
+    const isNew = !state.knows(sender);
+    ctx.alive(sender);
+    ctx.consider(sender, Number.NaN);
+    if (isNew && ctx.options.proximity) {
+      ctx.ping(sender).then(
+        (rtt) => ctx.consider(sender, rtt),
+        () => {},
+      );
+    }
+    const self = state.self.key;
+    void this.offerLeaves(leaves.filter((p) => p.key !== self && p.key !== sender.key));
+  }
+
+  /**
    * Candidates for the leaf set: each one that would enter it is pinged, and taken if alive.
    * Peers declared dead are skipped (stale news), unless `includeDead`.
    */

@@ -26,6 +26,7 @@ import {
   throwIfAborted,
 } from '@p2pkit/core';
 import type { Context, PastryStats } from './context.js';
+import { contactOf, localView, remoteContact, remoteView } from './inspect.js';
 import { Joiner, sendJoinState } from './join.js';
 import { Maintenance } from './maintenance.js';
 import * as msg from './messages.js';
@@ -34,54 +35,25 @@ import { Peer } from './peer.js';
 import { type RouteAnswer, Router } from './router.js';
 import { NodeState } from './state.js';
 import { Storage } from './storage.js';
+import { PeerTrust } from './trust.js';
+import type {
+  LookupAnswer,
+  LookupOptions,
+  NodeView,
+  PastryContact,
+  PastryEvents,
+  PutResult,
+} from './types.js';
 
 export type { PastryStats } from './context.js';
-
-/** A node as the public API shows it. */
-export interface PastryContact {
-  id: bigint;
-  address: Address;
-}
-
-export interface LookupOptions {
-  signal?: AbortSignal;
-  /** Deadline for this call (default: the node's lookupTimeoutMs). */
-  timeoutMs?: number;
-}
-
-export interface LookupAnswer {
-  /** The live node numerically closest to the key. */
-  owner: PastryContact;
-  /** Forwardings from this node (or its gateway) to the owner; 0 when this node is the owner. */
-  hops: number;
-  /** Time from the call to the answer, ms (the route plus the answer's one-way trip). */
-  ms: number;
-}
-
-export interface PutResult {
-  /** The version the value was stored with (1 for a new key, one more per overwrite). */
-  version: number;
-  /** Nodes that hold the value now (at most the node's replicas). */
-  replicas: number;
-}
-
-/** A node's routing state, as `view()` and `fetchView()` show it. */
-export interface NodeView {
-  node: PastryContact;
-  /** Leaf set, from the farthest smaller id to the farthest larger id. */
-  leafSet: PastryContact[];
-  /** Non-empty routing-table rows; entries[d] is the node for digit d (null: none). */
-  rows: { index: number; entries: (PastryContact | null)[] }[];
-  /** Neighbourhood set, nearest first. */
-  neighborhood: PastryContact[];
-}
-
-export interface PastryEvents {
-  /** The leaf set changed. */
-  leafSet: [members: PastryContact[]];
-  /** A recoverable problem: a bad message, a failed repair. Never fatal. */
-  warning: [error: Error];
-}
+export type {
+  LookupAnswer,
+  LookupOptions,
+  NodeView,
+  PastryContact,
+  PastryEvents,
+  PutResult,
+} from './types.js';
 
 const encoder = new TextEncoder();
 
@@ -105,7 +77,6 @@ export class PastryNode extends Emitter<PastryEvents> {
   #logger: Logger | undefined;
   #rpc: DatagramRpc | undefined;
   #state: NodeState | undefined;
-  #ctx: Context | undefined;
   #router: Router | undefined;
   #joiner: Joiner | undefined;
   #maintenance: Maintenance | undefined;
@@ -113,13 +84,8 @@ export class PastryNode extends Emitter<PastryEvents> {
   #status: 'new' | 'running' | 'stopped' = 'new';
   /** Client mode: routed messages go to this member (see useGateway). */
   #gateway: Address | undefined;
-  /** Claimed ids that checked out, with the address they belong to (bounded). */
-  readonly #verified = new Map<Id, Address>();
-  /**
-   * Peers that failed to answer, by address key (bounded): their stale entries elsewhere are
-   * not taken back, and the keep-alive retries one now and then (a healed partition).
-   */
-  readonly #dead = new Map<string, Peer>();
+  /** Which peers we believe: checked ids, and peers declared dead. */
+  #trust: PeerTrust | undefined;
 
   constructor(options: PastryOptions) {
     super();
@@ -186,7 +152,7 @@ export class PastryNode extends Emitter<PastryEvents> {
       const t0 = clock.now();
       return this.node.#request(peer.address, msg.MessageType.PING, msg.EMPTY).then((body) => {
         msg.decodeEmpty(body);
-        this.node.#dead.delete(peer.key);
+        this.node.#trust!.revive(peer);
         return clock.now() - t0;
       });
     }
@@ -200,24 +166,19 @@ export class PastryNode extends Emitter<PastryEvents> {
     }
 
     accept(peer: Peer): boolean {
-      return this.node.#accept(peer);
+      return this.node.#trust!.accept(peer);
     }
 
     dead(peer: Peer): boolean {
-      return this.node.#dead.has(peer.key);
+      return this.node.#trust!.dead(peer);
     }
 
     somePeerDeclaredDead(): Peer | undefined {
-      const dead = this.node.#dead;
-      if (dead.size === 0) return undefined;
-      const i = this.random.int(dead.size);
-      let k = 0;
-      for (const peer of dead.values()) if (k++ === i) return peer;
-      return undefined;
+      return this.node.#trust!.someDead(this.random);
     }
 
     alive(peer: Peer): void {
-      if (this.node.#dead.delete(peer.key)) this.node.#consider(peer, Number.NaN);
+      if (this.node.#trust!.revive(peer)) this.node.#consider(peer, Number.NaN);
     }
 
     warn(error: unknown): void {
@@ -252,9 +213,9 @@ export class PastryNode extends Emitter<PastryEvents> {
     this.space.write(id, self.id, 0);
     this.#rpc = rpc;
     const peer = new Peer(id, address);
+    this.#trust = new PeerTrust(this.space, this.options.verifyIds, this.stats);
     this.#state = new NodeState(peer, this.space, this.options);
     const ctx = new PastryNode.#Context(this);
-    this.#ctx = ctx;
     const storage = new Storage(ctx);
     this.#storage = storage;
     this.#router = new Router(ctx, {
@@ -343,7 +304,7 @@ export class PastryNode extends Emitter<PastryEvents> {
   }
 
   get contact(): PastryContact {
-    return this.#contact(this.state.self);
+    return contactOf(this.space, this.state.self);
   }
 
   get running(): boolean {
@@ -368,70 +329,22 @@ export class PastryNode extends Emitter<PastryEvents> {
 
   /** This node's leaf set, routing table and neighbourhood set. */
   view(): NodeView {
-    const s = this.state;
-    const rows = s.table.filledRows(0, s.table.rows.length - 1).map((r) => ({
-      index: r.index,
-      entries: r.entries.map((p) => (p ? this.#contact(p) : null)),
-    }));
-    return {
-      node: this.contact,
-      leafSet: s.leaf.members().map((p) => this.#contact(p)),
-      rows,
-      neighborhood: s.neighborhood.peers.map((p) => this.#contact(p)),
-    };
+    return localView(this.space, this.state);
   }
 
   /**
    * Who listens at `address` (a PING): its contact, or a P2PError `ERR_PROTOCOL` when it is not
    * a node of this id width. Clients call it before using a gateway, for a clear error.
    */
-  async contactOf(
-    address: Address,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<PastryContact> {
+  contactOf(address: Address, options: { signal?: AbortSignal } = {}): Promise<PastryContact> {
     this.#requireRunning();
-    const response = await this.#rpc!.request(address, msg.MessageType.PING, msg.EMPTY, {
-      signal: options.signal,
-      retries: 2,
-    });
-    return { id: this.#remoteId(address, response.sender.id), address: response.sender.address };
+    return remoteContact(this.space, this.#rpc!, address, options.signal);
   }
 
   /** The state of the node at `address` (a STATE request for every part). */
-  async fetchView(address: Address, options: { signal?: AbortSignal } = {}): Promise<NodeView> {
+  fetchView(address: Address, options: { signal?: AbortSignal } = {}): Promise<NodeView> {
     this.#requireRunning();
-    const request = msg.encodeStateRequest({
-      parts: msg.PART_LEAVES | msg.PART_NEIGHBORS | msg.PART_ROWS,
-      firstRow: 0,
-      lastRow: this.space.digits - 1,
-    });
-    const response = await this.#rpc!.request(address, msg.MessageType.STATE, request, {
-      signal: options.signal,
-      retries: 2,
-    });
-    const sender = response.sender;
-    const id = this.#remoteId(address, sender.id);
-    const state = msg.decodeState(response.body, this.#limits);
-    return {
-      node: { id, address: sender.address },
-      leafSet: state.leaves.map((p) => this.#contact(p)),
-      rows: state.rows.map((r) => ({
-        index: r.index,
-        entries: r.entries.map((p) => (p ? this.#contact(p) : null)),
-      })),
-      neighborhood: state.neighbors.map((p) => this.#contact(p)),
-    };
-  }
-
-  /** A remote node's id from its envelope, or ERR_PROTOCOL when its width is not ours. */
-  #remoteId(address: Address, bytes: Uint8Array): bigint {
-    if (bytes.length !== this.space.bytes) {
-      throw new P2PError(
-        `${address.host}:${address.port} uses ${bytes.length * 8}-bit ids, not ${this.options.m} (option m)`,
-        'ERR_PROTOCOL',
-      );
-    }
-    return this.space.toBigint(this.space.fromBytes(bytes, 0));
+    return remoteView(this.#limits, this.#rpc!, address, options.signal);
   }
 
   // ---- routing and storage ----------------------------------------------------------------
@@ -448,7 +361,7 @@ export class PastryNode extends Emitter<PastryEvents> {
 
   async #lookup(key: Id, options: LookupOptions): Promise<LookupAnswer> {
     const a = await this.route(msg.Purpose.LOOKUP, key, options);
-    return { owner: this.#contact(a.responder), hops: a.hops, ms: a.ms };
+    return { owner: contactOf(this.space, a.responder), hops: a.hops, ms: a.ms };
   }
 
   /** Stores `value` under `key` on the k nodes numerically closest to the key's id. */
@@ -554,7 +467,11 @@ export class PastryNode extends Emitter<PastryEvents> {
         // Only the responder itself may answer: the datagram comes from its address, and its
         // id is the one that address gives (verifyIds).
         const o = r.responder;
-        if (this.#router!.has(r.routeId) && sameAddress(req.from, o.address) && this.#accept(o)) {
+        if (
+          this.#router!.has(r.routeId) &&
+          sameAddress(req.from, o.address) &&
+          this.#trust!.accept(o)
+        ) {
           this.#router!.resolve(r);
         } else {
           this.stats.rejectedPeers++;
@@ -563,22 +480,22 @@ export class PastryNode extends Emitter<PastryEvents> {
       }
       case T.JOIN_STATE: {
         const j = msg.decodeJoinState(body, limits);
-        const sender = this.#sender(req);
+        const sender = this.#trust!.sender(req);
         if (sender) this.#joiner!.handleState(sender, j);
         return msg.EMPTY;
       }
       case T.STATE:
-        return this.#stateFor(msg.decodeStateRequest(body, limits));
+        return msg.encodeState(this.state.parts(msg.decodeStateRequest(body, limits)), this.space);
       case T.ANNOUNCE: {
         const leaves = msg.decodePeers(body, limits);
         const reply = msg.encodePeers(this.state.leaf.members(), this.space);
-        const sender = this.#sender(req);
-        if (sender) this.#onAnnounce(sender, leaves);
+        const sender = this.#trust!.sender(req);
+        if (sender) this.#maintenance!.announced(sender, leaves);
         return reply;
       }
       case T.LEAVE: {
         const leaves = msg.decodePeers(body, limits);
-        const sender = this.#sender(req);
+        const sender = this.#trust!.sender(req);
         if (sender) {
           this.#peerFailed(sender);
           void this.#maintenance!.offerLeaves(leaves.filter((p) => p.key !== sender.key));
@@ -594,43 +511,8 @@ export class PastryNode extends Emitter<PastryEvents> {
 
   #joinPassing(ctx: Context, route: msg.Route, final: boolean): void {
     const joiner = new Peer(route.key, route.origin);
-    if (!this.#accept(joiner)) return;
+    if (!this.#trust!.accept(joiner)) return;
     sendJoinState(ctx, joiner, route, final);
-  }
-
-  /** STATE: the parts asked for (only the rows that hold something). */
-  #stateFor(q: msg.StateRequest): Uint8Array {
-    const s = this.state;
-    const rows = (q.parts & msg.PART_ROWS) !== 0 ? s.table.filledRows(q.firstRow, q.lastRow) : [];
-    return msg.encodeState(
-      {
-        rows,
-        leaves: (q.parts & msg.PART_LEAVES) !== 0 ? s.leaf.members() : [],
-        neighbors: (q.parts & msg.PART_NEIGHBORS) !== 0 ? [...s.neighborhood.peers] : [],
-      },
-      this.space,
-    );
-  }
-
-  /**
-   * A node announced itself (after its join, or as a leaf-set keep-alive): take it in at once,
-   * measure it if it is new (proximity), and check the leaf-set members it knows that we do not.
-   */
-  #onAnnounce(sender: Peer, leaves: Peer[]): void {
-    const state = this.state;
-    const isNew = !state.knows(sender);
-    this.#dead.delete(sender.key);
-    this.#consider(sender, Number.NaN);
-    if (isNew && this.options.proximity) {
-      this.#ctx!.ping(sender).then(
-        (rtt) => this.#consider(sender, rtt),
-        () => {},
-      );
-    }
-    const self = state.self.key;
-    void this.#maintenance!.offerLeaves(
-      leaves.filter((p) => p.key !== self && p.key !== sender.key),
-    );
   }
 
   // ---- state changes --------------------------------------------------------------------
@@ -645,7 +527,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     if (this.listenerCount('leafSet') > 0) {
       this.emit(
         'leafSet',
-        this.state.leaf.members().map((p) => this.#contact(p)),
+        this.state.leaf.members().map((p) => contactOf(this.space, p)),
       );
     }
   }
@@ -654,8 +536,7 @@ export class PastryNode extends Emitter<PastryEvents> {
   #peerFailed(peer: Peer): void {
     if (this.#status !== 'running') return;
     this.stats.timeouts++;
-    if (this.#dead.size >= 4096) this.#dead.clear();
-    this.#dead.set(peer.key, peer);
+    this.#trust!.declareDead(peer);
     const lost = this.state.forget(peer);
     const maintenance = this.#maintenance!;
     if (lost.leaf) {
@@ -671,46 +552,6 @@ export class PastryNode extends Emitter<PastryEvents> {
   }
 
   // ---- plumbing -------------------------------------------------------------------------
-
-  /** The envelope's sender as a Peer, if its id checks out and it sent the datagram itself. */
-  #sender(req: RpcRequest): Peer | undefined {
-    const { id, address } = req.sender;
-    if (id.length !== this.space.bytes || !sameAddress(address, req.from)) {
-      this.stats.rejectedPeers++;
-      return undefined;
-    }
-    let peerId: Id;
-    try {
-      peerId = this.space.fromBytes(id, 0);
-    } catch {
-      this.stats.rejectedPeers++;
-      return undefined;
-    }
-    const peer = new Peer(peerId, { host: address.host, port: address.port });
-    return this.#accept(peer) ? peer : undefined;
-  }
-
-  /**
-   * The claimed-id check: a peer's id must be nodeId(its address). Verified pairs are cached by
-   * id (bounded), so the check of a known peer builds no string.
-   */
-  #accept(peer: Peer): boolean {
-    if (!this.options.verifyIds) return true;
-    const known = this.#verified.get(peer.id);
-    if (known !== undefined && sameAddress(known, peer.address)) return true;
-    const { host, port } = peer.address;
-    if (this.space.nodeId(host, port) !== peer.id) {
-      this.stats.rejectedPeers++;
-      return false;
-    }
-    if (this.#verified.size >= 1024) this.#verified.clear();
-    this.#verified.set(peer.id, peer.address);
-    return true;
-  }
-
-  #contact(p: Peer): PastryContact {
-    return { id: this.space.toBigint(p.id), address: p.address };
-  }
 
   #appKey(key: string | Uint8Array): Uint8Array {
     const bytes = typeof key === 'string' ? encoder.encode(key) : key;

@@ -4,6 +4,13 @@
  */
 import type { Id, IdSpace } from '@p2pkit/core';
 import { LeafSet } from './leaf-set.js';
+import {
+  PART_LEAVES,
+  PART_NEIGHBORS,
+  PART_ROWS,
+  type State,
+  type StateRequest,
+} from './messages.js';
 import { Neighborhood } from './neighborhood.js';
 import type { Peer } from './peer.js';
 import { RoutingTable, type Slot } from './routing-table.js';
@@ -103,6 +110,15 @@ export class NodeState {
       leaf: this.leaf.remove(peer.key),
       slot: this.table.remove(peer),
       neighbor: this.neighborhood.remove(peer.key),
+    };
+  }
+
+  /** The parts of this state a STATE request asks for (only rows that hold something). */
+  parts(q: StateRequest): State {
+    return {
+      rows: (q.parts & PART_ROWS) !== 0 ? this.table.filledRows(q.firstRow, q.lastRow) : [],
+      leaves: (q.parts & PART_LEAVES) !== 0 ? this.leaf.members() : [],
+      neighbors: (q.parts & PART_NEIGHBORS) !== 0 ? [...this.neighborhood.peers] : [],
     };
   }
 
