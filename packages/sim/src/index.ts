@@ -55,3 +55,12 @@ export {
   type SimulationOptions,
   type StreamOptions,
 } from './simulation.js';
+export {
+  type CatalogueOptions,
+  FileCatalogue,
+  type FileSharingWorkload,
+  fileName,
+  fileQuery,
+  fileSize,
+  type WorkloadQuery,
+} from './workloads/file-sharing.js';
