@@ -7,26 +7,12 @@
  * The workload (nodes, files, replication, queries, latency) is protocol-neutral, so the same
  * one can be run for FastTrack and compared (`p2pkit compare`).
  */
-import { Distribution } from '@p2pkit/sim';
+import { Distribution, type FileSharingWorkload } from '@p2pkit/sim';
 import type { Search } from '../search.js';
 import { fileQuery, GnutellaWorld, type WorldOptions } from './world.js';
 
-/** The protocol-neutral part: what is shared, how widely, and what is searched. */
-export interface FileSharingWorkload {
-  nodes: number;
-  queries: number;
-  /** Distinct files (default 100). */
-  files?: number;
-  /** Fraction of nodes holding each file (default 0.01, at least one copy). */
-  replication?: number;
-  /** Mean one-way latency, ms (default 50). */
-  latencyMs?: number;
-  /** Virtual ms between two queries (default 100). */
-  queryIntervalMs?: number;
-  /** How long a query collects hits, virtual ms (default 10,000). */
-  queryTimeoutMs?: number;
-  seed?: number;
-}
+/** The protocol-neutral part (what is shared, how widely, what is searched): @p2pkit/sim's. */
+export type { FileSharingWorkload };
 
 export interface SimulateOptions
   extends FileSharingWorkload,
@@ -108,11 +94,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     let done = 0;
     for (let q = 0; q < queries; q++) {
       sim.at(start + q * interval, () => {
-        const k = pick.int(o.files);
-        const holders = new Set(world.holders[k]);
-        let from = pick.int(o.nodes);
-        // Ask from a servent that does not hold the file itself, when there is one.
-        for (let tries = 0; tries < 10 && holders.has(from); tries++) from = pick.int(o.nodes);
+        const { file: k, from } = world.catalogue.pickQuery(pick);
         const search: Search = world.servents[from]!.search(fileQuery(k), { ttl: o.ttl });
         sim.after(timeout, () => {
           if (search.hits.length > 0) succeeded++;

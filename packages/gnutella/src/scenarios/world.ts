@@ -4,7 +4,7 @@
  * of average degree d, and a catalogue of files replicated on a fraction of the servents.
  */
 import type { Random } from '@p2pkit/core';
-import { latency, type SimHost, Simulation } from '@p2pkit/sim';
+import { FileCatalogue, fileName, fileSize, latency, type SimHost, Simulation } from '@p2pkit/sim';
 import type { SharedFile } from '../options.js';
 import { Servent } from '../servent.js';
 
@@ -31,20 +31,17 @@ export interface WorldOptions {
   seed?: number;
 }
 
-/** The file a query looks for: fixed-width names, so one query word matches one file only. */
-export function fileName(k: number): string {
-  return `song${String(k).padStart(6, '0')}.mp3`;
-}
-export function fileQuery(k: number): string {
-  return `song${String(k).padStart(6, '0')}`;
-}
+/** The workload's file names and query words (@p2pkit/sim's, shared with the other protocols). */
+export { fileName, fileQuery } from '@p2pkit/sim';
 
 export class GnutellaWorld {
   readonly sim: Simulation;
   readonly hosts: SimHost[];
   readonly servents: Servent[];
+  /** The shared workload: which servents hold which file, and what queries look for. */
+  readonly catalogue: FileCatalogue;
   /** Indices of the servents holding file k. */
-  readonly holders: number[][];
+  readonly holders: readonly (readonly number[])[];
   readonly ultrapeerCount: number;
   readonly options: Required<Omit<WorldOptions, 'seed'>> & { seed: number };
   readonly random: Random;
@@ -73,16 +70,13 @@ export class GnutellaWorld {
     this.hosts = this.sim.addHosts(o.nodes);
     this.ultrapeerCount =
       o.ultrapeers > 0 ? Math.max(1, Math.round(o.ultrapeers * o.nodes)) : o.nodes;
-    const copies = Math.max(1, Math.round(o.replication * o.nodes));
-    const shares: SharedFile[][] = this.hosts.map(() => []);
-    this.holders = [];
-    const all = Array.from({ length: o.nodes }, (_, i) => i);
-    for (let k = 0; k < o.files; k++) {
-      const chosen = this.random.shuffle(all.slice()).slice(0, Math.min(copies, o.nodes));
-      this.holders.push(chosen);
-      for (const i of chosen)
-        shares[i]!.push({ index: shares[i]!.length, name: fileName(k), size: 4_000_000 + k });
-    }
+    this.catalogue = new FileCatalogue(this.random, o);
+    this.holders = this.catalogue.holders;
+    const shares: SharedFile[][] = this.hosts.map((_, i) =>
+      this.catalogue
+        .sharesOf(i)
+        .map((k, index) => ({ index, name: fileName(k), size: fileSize(k) })),
+    );
     this.servents = this.hosts.map(
       (host, i) =>
         new Servent({
