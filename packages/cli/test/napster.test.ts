@@ -213,7 +213,9 @@ describe('p2pkit napster share and get', () => {
         out,
       ]);
       expect(got.code).toBe(0);
-      expect(got.stdout).toMatch(/^saved .*Band - Song\.mp3 \(0\.7 MiB in .* from alice, direct$/m);
+      expect(got.stdout).toMatch(
+        /^saved .*Band - Song\.mp3 \(683\.6 KiB in .* from alice, direct$/m,
+      );
       expect((await readFile(join(out, 'Band - Song.mp3'))).equals(song)).toBe(true);
 
       const pushed = await runCli([
@@ -278,7 +280,9 @@ describe('p2pkit napster share and get', () => {
       const exited = new Promise<number | null>((resolve) => alice.child.on('exit', resolve));
       alice.child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(alice.output()).toMatch(/sent "Band - Song\.mp3" to p2pkit-\w+: 0\.7 MiB \(direct\)/);
+      expect(alice.output()).toMatch(
+        /sent "Band - Song\.mp3" to p2pkit-\w+: 683\.6 KiB \(direct\)/,
+      );
       expect(alice.output()).toMatch(/^stopped: served 2 uploads, 1\.1 MiB$/m);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -34,8 +34,36 @@ const MAX: Record<'int' | 'u16' | 'u32', number> = {
   u32: 0xffff_ffff,
 };
 
+/** Messages with one layout in both directions (the server rewrites the nick to the sender's). */
+const BOTH = {
+  privateMessage: {
+    type: 205,
+    fields: [
+      ['nick', 'word'],
+      ['text', 'rest'],
+    ],
+  },
+  dataPortError: { type: 626, fields: [['nick', 'word']] },
+  serverPing: { type: 750, fields: [['text', 'rest?']] },
+  ping: {
+    type: 751,
+    fields: [
+      ['nick', 'word'],
+      ['text', 'rest?'],
+    ],
+  },
+  pong: {
+    type: 752,
+    fields: [
+      ['nick', 'word'],
+      ['text', 'rest?'],
+    ],
+  },
+} as const satisfies Record<string, MessageSpec>;
+
 /** Messages a client sends (a server decodes these). */
 const CLIENT = {
+  ...BOTH,
   versionCheck: { type: 4, fields: [['version', 'rest?']] },
   login: {
     type: 2,
@@ -82,13 +110,6 @@ const CLIENT = {
       ['filename', 'quoted'],
     ],
   },
-  privateMessage: {
-    type: 205,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest'],
-    ],
-  },
   hotlistAdd: { type: 207, fields: [['nick', 'word']] },
   hotlist: { type: 208, fields: [['nick', 'word']] },
   browse: {
@@ -130,28 +151,13 @@ const CLIENT = {
     ],
   },
   motd: { type: 621, fields: [] },
-  dataPortError: { type: 626, fields: [['nick', 'word']] },
   changeSpeed: { type: 700, fields: [['linkType', 'int']] },
   changeDataPort: { type: 703, fields: [['port', 'u16']] },
-  serverPing: { type: 750, fields: [['text', 'rest?']] },
-  ping: {
-    type: 751,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest?'],
-    ],
-  },
-  pong: {
-    type: 752,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest?'],
-    ],
-  },
 } as const satisfies Record<string, MessageSpec>;
 
 /** Messages a server sends (a client decodes these). */
 const SERVER = {
+  ...BOTH,
   error: { type: 0, fields: [['message', 'rest']] },
   loginAck: { type: 3, fields: [['email', 'rest']] },
   nickOk: { type: 8, fields: [] },
@@ -183,13 +189,6 @@ const SERVER = {
       // 32 hex digits, or `firewallerror` when both sides are firewalled (OpenNap download.c).
       ['md5', 'word'],
       ['linkType', 'int'],
-    ],
-  },
-  privateMessage: {
-    type: 205,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest'],
     ],
   },
   getError: {
@@ -296,23 +295,7 @@ const SERVER = {
     ],
   },
   motd: { type: 621, fields: [['text', 'rest']] },
-  dataPortError: { type: 626, fields: [['nick', 'word']] },
   ghost: { type: 748, fields: [] },
-  serverPing: { type: 750, fields: [['text', 'rest?']] },
-  ping: {
-    type: 751,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest?'],
-    ],
-  },
-  pong: {
-    type: 752,
-    fields: [
-      ['nick', 'word'],
-      ['text', 'rest?'],
-    ],
-  },
   redirect: {
     type: 821,
     fields: [

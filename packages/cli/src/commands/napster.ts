@@ -12,9 +12,10 @@ import {
   type NapsterClientOptions,
   type SearchResult,
 } from '@p2pkit/napster';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { hostPort, integer, port } from '../options.js';
+import { createReporter, formatBytes, formatElapsed, formatRate, outputMode } from '../progress.js';
+import { untilSignal } from '../signals.js';
 import { simCommand } from './sim.js';
 import { registerSimNapster } from './sim-napster.js';
 
@@ -207,7 +208,7 @@ function registerShare(napster: Command): void {
           uploads++;
           bytes += u.bytes;
           log(
-            `sent "${u.filename}" to ${u.nick}: ${mib(u.bytes)}${u.offset ? ` from byte ${u.offset}` : ''} (${u.mode})`,
+            `sent "${u.filename}" to ${u.nick}: ${formatBytes(u.bytes)}${u.offset ? ` from byte ${u.offset}` : ''} (${u.mode})`,
           );
         });
         client.on('uploadError', (error, who) => log(`upload to ${who} failed: ${error.message}`));
@@ -238,7 +239,7 @@ function registerShare(napster: Command): void {
           await runtime.close();
         }
         process.stdout.write(
-          `stopped: served ${uploads} upload${uploads === 1 ? '' : 's'}, ${mib(bytes)}\n`,
+          `stopped: served ${uploads} upload${uploads === 1 ? '' : 's'}, ${formatBytes(bytes)}\n`,
         );
       },
     );
@@ -338,7 +339,7 @@ function registerGet(napster: Command): void {
         if (options.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
         else
           process.stdout.write(
-            `saved ${outcome.path} (${mib(outcome.bytes)} in ${(outcome.elapsedMs / 1000).toFixed(1)} s, ${mib((outcome.bytes / Math.max(outcome.elapsedMs, 1)) * 1000)}/s) from ${outcome.nick}, ${outcome.mode === 'push' ? 'pushed by a firewalled peer' : 'direct'}${outcome.offset ? `, resumed at byte ${outcome.offset}` : ''}\n`,
+            `saved ${outcome.path} (${formatBytes(outcome.bytes)} in ${formatElapsed(outcome.elapsedMs)}, ${formatRate((outcome.bytes / Math.max(outcome.elapsedMs, 1)) * 1000)}) from ${outcome.nick}, ${outcome.mode === 'push' ? 'pushed by a firewalled peer' : 'direct'}${outcome.offset ? `, resumed at byte ${outcome.offset}` : ''}\n`,
           );
       },
     );
@@ -399,34 +400,32 @@ async function fetch(
   }
   const offset = part.written;
   const started = performance.now();
-  const bar =
-    !json && process.stderr.isTTY
-      ? new SingleBar({
-          format: `${name} [{bar}] {percentage}% {done} of {total_mib} {rate}`,
-          stream: process.stderr,
-          hideCursor: true,
-        })
-      : undefined;
-  let last = 0;
-  bar?.start(target.size, offset, { done: mib(offset), total_mib: mib(target.size), rate: '' });
+  // A bar on a terminal, plain lines every 2 s in a pipe, nothing with --json (one object at the end).
+  const reporter = createReporter({
+    mode: json ? 'quiet' : outputMode({}),
+    prefix: 'p2pkit napster get',
+    intervalMs: 2000,
+    barFormat: `${name} [{bar}] {percentage}% {done} of {total} {rate}`,
+  });
   try {
     const result = await client.download(target, {
       offset,
       signal,
       onData: (chunk) => part.write(chunk),
       onProgress: (received, size) => {
-        const seconds = (performance.now() - started) / 1000;
-        const rate = `${mib((received - offset) / Math.max(seconds, 0.001))}/s`;
-        if (bar) bar.update(received, { done: mib(received), total_mib: mib(size), rate });
-        else if (!json && performance.now() - last > 2000) {
-          last = performance.now();
-          process.stderr.write(
-            `p2pkit napster get: ${name} ${mib(received)} of ${mib(size)} (${rate})\n`,
-          );
-        }
+        const rate = formatRate(
+          (received - offset) / Math.max((performance.now() - started) / 1000, 0.001),
+        );
+        const done = formatBytes(received);
+        const total = formatBytes(size);
+        reporter.progress(received, size, `${name} ${done} of ${total} (${rate})`, {
+          done,
+          total,
+          rate,
+        });
       },
     });
-    bar?.stop();
+    reporter.stop();
     await part.commit();
     return {
       file: target.filename,
@@ -439,12 +438,12 @@ async function fetch(
       elapsedMs: Math.round(performance.now() - started),
     };
   } catch (error) {
-    bar?.stop();
+    reporter.stop();
     const kept = part.written;
     await part.close();
     if (kept > 0)
       process.stderr.write(
-        `p2pkit: ${mib(kept)} kept in ${join(dir, name)}.part: run the same command again to resume\n`,
+        `p2pkit: ${formatBytes(kept)} kept in ${join(dir, name)}.part: run the same command again to resume\n`,
       );
     throw error;
   }
@@ -475,10 +474,6 @@ function listenOrLogin(error: unknown, server: Address, dataPort: number): unkno
     );
   }
   return explain(error, server);
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function formatResult(r: SearchResult): string {
@@ -552,21 +547,4 @@ function explain(error: unknown, server: Address): unknown {
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-}
-
-/** Resolves with the first SIGINT or SIGTERM; its handlers go when `abort` fires. */
-function untilSignal(abort?: AbortSignal): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const off = () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    };
-    const on = (signal: NodeJS.Signals) => {
-      off();
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-    abort?.addEventListener('abort', off, { once: true });
-  });
 }
