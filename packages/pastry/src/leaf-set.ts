@@ -30,6 +30,11 @@ export class LeafSet {
    */
   #rel: number[] = [0];
   #loHi = 0;
+  /**
+   * rel of the farthest clockwise member when the set is full and its sides do not meet; -1
+   * otherwise (then every key is covered). One field read on the hot path, not four.
+   */
+  #span = -1;
   readonly #mask: number;
 
   constructor(self: Peer, space: IdSpace, size: number) {
@@ -135,14 +140,13 @@ export class LeafSet {
    * unless too close to tell.
    */
   deliverTo(key: Id): Peer | undefined {
-    const ring = this.#ring;
-    if (ring === undefined || this.cw.length < this.half || this.ccw.length < this.half) {
-      return this.#closestOfAll(key);
-    }
-    const rel = this.#rel;
+    const span = this.#span;
+    if (span < 0) return this.#closestOfAll(key);
     const k = (this.space.hi(key) - this.#loHi) & this.#mask;
+    if (k > span) return undefined;
+    const ring = this.#ring!;
+    const rel = this.#rel;
     const last = rel.length - 1;
-    if (k > rel[last]!) return undefined;
     // The first ring node at or after the key: rel ascends along the ring.
     let a = 0;
     let b = last;
@@ -201,6 +205,7 @@ export class LeafSet {
     for (const p of this.cw) {
       if (indexOf(this.ccw, p.key) >= 0) {
         this.#ring = undefined;
+        this.#span = -1;
         return;
       }
     }
@@ -212,6 +217,7 @@ export class LeafSet {
     const lo = this.space.hi(ring[0]!.id);
     this.#loHi = lo;
     this.#rel = ring.map((p) => (this.space.hi(p.id) - lo) & this.#mask);
+    this.#span = this.full ? this.#rel[this.#rel.length - 1]! : -1;
   }
 }
 

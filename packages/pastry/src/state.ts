@@ -27,6 +27,8 @@ export interface Forgotten {
 
 export class NodeState {
   readonly self: Peer;
+  /** self.id, one load closer (the routing hot path reads it at every hop). */
+  readonly selfId: Id;
   readonly space: IdSpace;
   readonly leaf: LeafSet;
   readonly table: RoutingTable;
@@ -40,6 +42,7 @@ export class NodeState {
     sizes: { leafSet: number; neighborhood: number; proximity: boolean },
   ) {
     this.self = self;
+    this.selfId = self.id;
     this.space = space;
     this.leaf = new LeafSet(self, space, sizes.leafSet);
     this.table = new RoutingTable(self, space);
@@ -60,7 +63,7 @@ export class NodeState {
     const self = this.self;
     const delivered = this.leaf.deliverTo(key);
     if (delivered !== undefined) return delivered;
-    const l = s.sharedPrefixLength(key, self.id);
+    const l = s.sharedPrefixLength(key, this.selfId);
     if (l >= s.digits) return self;
     const entry = this.table.get(l, s.digit(key, l));
     if (entry !== undefined) return entry;
