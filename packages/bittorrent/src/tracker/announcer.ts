@@ -24,7 +24,10 @@ export interface AnnouncerOptions {
   numwant?: number;
   /** Shortest wait between regular announces whatever a tracker says (default 30 s). */
   minIntervalMs?: number;
-  /** Wait after every tracker failed, doubled per failure up to 30 min (default 60 s). */
+  /**
+   * Wait after every tracker failed, doubled per failure up to 30 min (default 15 s: a tracker
+   * that was down a moment, or started just after us, is found again soon).
+   */
   retryMs?: number;
   /** Time allowed to one tracker before trying the next (default 45 s: BEP 15's first two tries). */
   requestTimeoutMs?: number;
@@ -168,7 +171,7 @@ export class Announcer extends Emitter<AnnouncerEvents> {
       );
       waitMs = Math.max(result.interval * 1000, minMs);
     } else {
-      const base = this.#options.retryMs ?? 60_000;
+      const base = this.#options.retryMs ?? 15_000;
       waitMs = Math.min(base * 2 ** this.#failures, 30 * 60_000);
       this.#failures++;
     }

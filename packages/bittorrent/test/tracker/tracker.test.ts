@@ -20,6 +20,43 @@ import {
   UdpTrackerClient,
 } from '../../src/tracker/index.js';
 
+describe('announcer status and retry', () => {
+  it('finds a tracker that started after it within 15 s, and keeps what each tracker said', async () => {
+    const { hub, clock, clientFor, start } = setup({ intervalS: 120, http: { port: 6969 } });
+    const announcer = createAnnouncer({
+      runtime: hub.runtime('10.0.1.1'),
+      client: clientFor(1),
+      announceList: [['http://10.0.0.1:6969/announce']],
+      infoHash: HASH,
+      peerId: peerId(1),
+      port: 6001,
+      stats: () => ({ uploaded: 0, downloaded: 0, left: 100 }),
+    });
+    announcer.start();
+    await flush();
+    // Nothing listens yet: the failure is kept, named.
+    const [down] = announcer.status();
+    expect(down).toMatchObject({ url: 'http://10.0.0.1:6969/announce', announcedAt: undefined });
+    expect(down!.error).toBeDefined();
+    await start();
+    clock.advance(14_999);
+    await flush();
+    expect(announcer.status()[0]!.announcedAt).toBeUndefined();
+    clock.advance(1);
+    for (let i = 0; i < 5 && announcer.status()[0]!.announcedAt === undefined; i++) await flush();
+    expect(announcer.status()[0]).toMatchObject({
+      error: undefined,
+      announcedAt: 15_000,
+      leechers: 1,
+      seeders: 0,
+    });
+    const stopping = announcer.stop();
+    await flush();
+    clock.advance(5000);
+    await stopping;
+  });
+});
+
 /** A raw GET through core's HTTP client: the whole body. */
 async function getBody(runtime: Runtime, url: string): Promise<Uint8Array> {
   return (await httpRequest(runtime, url)).body.bytes();
