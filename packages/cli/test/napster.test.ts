@@ -345,6 +345,31 @@ describe('p2pkit sim napster', () => {
     expect(r.stderr).toMatch(/60\/60 searches/);
   }, 60_000);
 
+  it('--fail and --latency: crashed clients leave the index; latency follows the links', async () => {
+    const r = await runCli([
+      'sim',
+      'napster',
+      '--clients',
+      '20',
+      '--files-per-client',
+      '10',
+      '--searches',
+      '40',
+      '--downloads',
+      '0',
+      '--fail',
+      '0.5',
+      '--latency',
+      '40',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.crashed).toBe(10);
+    expect(out.filesAfterCrash).toBeLessThan(out.files);
+    expect(out.searchLatencyMs.p50).toBeGreaterThanOrEqual(80);
+  }, 60_000);
+
   it('text output names the figures', async () => {
     const r = await runCli([
       'sim',

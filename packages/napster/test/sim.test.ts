@@ -39,6 +39,21 @@ describe('simulate', () => {
     expect(perFile).toBeLessThan(300);
   }, 60_000);
 
+  it('crashed clients: the server drops their files; searches come from the survivors', async () => {
+    const r = await simulate({
+      clients: 20,
+      filesPerClient: 20,
+      searches: 100,
+      downloads: 2,
+      fail: 0.5,
+      seed: 4,
+    });
+    expect(r.crashed).toBe(10);
+    expect(r.filesAfterCrash).toBeLessThan(r.files);
+    expect(r.filesAfterCrash).toBeGreaterThan(0);
+    expect(r.successRate).toBeGreaterThan(0.3);
+  }, 60_000);
+
   it('runs a caller-given workload: items to store, keys to look up', async () => {
     const items = Array.from({ length: 50 }, (_, i) => `item${i}`);
     const r = await simulate({

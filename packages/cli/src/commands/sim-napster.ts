@@ -17,6 +17,8 @@ export function registerSimNapster(sim: Command): void {
     .option('--searches <Q>', 'searches from random clients', integer(0, 100_000_000), 1000)
     .option('--downloads <d>', 'peer-to-peer downloads after the searches', integer(0, 100_000), 10)
     .option('--firewalled <fraction>', 'fraction of clients behind a firewall', fraction, 0.25)
+    .option('--fail <fraction>', 'fraction of clients that crash before the searches', fraction)
+    .option('--latency <ms>', 'one-way delay of every link', integer(0, 60_000), 25)
     .option('--seed <s>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .option('--json', 'one JSON object on stdout')
     .action(
@@ -26,6 +28,8 @@ export function registerSimNapster(sim: Command): void {
         searches: number;
         downloads: number;
         firewalled: number;
+        fail?: number;
+        latency: number;
         seed: number;
         json?: boolean;
       }) => {
@@ -47,6 +51,8 @@ export function registerSimNapster(sim: Command): void {
             searches: options.searches,
             downloads: options.downloads,
             firewalled: options.firewalled,
+            latencyMs: options.latency,
+            ...(options.fail !== undefined ? { fail: options.fail } : {}),
             seed: options.seed,
             onProgress: (done, total) => {
               if (bar) {
@@ -69,6 +75,11 @@ export function registerSimNapster(sim: Command): void {
           process.stdout.write(
             `${[
               `Napster: ${result.clients} clients sharing ${result.files} files, ${result.searches} searches (seed ${result.seed})`,
+              ...(result.crashed > 0
+                ? [
+                    `crashed before the searches: ${result.crashed} clients (${result.files - result.filesAfterCrash} files left the index)`,
+                  ]
+                : []),
               `found something: ${(result.successRate * 100).toFixed(1)} %, ${result.meanResults.toFixed(1)} results per search`,
               `search latency (ms): p50 ${l.p50.toFixed(1)}  p99 ${l.p99.toFixed(1)}  max ${l.max.toFixed(1)}; 1 hop (client to server)`,
               `server: ${result.serverMessagesPerSearch.toFixed(1)} messages and ${Math.round(result.serverBytesPerSearch)} bytes per search, index ${(result.serverIndexBytes / 1024 / 1024).toFixed(1)} MiB (${Math.round(result.serverIndexBytesPerFile)} bytes per file)`,

@@ -28,6 +28,12 @@ export interface SimulateOptions {
   downloads?: number;
   /** Fraction of clients behind a firewall (data port 0; default 0.25). */
   firewalled?: number;
+  /**
+   * Fraction of the clients that crash after sharing, before the searches (default 0): the
+   * server sees their connections reset and drops their files; searches and downloads come
+   * from the survivors.
+   */
+  fail?: number;
   seed?: number;
   /** One-way delay in ms (default 25, the simulator's). */
   latencyMs?: number;
@@ -68,6 +74,12 @@ export interface SimulateResult {
     failed: number;
     bytes: number;
   };
+  /** Clients crashed before the searches (`fail`). */
+  crashed: number;
+  /** Files still indexed when the searches start (after the crashes). */
+  filesAfterCrash: number;
+  /** What a client holds to find anything: its one connection to the server. */
+  clientRoutingEntries: number;
   /** Simulated time until every client had logged in and its files were indexed. */
   loginMs: number;
   simulatedMs: number;
@@ -170,6 +182,20 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   await sim.runUntil(() => server.stats().files === files, { timeoutMs: 3_600_000 });
   const loginMs = sim.now;
 
+  // Crashes: the server learns of them from the resets, and forgets their files.
+  const alive = clients.map(() => true);
+  const crashCount = Math.floor((options.fail ?? 0) * n);
+  if (crashCount > 0) {
+    const order = random.fork('fail').shuffle([...clients.keys()]);
+    for (const c of order.slice(0, crashCount)) {
+      alive[c] = false;
+      sim.crash(hosts[c]!);
+    }
+    await sim.runUntil(() => server.stats().users === n - crashCount, { timeoutMs: 600_000 });
+  }
+  const survivors = clients.filter((_, c) => alive[c]);
+  const filesAfterCrash = server.stats().files;
+
   // Searches: a Poisson stream from random clients.
   const before = server.stats();
   const latency = new Distribution('search latency');
@@ -184,7 +210,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const searchRandom = random.fork('searches');
   for (let i = 0; i < searches; i++) {
     at += searchRandom.exponential(1000 / rate);
-    const client = clients[searchRandom.int(n)]!;
+    const client = survivors[searchRandom.int(survivors.length)]!;
     const words = phrase(i, searchRandom);
     pending.push(
       new Promise<void>((resolve) => {
@@ -218,7 +244,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const dl = { requested: 0, completed: 0, pushed: 0, failed: 0, bytes: 0 };
   const dlRandom = random.fork('downloads');
   for (let i = 0; i < downloads; i++) {
-    const client = clients[dlRandom.int(n)]!;
+    const client = survivors[dlRandom.int(survivors.length)]!;
     const list: SearchResult[] = await drive(client.search(phrase(searches + i, dlRandom))).catch(
       () => [],
     );
@@ -250,7 +276,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 
   const simulatedMs = sim.now;
   const indexBytes = server.indexBytes();
-  for (const client of clients) await drive(client.stop());
+  for (const client of survivors) await drive(client.stop());
   await drive(server.stop());
   const summary = latency.summary();
   return {
@@ -266,6 +292,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     serverIndexBytes: indexBytes,
     serverIndexBytesPerFile: files === 0 ? 0 : indexBytes / files,
     downloads: dl,
+    crashed: crashCount,
+    filesAfterCrash,
+    clientRoutingEntries: 1,
     loginMs,
     simulatedMs,
     events: sim.eventCount,
