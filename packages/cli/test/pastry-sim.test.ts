@@ -38,6 +38,16 @@ describe('p2pkit sim pastry', () => {
     expect(r.hops.mean).toBeGreaterThan(1.6);
     expect(r.hops.mean).toBeLessThan(2.6);
     expect(r.hops.p50).toBeLessThanOrEqual(r.hops.p99);
+    // State per node (for p2pkit compare): distinct peers known, at least the full leaf set and
+    // at most table + leaf set + neighbourhood set; each takes at least an id (16 bytes) and an
+    // IPv4 address in the wire format (PROTOCOL.md, "Peer").
+    expect(r.state.leafSet).toBe(16);
+    expect(r.state.entries).toBeGreaterThanOrEqual(r.state.leafSet);
+    expect(r.state.entries).toBeLessThanOrEqual(r.state.tableEntries + r.state.leafSet + 32);
+    expect(r.state.bytes).toBeGreaterThanOrEqual(r.state.entries * (16 + 1 + 4 + 2));
+    // No failures: one datagram per forwarding plus the answer back to the source.
+    expect(r.messagesPerLookup).toBeCloseTo(r.hops.mean + 1, 6);
+    expect(r.bytesPerLookup).toBeGreaterThan(r.messagesPerLookup * 16);
     const b = await run(args);
     expect(JSON.parse(b.stdout).hops).toEqual(r.hops);
   }, 120_000);

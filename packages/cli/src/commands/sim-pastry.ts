@@ -84,7 +84,8 @@ export function registerSimPastry(sim: Command): void {
         `lookups        ${result.lookups}`,
         `hops           mean ${f(h.mean)}  p50 ${f(h.p50)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
         `histogram      ${h.histogram.map((c, i) => `${i}:${c}`).join('  ')}`,
-        `state per node ${f(result.state.tableEntries)} table entries, ${f(result.state.leafSet)} leaf-set members`,
+        `state per node ${f(result.state.tableEntries)} table entries, ${f(result.state.leafSet)} leaf-set members (${f(result.state.entries)} peers, ${Math.round(result.state.bytes)} bytes)`,
+        `per lookup     ${f(result.messagesPerLookup)} datagrams, ${Math.round(result.bytesPerLookup)} bytes`,
       ];
       if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
       if (result.relativeDistance !== undefined) {

@@ -72,8 +72,15 @@ export interface SimulateResult {
   relativeDistance?: number;
   /** Crashed nodes (only with --fail). */
   failed?: number;
-  /** Routing-table entries per node (mean) and leaf-set members per node (mean). */
-  state: { tableEntries: number; leafSet: number };
+  /**
+   * Routing state per live node, means: routing-table entries, leaf-set members, distinct
+   * peers known (table, leaf set and neighbourhood set), and the bytes those peers take in
+   * Pastry's wire format (PROTOCOL.md, "Peer").
+   */
+  state: { tableEntries: number; leafSet: number; entries: number; bytes: number };
+  /** Datagrams sent during the lookup phase per lookup, and their bytes (envelopes included). */
+  messagesPerLookup: number;
+  bytesPerLookup: number;
   build: 'oracle' | 'join';
   simulatedMs: number;
   events: number;
@@ -204,6 +211,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   if (total > 0) sim.after(1, issue);
 
   options.onLookups?.();
+  const sent0 = sim.metrics.totals().datagrams.sent;
   const events0 = sim.eventCount;
   const sim0 = sim.now;
   const t0 = performance.now();
@@ -226,6 +234,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const wallMs = performance.now() - t0;
   const events = sim.eventCount - events0;
   const reroutes = live.reduce((sum, x) => sum + x.stats.reroutes, 0) - reroutes0;
+  const sent = sim.metrics.totals().datagrams.sent;
   for (const node of world.nodes()) await node.stop();
 
   const result: SimulateResult = {
@@ -242,6 +251,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     failedLookups,
     reroutes,
     state,
+    messagesPerLookup: total > 0 ? (sent.messages - sent0.messages) / total : 0,
+    bytesPerLookup: total > 0 ? (sent.bytes - sent0.bytes) / total : 0,
     build,
     simulatedMs: Math.round(sim.now - sim0),
     events,
@@ -258,10 +269,21 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 function stateSizes(nodes: readonly PastryNode[]): SimulateResult['state'] {
   let table = 0;
   let leaf = 0;
+  let entries = 0;
+  let bytes = 0;
   for (const node of nodes) {
     table += node.state.table.size;
     leaf += node.state.leaf.size;
+    for (const peer of node.state.known()) {
+      entries++;
+      bytes += peer.wire(node.space).length;
+    }
   }
   const count = Math.max(1, nodes.length);
-  return { tableEntries: table / count, leafSet: leaf / count };
+  return {
+    tableEntries: table / count,
+    leafSet: leaf / count,
+    entries: entries / count,
+    bytes: bytes / count,
+  };
 }
