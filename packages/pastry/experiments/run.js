@@ -446,16 +446,17 @@ experiments.push({
 });
 
 // ---------------------------------------------------------------- run, then render
-const previous = report.readResult(pkg, 'experiments')?.data ?? {};
 for (const e of experiments) {
-  if (only && !only.has(e.id)) {
-    const prev = previous[e.id];
-    if (prev !== undefined) results[e.id] = prev;
-    continue;
-  }
+  if (only && !only.has(e.id)) continue;
   await timed(e.id, async () => {
     results[e.id] = { quick, date: new Date().toISOString().slice(0, 10), result: await e.run() };
   });
+}
+// The others' results as they are now, not when this run started: two `--only` runs of
+// different experiments at once (hours at full size) keep each other's results.
+const previous = report.readResult(pkg, 'experiments')?.data ?? {};
+for (const e of experiments) {
+  if (results[e.id] === undefined && previous[e.id] !== undefined) results[e.id] = previous[e.id];
 }
 for (const e of experiments) {
   const stored = results[e.id];
