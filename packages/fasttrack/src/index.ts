@@ -1,4 +1,23 @@
 /**
  * @p2pkit/fasttrack: see README.md. This entry is the package's whole public API.
  */
-export {};
+export {
+  ContentHasher,
+  type ContentHashes,
+  HASH_LENGTH,
+  hashContent,
+  hashFromHex,
+  hashToHex,
+  PIECE_SIZE,
+  pieceCount,
+  UUHASH_CHUNK,
+  uuhashChecksum,
+} from './uuhash.js';
+export {
+  type FileEntry,
+  type SearchResult,
+  type SupernodeEntry,
+  TAG_IDS,
+  type TagName,
+  type Tags,
+} from './wire.js';
