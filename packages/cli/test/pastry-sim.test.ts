@@ -91,6 +91,21 @@ describe('p2pkit sim pastry', () => {
     expect(r.relativeDistance).toBeLessThan(3);
   }, 120_000);
 
+  it('progress: plain lines on stderr off a terminal, stdout one JSON object; none with --quiet', async () => {
+    const args = ['sim', 'pastry', '--nodes', '60', '--lookups', '300', '--build', 'join'];
+    const a = await run([...args, '--json', '--progress-interval', '1ms']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).lookups).toBe(300);
+    const lines = a.stderr.trimEnd().split('\n');
+    expect(lines).toContain('p2pkit sim pastry: joins 60/60 (100%)');
+    expect(lines.at(-1)).toBe('p2pkit sim pastry: lookups 300/300 (100%)');
+    for (const line of lines) expect(line).toMatch(/^p2pkit sim pastry: (joins|lookups) \d+\/\d+/);
+    const quiet = await run([...args, '--quiet', '--progress-interval', '1ms']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toMatch(/lookups {8}300/);
+  }, 60_000);
+
   it('prints a report for people, and one clear line for each bad option', async () => {
     const ok = await run(['sim', 'pastry', '--nodes', '100', '--lookups', '200']);
     expect(ok.code, ok.stderr).toBe(0);
@@ -103,6 +118,7 @@ describe('p2pkit sim pastry', () => {
       [['--nodes', '50', '--b', '9'], '--b'],
       [['--nodes', '50', '--fail', '1.5'], '--fail'],
       [['--nodes', '50', '--build', 'magic'], '--build'],
+      [['--nodes', '50', '--progress-interval', 'soon'], '--progress-interval'],
     ] as const) {
       const bad = await run(['sim', 'pastry', ...args]);
       expect(bad.code, args.join(' ')).toBe(1);

@@ -1,6 +1,6 @@
-import { SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
-import { choice, fraction, integer } from '../options.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { choice, duration, fraction, integer } from '../options.js';
+import { createReporter } from '../progress.js';
 
 /** An even leaf-set size. */
 function leafSetSize(text: string): number {
@@ -20,6 +20,8 @@ interface SimPastryOptions {
   b: number;
   leafSet: number;
   json?: boolean;
+  quiet?: boolean;
+  progressInterval: number;
 }
 
 /**
@@ -50,6 +52,15 @@ export function registerSimPastry(sim: Command): void {
     .option('--b <bits>', 'bits per digit', integer(1, 6), 4)
     .option('--leaf-set <n>', 'leaf set size |L| (even)', leafSetSize, 16)
     .option('--json', 'one JSON object on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(
+      new Option(
+        '--progress-interval <duration>',
+        'one progress line this often when stderr is not a terminal',
+      )
+        .argParser(duration('s'))
+        .default(5000, '5s'),
+    )
     .action(async (options: SimPastryOptions) => {
       if (options.fail !== undefined && Math.floor(options.nodes * (1 - options.fail)) < 2) {
         throw new Error(
@@ -58,7 +69,7 @@ export function registerSimPastry(sim: Command): void {
       }
       // Imported here: the simulator is only loaded by `p2pkit sim`.
       const { simulate } = await import('@p2pkit/pastry/scenarios');
-      const progress = progressReporter();
+      const progress = progressReporter(options);
       const result = await simulate({
         nodes: options.nodes,
         lookups: options.lookups,
@@ -72,7 +83,7 @@ export function registerSimPastry(sim: Command): void {
         onSetup: (done, total) => progress('joins', done, total),
         onProgress: (done, total) => progress('lookups', done, total),
       });
-      progress.end();
+      progress.stop();
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
@@ -106,39 +117,27 @@ export function registerSimPastry(sim: Command): void {
 }
 
 /**
- * Progress on stderr for runs longer than two seconds: a bar on a terminal, a plain line every
- * five seconds otherwise (CI logs, pipes).
+ * Progress on stderr whatever --json says (stdout holds the one result object): the shared
+ * reporter's bar on a terminal, a plain line every --progress-interval otherwise; nothing for
+ * the first two seconds (or the interval, if shorter), so that short runs print none.
  */
-function progressReporter(): ((phase: string, done: number, total: number) => void) & {
-  end(): void;
-} {
+function progressReporter(options: { quiet?: boolean; progressInterval: number }) {
+  const reporter = createReporter({
+    mode: options.quiet ? 'quiet' : process.stderr.isTTY ? 'bar' : 'plain',
+    prefix: 'p2pkit sim pastry',
+    intervalMs: options.progressInterval,
+    barFormat: '{phase} [{bar}] {percentage}% {value}/{total} eta {eta}s',
+  });
   const started = performance.now();
-  const tty = process.stderr.isTTY === true;
-  let bar: SingleBar | undefined;
-  let barPhase = '';
-  let lastLine = 0;
+  const quiet = Math.min(2000, options.progressInterval);
   let last = '';
-  const report = (phase: string, done: number, total: number) => {
-    const now = performance.now();
-    if (now - started < 2000) return;
-    if (tty) {
-      if (bar === undefined || barPhase !== phase) {
-        bar?.stop();
-        bar = new SingleBar({
-          format: `${phase} [{bar}] {percentage}% {value}/{total} eta {eta}s`,
-          etaBuffer: 50,
-        });
-        bar.start(total, done);
-        barPhase = phase;
-      }
-      bar.update(done);
-    } else if ((now - lastLine >= 5000 || done === total) && last !== `${phase}${done}`) {
-      lastLine = now;
+  return Object.assign(
+    (phase: string, done: number, total: number) => {
+      if (performance.now() - started < quiet || `${phase}${done}` === last) return;
       last = `${phase}${done}`;
-      process.stderr.write(
-        `${phase} ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)\n`,
-      );
-    }
-  };
-  return Object.assign(report, { end: () => bar?.stop() });
+      const line = `${phase} ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)`;
+      reporter.progress(done, total, line, { phase }, done === total);
+    },
+    { stop: () => reporter.stop() },
+  );
 }
