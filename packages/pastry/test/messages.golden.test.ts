@@ -2,7 +2,7 @@
  * Byte-exact examples of PROTOCOL.md: each message below is written out by hand there and here,
  * and must encode to exactly these bytes and decode back to the same fields.
  */
-import { idSpace } from '@p2pkit/core';
+import { decodeEnvelope, encodeEnvelope, idSpace, keyId, nodeId } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
 import * as msg from '../src/messages.js';
 import { Peer } from '../src/peer.js';
@@ -33,6 +33,47 @@ describe('PROTOCOL.md examples', () => {
     };
     expect(hex(msg.encodeRoute(route, space))).toBe(hex(bytes(wire)));
     expect(msg.decodeRoute(bytes(wire), limits)).toEqual(route);
+  });
+
+  it('a whole datagram: a lookup of "colour" from 127.0.0.1:4000 (m = 128) and its hop acknowledgement', () => {
+    const space128 = idSpace(128, 4);
+    const self = { host: '127.0.0.1', port: 4000 };
+    const next = { host: '127.0.0.1', port: 4001 };
+    const route: msg.Route = {
+      hops: 1,
+      purpose: msg.Purpose.LOOKUP,
+      routeId: 1,
+      key: space128.fromBigint(keyId('colour', 128)),
+      origin: self,
+    };
+    const datagram = encodeEnvelope({
+      kind: 'request',
+      type: msg.MessageType.ROUTE,
+      requestId: 7,
+      sender: {
+        id: space128.toBytes(space128.fromBigint(nodeId(self.host, self.port, 128))),
+        address: self,
+      },
+      body: msg.encodeRoute(route, space128),
+    });
+    const wire = `01 00 5002 00000007 10 5e7fa9a124cb44cb28ad5289faa44668 04 7f000001 0fa0
+      01 00 00000001 e8fec55856a6a6c5ba53c2462be4852e 04 7f000001 0fa0`;
+    expect(hex(datagram)).toBe(hex(bytes(wire)));
+    const back = decodeEnvelope(bytes(wire));
+    expect(msg.decodeRoute(back.body, { ...limits, space: space128 })).toEqual(route);
+    const ack = encodeEnvelope({
+      kind: 'response',
+      type: msg.MessageType.ROUTE,
+      requestId: 7,
+      sender: {
+        id: space128.toBytes(space128.fromBigint(nodeId(next.host, next.port, 128))),
+        address: next,
+      },
+      body: msg.EMPTY,
+    });
+    expect(hex(ack)).toBe(
+      hex(bytes('01 01 5002 00000007 10 ff5442254f3a1ea52773da3afcecfea2 04 7f000001 0fa1')),
+    );
   });
 
   it('ROUTE, a put', () => {
