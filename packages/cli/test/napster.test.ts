@@ -337,6 +337,13 @@ describe('p2pkit sim napster', () => {
       'serverIndexBytes',
       'simulatedMs',
       'wallMs',
+      // What p2pkit compare reads: routing state per client, messages and bytes per lookup.
+      'clientRoutingEntries',
+      'clientRoutingBytes',
+      'memoryPerNode.entries',
+      'memoryPerNode.bytes',
+      'messagesPerLookup',
+      'bytesPerLookup',
     ]) {
       expect(out).toHaveProperty(key);
     }

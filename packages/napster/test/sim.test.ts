@@ -15,6 +15,16 @@ describe('simulate', () => {
     expect(a.hops).toBe(1);
     // One search in, its results and the 202 out.
     expect(a.serverMessagesPerSearch).toBeCloseTo(2 + a.meanResults, 5);
+    // The fields p2pkit compare reads, named as in the other protocols' simulations.
+    expect(a.messagesPerLookup).toBe(a.serverMessagesPerSearch);
+    expect(a.bytesPerLookup).toBe(a.serverBytesPerSearch);
+    // A search is at least its 4-byte header both ways plus a 201 per result.
+    expect(a.bytesPerLookup).toBeGreaterThan(8 + 4 * a.meanResults);
+    expect(a.memoryPerNode.entries).toBe(a.clientRoutingEntries);
+    expect(a.memoryPerNode.bytes).toBe(a.clientRoutingBytes);
+    // `a.b.c.d:8888`: 12 to 20 bytes.
+    expect(a.clientRoutingBytes).toBeGreaterThanOrEqual(12);
+    expect(a.clientRoutingBytes).toBeLessThanOrEqual(20);
     // One round trip at 25 ms each way, plus serialization at 1 MB/s.
     expect(a.searchLatencyMs.p50).toBeGreaterThanOrEqual(50);
     expect(a.searchLatencyMs.p50).toBeLessThan(52);

@@ -64,6 +64,13 @@ export interface SimulateResult {
   /** Messages the server received and sent per search (the search, its 201s, the 202). */
   serverMessagesPerSearch: number;
   serverBytesPerSearch: number;
+  /**
+   * Every message of a lookup, counted network-wide: the same as the server's per search (the
+   * search, its 201s and the 202 all cross the server's link, nothing else is sent), under the
+   * names the other protocols' simulations use.
+   */
+  messagesPerLookup: number;
+  bytesPerLookup: number;
   /** The server's index, estimated from its structures, and per file. */
   serverIndexBytes: number;
   serverIndexBytesPerFile: number;
@@ -80,6 +87,10 @@ export interface SimulateResult {
   filesAfterCrash: number;
   /** What a client holds to find anything: its one connection to the server. */
   clientRoutingEntries: number;
+  /** That entry's bytes: the server's `host:port`, as the metaserver's line gives it. */
+  clientRoutingBytes: number;
+  /** Routing state per client, in the shape the other protocols' simulations use. */
+  memoryPerNode: { entries: number; bytes: number };
   /** Simulated time until every client had logged in and its files were indexed. */
   loginMs: number;
   simulatedMs: number;
@@ -279,6 +290,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   for (const client of survivors) await drive(client.stop());
   await drive(server.stop());
   const summary = latency.summary();
+  const routingBytes = new TextEncoder().encode(`${serverHost.host}:${SERVER_PORT}`).length;
+  const perSearch = (total: number) => (searches === 0 ? 0 : total / searches);
   return {
     clients: n,
     files,
@@ -287,14 +300,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     meanResults: searches === 0 ? 0 : results / searches,
     searchLatencyMs: summary,
     hops: 1,
-    serverMessagesPerSearch: searches === 0 ? 0 : messages / searches,
-    serverBytesPerSearch: searches === 0 ? 0 : bytes / searches,
+    serverMessagesPerSearch: perSearch(messages),
+    serverBytesPerSearch: perSearch(bytes),
+    messagesPerLookup: perSearch(messages),
+    bytesPerLookup: perSearch(bytes),
     serverIndexBytes: indexBytes,
     serverIndexBytesPerFile: files === 0 ? 0 : indexBytes / files,
     downloads: dl,
     crashed: crashCount,
     filesAfterCrash,
     clientRoutingEntries: 1,
+    clientRoutingBytes: routingBytes,
+    memoryPerNode: { entries: 1, bytes: routingBytes },
     loginMs,
     simulatedMs,
     events: sim.eventCount,
