@@ -52,6 +52,7 @@ export type {
   DownloadOptions,
   DownloadResult,
   PushRequest,
+  RoutingState,
   ServentEvents,
   ServentOptions,
   ServentRole,
@@ -68,6 +69,7 @@ export {
   QueryRouteTable,
   qrpHash,
   qrpKeywords,
+  qrpQueryWords,
   qrpUpdate,
   splitWords,
 } from './qrp.js';

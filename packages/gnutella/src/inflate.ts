@@ -24,7 +24,9 @@ export function inflateBounded(data: Uint8Array, maxOutput: number): Uint8Array 
   const parts: Uint8Array[] = [];
   let total = 0;
   let status: number | undefined;
-  const inflater = new Inflate({ chunkSize: 16 * 1024 });
+  // Output chunks of at most maxOutput + 1 bytes: one chunk for a table patch, and a bomb is
+  // caught at the first chunk past the limit.
+  const inflater = new Inflate({ chunkSize: Math.min(16 * 1024, maxOutput + 1) });
   inflater.onData = (chunk) => {
     total += chunk.length;
     if (total > maxOutput) throw new Bomb(`zlib data inflates beyond ${maxOutput} bytes`);
@@ -46,9 +48,14 @@ export function inflateBounded(data: Uint8Array, maxOutput: number): Uint8Array 
   return concat(parts, total);
 }
 
-/** One whole zlib stream at level 6, zlib's default and what Java's Deflater writes. */
+/**
+ * One whole zlib stream at level 6, zlib's default and what Java's Deflater writes, with the
+ * window sized to the input (2^9..2^15; a 4 KB QRP patch needs no 32 KB window, and allocating
+ * one per patch was most of the cost of a leaf joining). Any zlib inflater reads it.
+ */
 export function deflateZlib(data: Uint8Array): Uint8Array {
-  return deflate(data, { level: 6 });
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(data.length + 1))));
+  return deflate(data, { level: 6, windowBits, memLevel: Math.max(1, windowBits - 7) });
 }
 
 /** The sending half of a compressed connection: one zlib stream, sync-flushed on demand. */

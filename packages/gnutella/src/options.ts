@@ -125,4 +125,18 @@ export interface ServentStats {
   readonly received: Record<string, number>;
   /** Descriptors dropped: duplicates, TTL rules, unknown routes, full queues. */
   readonly dropped: Record<string, number>;
+  /** Bytes of the descriptors sent, by type (header included, before stream compression). */
+  readonly sentBytes: Record<string, number>;
+}
+
+/** What a servent keeps in order to route (`Servent.routingState()`). */
+export interface RoutingState {
+  /** Open Gnutella connections (its neighbour table). */
+  connections: number;
+  /** Reverse-path entries: GUIDs seen, and where Pongs, Query Hits and Pushes go back. */
+  guidRoutes: number;
+  /** QRP tables held (an ultrapeer's, one per leaf). */
+  qrpTables: number;
+  /** Estimated bytes of all that: 6 per connection address, 16 + 4 per GUID route, one per QRP slot. */
+  bytes: number;
 }

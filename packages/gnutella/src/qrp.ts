@@ -53,6 +53,11 @@ export function splitWords(text: string): string[] {
   return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/** The words of query criteria that QRP can route on (3+ characters). */
+export function qrpQueryWords(criteria: string): string[] {
+  return splitWords(criteria).filter((w) => w.length >= QRP_MIN_WORD);
+}
+
 /**
  * The keywords a leaf puts in its table for a file name: each word of 3+ characters, and the
  * word with 1, 2 and 3 trailing characters removed while 3+ remain (so "songs" also matches a
@@ -132,8 +137,12 @@ export class QueryRouteTable {
    * does not match: it cannot be routed by QRP.
    */
   matchesQuery(criteria: string, urns: readonly string[] = []): boolean {
+    return this.matchesWords(qrpQueryWords(criteria), urns);
+  }
+
+  /** matchesQuery with the criteria already split by qrpQueryWords (once for many tables). */
+  matchesWords(words: readonly string[], urns: readonly string[] = []): boolean {
     for (const urn of urns) if (urn.length > 4 && this.hasKeyword(urn)) return true;
-    const words = splitWords(criteria).filter((w) => w.length >= QRP_MIN_WORD);
     if (words.length === 0) return false;
     return words.every((w) => this.hasKeyword(w));
   }
@@ -316,13 +325,24 @@ export class QrpReceiver {
     }
     const slots = table.slots;
     const inf = table.infinity;
-    for (let i = 0; i < n; i++) {
-      let d: number;
-      if (this.entryBits === 8) d = (data[i]! << 24) >> 24;
-      else d = ((i & 1 ? data[i >> 1]! : data[i >> 1]! >> 4) << 28) >> 28;
-      const v = slots[i]! + d;
-      // Values stay within [0, infinity]: a sender that overshoots only means "absent".
-      slots[i] = v < 0 ? 0 : Math.min(v, inf);
+    // Values stay within [0, infinity]: a sender that overshoots only means "absent".
+    if (this.entryBits === 8) {
+      for (let i = 0; i < n; i++) {
+        const v = slots[i]! + ((data[i]! << 24) >> 24);
+        slots[i] = v < 0 ? 0 : Math.min(v, inf);
+      }
+    } else {
+      for (let j = 0; j < rawLength; j++) {
+        const b = data[j]!;
+        if (b === 0) continue; // two unchanged slots: the usual case
+        const i = j << 1;
+        const hi = slots[i]! + ((b << 24) >> 28);
+        slots[i] = hi < 0 ? 0 : Math.min(hi, inf);
+        if (i + 1 < n) {
+          const lo = slots[i + 1]! + ((b << 28) >> 28);
+          slots[i + 1] = lo < 0 ? 0 : Math.min(lo, inf);
+        }
+      }
     }
     this.current = table;
     this.pending = undefined;

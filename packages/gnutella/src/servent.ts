@@ -32,6 +32,8 @@ import {
   type Message,
   PayloadType,
   type Push,
+  type QrpPatch,
+  type QrpReset,
   type Query,
   QueryFlags,
   type QueryHit,
@@ -44,13 +46,14 @@ import type {
   ConnectionInfo,
   DownloadOptions,
   DownloadResult,
+  RoutingState,
   ServentEvents,
   ServentOptions,
   ServentRole,
   ServentStats,
   SharedFile,
 } from './options.js';
-import { nameMatches, QrpReceiver, QueryRouteTable, qrpUpdate } from './qrp.js';
+import { nameMatches, QrpReceiver, QueryRouteTable, qrpQueryWords, qrpUpdate } from './qrp.js';
 import { RouteTable } from './routing.js';
 import { Search, type SearchHit } from './search.js';
 import { fetchHit, formatGiv, type Giv, readGiv, uploadHandler } from './transfer.js';
@@ -103,7 +106,7 @@ export class Servent extends Emitter<ServentEvents> {
   }
   private currentRole: ServentRole;
   private readonly autoRole: boolean;
-  readonly stats: ServentStats = { sent: {}, received: {}, dropped: {} };
+  readonly stats: ServentStats = { sent: {}, received: {}, dropped: {}, sentBytes: {} };
   private readonly log: Logger;
   private readonly o: Required<
     Omit<
@@ -117,6 +120,8 @@ export class Servent extends Emitter<ServentEvents> {
   private readonly pending = new Set<Connection>();
   private readonly qrp = new Map<number, QrpReceiver>();
   private readonly sentTables = new Map<number, QueryRouteTable>();
+  /** The RESET + PATCH that bring an empty table to ours, kept for the next ultrapeer. */
+  private firstUpdate: { table: QueryRouteTable; messages: (QrpReset | QrpPatch)[] } | undefined;
   private files: readonly SharedFile[] = [];
   private table: QueryRouteTable;
   private readonly seen: RouteTable<number>;
@@ -206,6 +211,26 @@ export class Servent extends Emitter<ServentEvents> {
   /** Current connections. */
   connections(): ConnectionInfo[] {
     return [...this.links.values()].map(info);
+  }
+
+  /** What this servent holds to route: connections, GUID routes, leaves' QRP tables. */
+  routingState(): RoutingState {
+    const guidRoutes =
+      this.seen.size + this.pingRoutes.size + this.queryRoutes.size + this.pushRoutes.size;
+    let qrpTables = 0;
+    let qrpSlots = 0;
+    for (const r of this.qrp.values()) {
+      if (r.table === undefined) continue;
+      qrpTables++;
+      qrpSlots += r.table.size;
+    }
+    const connections = this.links.size;
+    return {
+      connections,
+      guidRoutes,
+      qrpTables,
+      bytes: 6 * connections + 20 * guidRoutes + qrpSlots,
+    };
   }
 
   async start(): Promise<void> {
@@ -597,8 +622,10 @@ export class Servent extends Emitter<ServentEvents> {
 
   private sendTo(link: Link, bytes: Uint8Array): void {
     const name = typeName(bytes[16]!);
-    if (link.send(bytes)) this.stats.sent[name] = (this.stats.sent[name] ?? 0) + 1;
-    else this.drop(name);
+    if (link.send(bytes)) {
+      this.stats.sent[name] = (this.stats.sent[name] ?? 0) + 1;
+      this.stats.sentBytes[name] = (this.stats.sentBytes[name] ?? 0) + bytes.length;
+    } else this.drop(name);
   }
 
   private drop(name: string): void {
@@ -615,7 +642,13 @@ export class Servent extends Emitter<ServentEvents> {
 
   private sendTable(link: Link): void {
     const previous = this.sentTables.get(link.id);
-    for (const message of qrpUpdate(this.table, previous)) {
+    // Every ultrapeer of a leaf gets the same first update: compress it once.
+    let update = this.firstUpdate?.table === this.table ? this.firstUpdate.messages : undefined;
+    if (previous !== undefined || update === undefined) {
+      update = qrpUpdate(this.table, previous);
+      if (previous === undefined) this.firstUpdate = { table: this.table, messages: update };
+    }
+    for (const message of update) {
       this.sendTo(
         link,
         encodeDescriptor({ guid: newGuid(this.runtime.random), ttl: 1, hops: 0, message }),
@@ -957,6 +990,7 @@ export class Servent extends Emitter<ServentEvents> {
     query: Query,
     toPeers = true,
   ): void {
+    let words: string[] | undefined; // split once, hashed per table
     for (const link of this.links.values()) {
       if (link === from) continue;
       if (link.peer.ultrapeer) {
@@ -965,7 +999,8 @@ export class Servent extends Emitter<ServentEvents> {
       }
       const table = this.qrp.get(link.id)?.table;
       // No complete table yet: forward everything (QRP §"after a RESET").
-      if (!table || table.matchesQuery(query.criteria, query.urns)) this.sendTo(link, bytes);
+      if (table) words ??= qrpQueryWords(query.criteria);
+      if (!table || table.matchesWords(words!, query.urns)) this.sendTo(link, bytes);
     }
   }
 

@@ -26,6 +26,18 @@ describe('simulated Gnutella networks', () => {
         expect(t4.successRate).toBeGreaterThan(0.5);
         expect(t4.hitsPerQuery).toBeGreaterThan(0);
         expect(t2.seed).toBe(seed);
+        // What p2pkit compare reads: bytes, routing state, hops and time to the first hit.
+        expect(t4.bytesPerQuery).toBeGreaterThan(23 * t4.messagesPerQuery);
+        expect(t4.bytesPerQuery).toBe(((t4.bytes.query ?? 0) + (t4.bytes.queryhit ?? 0)) / 40);
+        expect(t4.routingPerNode.connections).toBeGreaterThan(3);
+        expect(t4.routingPerNode.connections).toBeLessThan(5);
+        expect(t4.memoryPerNode.entries).toBeGreaterThan(t4.routingPerNode.connections);
+        expect(t4.routingPerNode.qrpTables).toBe(0);
+        expect(t4.hops.mean).toBeGreaterThanOrEqual(1);
+        expect(t4.hops.p99).toBeLessThanOrEqual(4);
+        // Each hop takes 25..75 ms each way: the first hit comes back after 2 x hops of them.
+        expect(t4.latencyMs.p50).toBeGreaterThanOrEqual(50 * t4.hops.p50 * 0.5);
+        expect(t4.latencyMs.p99).toBeLessThanOrEqual(2 * 75 * 4);
       }),
     60_000,
   );
@@ -54,29 +66,10 @@ describe('simulated Gnutella networks', () => {
         expect(tiered.messagesPerQuery).toBeLessThan(1.5 * flat.messagesPerQuery);
         // Leaves receive only queries their tables match: most servents see almost none.
         expect(tiered.queryLoad.p50).toBeLessThan(flat.queryLoad.p50);
-      }),
-    60_000,
-  );
-
-  it(
-    'pings and pongs: pong caching lowers their share of the traffic',
-    () =>
-      withSeed(seedFromEnv(9), async (s) => {
-        const seed = Number(s);
-        const base = {
-          nodes: 100,
-          degree: 3,
-          ttl: 4,
-          queries: 20,
-          queryIntervalMs: 200,
-          queryTimeoutMs: 3000,
-          pingIntervalMs: 3000,
-          seed,
-        };
-        const flooded = await simulate({ ...base, pongCaching: false });
-        const cached = await simulate({ ...base, pongCaching: true });
-        expect(flooded.pingPongShare).toBeGreaterThan(cached.pingPongShare);
-        expect(flooded.pingPongShare).toBeGreaterThan(0.3);
+        // Ultrapeers hold their leaves' QRP tables (2^13 slots each in the simulator).
+        expect(tiered.routingPerNode.qrpTables).toBeGreaterThan(2);
+        expect(tiered.routingPerNode.ultrapeerBytes).toBeGreaterThan(8192 * 10);
+        expect(flat.routingPerNode.ultrapeerBytes).toBeLessThan(8192);
       }),
     60_000,
   );

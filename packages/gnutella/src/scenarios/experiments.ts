@@ -3,7 +3,8 @@
  * `simulate` runs: `pnpm experiments` runs them at full size and draws them (report module),
  * `test/experiments.test.ts` at CI size with tolerances.
  */
-import { floodBound, type SimulateResult, simulate } from './simulate.js';
+import { floodBound, queryPhase, type SimulateResult, simulate } from './simulate.js';
+import { GnutellaWorld, type WorldOptions } from './world.js';
 
 export interface ExperimentBase {
   nodes: number;
@@ -20,22 +21,45 @@ export interface FloodRow {
   successRate: number;
 }
 
+/**
+ * One network, one query phase per TTL (the same queries each time): the topology is built
+ * once, which is most of a run's cost.
+ */
+async function overTtls(
+  world: WorldOptions,
+  ttls: readonly number[],
+  queries: number,
+): Promise<SimulateResult[]> {
+  const w = new GnutellaWorld({ ...world, ttl: Math.max(...ttls) });
+  try {
+    await w.build();
+    const out: SimulateResult[] = [];
+    for (const ttl of ttls) out.push(await queryPhase(w, { queries, ttl }));
+    return out;
+  } finally {
+    await w.stop();
+  }
+}
+
 /** Messages per query against the flooding bound d((d−1)^t − 1)/(d − 2), for each d and t. */
 export async function floodingVsBound(
   options: ExperimentBase & { degrees: number[]; ttls: number[]; replication?: number },
 ): Promise<FloodRow[]> {
   const rows: FloodRow[] = [];
   for (const degree of options.degrees) {
-    for (const ttl of options.ttls) {
-      const r = await simulate({
+    const runs = await overTtls(
+      {
         nodes: options.nodes,
-        queries: options.queries,
         degree,
-        ttl,
         pingIntervalMs: 0,
         replication: options.replication ?? 0.01,
         seed: options.seed ?? 1,
-      });
+      },
+      options.ttls,
+      options.queries,
+    );
+    for (const [i, ttl] of options.ttls.entries()) {
+      const r = runs[i]!;
       options.onRun?.(`flood d=${degree} t=${ttl}`, r);
       rows.push({
         degree,
@@ -63,16 +87,19 @@ export async function successVsTtl(
 ): Promise<SuccessRow[]> {
   const rows: SuccessRow[] = [];
   for (const replication of options.replications) {
-    for (const ttl of options.ttls) {
-      const r = await simulate({
+    const runs = await overTtls(
+      {
         nodes: options.nodes,
-        queries: options.queries,
         degree: options.degree,
-        ttl,
         replication,
         pingIntervalMs: 0,
         seed: options.seed ?? 1,
-      });
+      },
+      options.ttls,
+      options.queries,
+    );
+    for (const [i, ttl] of options.ttls.entries()) {
+      const r = runs[i]!;
       options.onRun?.(`success t=${ttl} r=${replication}`, r);
       rows.push({
         ttl,

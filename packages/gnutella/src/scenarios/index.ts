@@ -19,6 +19,8 @@ export {
   type FileSharingWorkload,
   floodBound,
   type LoadSummary,
+  type QueryPhaseOptions,
+  queryPhase,
   type SimulateOptions,
   type SimulateResult,
   simulate,
