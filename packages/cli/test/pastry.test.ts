@@ -111,6 +111,25 @@ describe('p2pkit pastry over UDP', () => {
       `p2pkit: no answer from 127.0.0.1:${port} (is a Pastry node running there?)\n`,
     );
 
+    // A --timeout shorter than the RPC's retries: the same sentence, not "operation aborted".
+    for (const command of [
+      ['lookup', 'x'],
+      ['table', '--json'],
+    ]) {
+      const quick = await run([
+        'pastry',
+        ...command,
+        '--via',
+        `127.0.0.1:${port}`,
+        '--timeout',
+        '300',
+      ]);
+      expect(quick.code, command.join(' ')).toBe(1);
+      expect(quick.stderr).toBe(
+        `p2pkit: no answer from 127.0.0.1:${port} (is a Pastry node running there?)\n`,
+      );
+    }
+
     const width = await run(['pastry', 'lookup', '--via', nodes[0]!.address, '--m', '160', 'x']);
     expect(width.code).toBe(1);
     expect(width.stderr).toMatch(/uses 128-bit ids, not 160/);

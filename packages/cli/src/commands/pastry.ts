@@ -65,8 +65,9 @@ function localHostFor(via: Address): string {
 }
 
 /** Turns a timeout into the sentence a user needs. */
-function explain(error: unknown, via: Address): never {
-  if (error instanceof TimeoutError) {
+function explain(error: unknown, via: Address, signal?: AbortSignal): never {
+  // Our --timeout is the only abort a client has: a request cut short by it is a silent peer.
+  if (error instanceof TimeoutError || signal?.aborted === true) {
     throw new Error(`no answer from ${formatAddress(via)} (is a Pastry node running there?)`);
   }
   throw error;
@@ -183,9 +184,11 @@ async function withClient<T>(
   const signal = AbortSignal.timeout(options.timeout);
   try {
     await node.start();
-    const gateway = await node.contactOf(via, { signal }).catch((e: unknown) => explain(e, via));
+    const gateway = await node
+      .contactOf(via, { signal })
+      .catch((e: unknown) => explain(e, via, signal));
     node.useGateway(via);
-    return await work(node, gateway, signal).catch((e: unknown) => explain(e, via));
+    return await work(node, gateway, signal).catch((e: unknown) => explain(e, via, signal));
   } finally {
     await node.stop();
     await runtime.close();
