@@ -1,6 +1,21 @@
 /**
  * @p2pkit/fasttrack: see README.md. This entry is the package's whole public API.
  */
+
+export { DEFAULT_PORT, FastTrackNode } from './node.js';
+export type {
+  DownloadOptions,
+  DownloadResult,
+  FastTrackEvents,
+  FastTrackOptions,
+  LocalFile,
+  NodeRole,
+  NodeStats,
+  ReparentEvent,
+  ReputationMode,
+  SearchAnswer,
+  SearchOptions,
+} from './options.js';
 export {
   ContentHasher,
   type ContentHashes,
