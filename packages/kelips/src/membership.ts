@@ -38,6 +38,8 @@ export interface MembershipHost extends NodeInternals {
 const JOIN_REPLY_BYTES = 32 * 1024;
 /** Every this many rounds, one node whose entry timed out is probed (partition healing). */
 const LOST_PROBE_ROUNDS = 5;
+/** A home refreshes each of its filetuples this many times per file timeout. */
+const FILE_REFRESHES = 5;
 /** How long a leaving node waits between its LEAVE datagrams and closing its socket. */
 const LEAVE_FLUSH_MS = 20;
 
@@ -96,7 +98,8 @@ export class Membership {
   // ---- the gossip round -------------------------------------------------------------------------
 
   /**
-   * One round: a new heartbeat, expired entries dropped, our files' filetuples refreshed, one
+   * One round: a new heartbeat, expired entries dropped, our files' filetuples refreshed when
+   * due (five times per file timeout), one
    * rationed message to `groupTargets` members and one to `contactTargets` contacts (drawn
    * ∝ 1/rtt^r), and RTT probes.
    */
@@ -108,8 +111,10 @@ export class Membership {
     const now = h.clock.now();
     const hb = h.beat();
     h.stats.rounds++;
-    state.expire(now);
-    for (const name of h.store.names()) state.homed(name, hb, now);
+    // Members whose heartbeats timed out are probed before they are dropped.
+    for (const m of state.expire(now)) this.#probe(m.address, m.key);
+    const refresh = o.fileTimeoutMs / FILE_REFRESHES;
+    for (const name of h.store.names()) state.refreshHomed(name, hb, now, refresh);
     const random = h.random;
     const groupTargets = pickTargets(state.viewList.items, o.groupTargets, o.rttExponent, random);
     if (groupTargets.length > 0) {

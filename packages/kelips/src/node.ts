@@ -355,6 +355,8 @@ export class KelipsNode extends Emitter<KelipsEvents> {
       maxView: o.maxView,
       maxTuples: o.maxTuples,
       maxCandidates: o.maxCandidates,
+      // One round: the probe has answered or timed out by the next expiry.
+      suspicionMs: Math.max(o.roundMs, 2 * o.rpcTimeoutMs),
     });
   }
 

@@ -51,8 +51,10 @@ export interface KelipsOptions {
   /** Contacts expire after this long (default 25 rounds: 50,000 ms, p2psim's; scaled by √n·log³n). */
   contactTimeoutMs?: number;
   /**
-   * Filetuples expire after this long without a refresh from their home (default 2 ×
-   * groupTimeoutMs); a filetuple also goes when its home leaves the view.
+   * Filetuples expire after this long without a refresh from their home (default 10 ×
+   * groupTimeoutMs). A filetuple also goes as soon as its home leaves the view, so this only
+   * bounds what a home no longer refreshes (a bogus tuple, a file gone). It is long because a
+   * group's filetuples share 4 places per message: refreshes of F/k tuples travel slowly.
    */
   fileTimeoutMs?: number;
   /** RTT probes per round to unmeasured contacts or candidates (default 1, as p2psim). */
@@ -131,7 +133,7 @@ export function resolveOptions(o: KelipsOptions): ResolvedOptions {
     rttExponent: o.rttExponent ?? 2,
     groupTimeoutMs,
     contactTimeoutMs: o.contactTimeoutMs ?? Math.round(25 * roundMs * scale(expected, 3)),
-    fileTimeoutMs: o.fileTimeoutMs ?? 2 * groupTimeoutMs,
+    fileTimeoutMs: o.fileTimeoutMs ?? 10 * groupTimeoutMs,
     pingsPerRound: o.pingsPerRound ?? 1,
     rpcTimeoutMs: o.rpcTimeoutMs ?? 500,
     rpcRetries: o.rpcRetries ?? 0,

@@ -35,6 +35,8 @@ export class Member {
   index = -1;
   /** Stamp of the gossip message being built that already holds it. */
   mark = 0;
+  /** When its entry timed out and it was probed (0: not suspected). */
+  suspectedAt = 0;
 
   constructor(address: Address, key: string, group: number, heartbeat: number, heardAt: number) {
     this.address = address;
@@ -79,6 +81,8 @@ export interface StateLimits {
   maxTuples: number;
   /** Most candidate contacts waiting for an RTT probe. */
   maxCandidates: number;
+  /** How long a member whose heartbeat timed out is kept while its probe is out. */
+  suspicionMs: number;
 }
 
 /** What became of an entry handed to the state. */
@@ -477,6 +481,20 @@ export class SoftState {
     this.tupleList.add(tuple);
   }
 
+  /**
+   * The home's periodic refresh of a file it stores: a new heartbeat (news, so the tuple is
+   * fresh again and travels) once `refreshMs` has passed since the last. Refreshing every
+   * round would make every tuple fresh all the time, and a new file's tuple would then wait
+   * among all the others for a place in the rations.
+   */
+  refreshHomed(name: string, heartbeat: number, now: number, refreshMs: number): void {
+    const known = this.tuples.get(name);
+    if (known !== undefined && known.homeKey === this.selfKey && now - known.heardAt < refreshMs) {
+      return;
+    }
+    this.homed(name, heartbeat, now);
+  }
+
   /** Drops a tuple (its file left this node). */
   dropTuple(name: string): void {
     const t = this.tuples.get(name);
@@ -494,15 +512,20 @@ export class SoftState {
 
   /**
    * Drops every entry not refreshed within its timeout, and every filetuple whose home is no
-   * longer in the view (its file is gone with it). Returns how many entries went.
+   * longer in the view (its file is gone with it). A member whose heartbeat timed out is not
+   * dropped at once: it is suspected and returned, for the caller to probe, and dropped only if
+   * it is still silent `suspicionMs` later. Rationed gossip refreshes most entries within a few
+   * rounds but has a long tail; the probe keeps that tail from evicting live members.
    */
-  expire(now: number): number {
+  expire(now: number): Member[] {
     const { groupTimeoutMs, contactTimeoutMs, fileTimeoutMs } = this.limits;
+    const suspects: Member[] = [];
     let n = 0;
     const view = this.viewList.items;
     for (let i = view.length - 1; i >= 0; i--) {
       const m = view[i]!;
-      if (now - m.heardAt > groupTimeoutMs) {
+      const state = this.#suspicion(m, now, groupTimeoutMs, suspects);
+      if (state === 'gone') {
         this.view.delete(m.key);
         this.viewList.remove(m);
         this.#known.delete(m.key);
@@ -513,7 +536,7 @@ export class SoftState {
     const contacts = this.contactList.items;
     for (let i = contacts.length - 1; i >= 0; i--) {
       const m = contacts[i]!;
-      if (now - m.heardAt > contactTimeoutMs) {
+      if (this.#suspicion(m, now, contactTimeoutMs, suspects) === 'gone') {
         this.#removeContact(m);
         this.#remember(m, now);
         n++;
@@ -536,7 +559,21 @@ export class SoftState {
     this.#sweepDeparted(now, false);
     for (const [key, l] of this.lost) if (now > l.until) this.lost.delete(key);
     this.counters.expired += n;
-    return n;
+    return suspects;
+  }
+
+  /** Where `m` stands against its timeout: fresh, newly suspected (added to `out`), or gone. */
+  #suspicion(m: Member, now: number, timeoutMs: number, out: Member[]): 'ok' | 'gone' {
+    if (now - m.heardAt <= timeoutMs) {
+      m.suspectedAt = 0;
+      return 'ok';
+    }
+    if (m.suspectedAt === 0) {
+      m.suspectedAt = now;
+      out.push(m);
+      return 'ok';
+    }
+    return now - m.suspectedAt > this.limits.suspicionMs ? 'gone' : 'ok';
   }
 
   /** Drops candidates too old to be live; fills free contact slots from the rest. */

@@ -19,6 +19,7 @@ const limits: StateLimits = {
   maxView: 100,
   maxTuples: 100,
   maxCandidates: 8,
+  suspicionMs: 1000,
 };
 
 /** Addresses 10.0.x.y:4000 sorted into their groups (computed, as every node computes them). */
@@ -70,16 +71,30 @@ describe('members', () => {
     const c = byGroup[2]![0]!;
     s.heard(fresh(a, 1), 0);
     s.heard(fresh(c, 1), 0);
-    s.expire(25_000);
+    expect(s.expire(25_000)).toEqual([]);
+    // Timed out: suspected and handed back for a probe, dropped if still silent a moment later.
+    expect(s.expire(25_001).map((m) => m.address)).toEqual([a]);
     expect(s.view.size).toBe(1);
-    s.expire(25_001);
+    expect(s.expire(26_002)).toEqual([]);
     expect(s.view.size).toBe(0);
     expect(s.contactIndex.size).toBe(1);
-    s.expire(50_001);
+    expect(s.expire(50_001).map((m) => m.address)).toEqual([c]);
+    s.expire(51_002);
     expect(s.contactIndex.size).toBe(0);
     // A relayed copy of the last heartbeat is as old as the heartbeat itself.
     expect(s.heard(fresh(a, 1, 26_000), 26_000)).toBe('ignored');
     expect(s.view.size).toBe(0);
+  });
+
+  it('a suspected member that answers its probe stays', () => {
+    const s = new SoftState(self, limits);
+    const a = byGroup[0]![1]!;
+    s.heard(fresh(a, 1), 0);
+    expect(s.expire(25_001)).toHaveLength(1);
+    s.heard(fresh(a, 2, 0), 25_500); // the probe's answer
+    expect(s.expire(27_000)).toEqual([]);
+    expect(s.view.size).toBe(1);
+    expect(s.view.get(formatAddress(a))!.suspectedAt).toBe(0);
   });
 
   it('a departed node stays out until its entries could no longer be fresh', () => {
@@ -150,6 +165,7 @@ describe('filetuples', () => {
     s.heardTuple({ name: nameIn(0), home, heartbeat: 1, ageMs: 0 }, 0);
     s.homed(nameIn(0, 5000), 1, 0);
     s.expire(26_000);
+    s.expire(27_001);
     expect(s.view.size).toBe(0);
     expect(s.tuples.size).toBe(1); // our own file stays
   });
