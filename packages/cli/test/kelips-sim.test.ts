@@ -28,6 +28,10 @@ describe('p2pkit sim kelips', { timeout: 60_000 }, () => {
       'failedLookups',
       'memoryPerNode',
       'gossipBytesPerNodePerSec',
+      'routingPerNode',
+      'filesPerNode',
+      'messagesPerLookup',
+      'bytesPerLookup',
       'simulatedMs',
       'wallMs',
       'seed',
@@ -47,6 +51,8 @@ describe('p2pkit sim kelips', { timeout: 60_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^nodes +100 in k=10 affinity groups, 100 files\n/);
     expect(r.stdout).toMatch(/\nfailed nodes +\d+\n/);
+    expect(r.stdout).toMatch(/\nrouting\/node +[\d.]+ entries \(view and contacts\), [\d.]+ B\n/);
+    expect(r.stdout).toMatch(/\nper lookup +[\d.]+ messages, [\d.]+ B\n/);
     expect(r.stdout).toMatch(
       /\nsuccess +[\d.]+ % \(\d+ failed, \d+ wrong home, \d+ with a crashed home\)\n/,
     );

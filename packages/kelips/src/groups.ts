@@ -41,6 +41,11 @@ export interface MemoryModelOptions {
   tupleBytes?: number;
 }
 
+/** Bytes of a membership entry (view or contact) in the paper's prototype (§2.1). */
+export const MEMBER_ENTRY_BYTES = 40;
+/** Bytes of a filetuple in the paper's prototype (§2.1). */
+export const FILETUPLE_BYTES = 60;
+
 export interface MemoryModel {
   /** Affinity group view: n/k. */
   view: number;
@@ -68,7 +73,9 @@ export function memoryModel(o: MemoryModelOptions): MemoryModel {
     contacts,
     tuples,
     entries: view + contacts + tuples,
-    bytes: (view + contacts) * (o.memberBytes ?? 40) + tuples * (o.tupleBytes ?? 60),
+    bytes:
+      (view + contacts) * (o.memberBytes ?? MEMBER_ENTRY_BYTES) +
+      tuples * (o.tupleBytes ?? FILETUPLE_BYTES),
   };
 }
 

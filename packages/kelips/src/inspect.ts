@@ -5,7 +5,7 @@
  */
 import { type Address, type Clock, type DatagramRpc, P2PError, sameAddress } from '@p2pkit/core';
 import { memberEntry, tupleEntry } from './gossip.js';
-import { groupOfAddress } from './groups.js';
+import { FILETUPLE_BYTES, groupOfAddress, MEMBER_ENTRY_BYTES } from './groups.js';
 import * as msg from './messages.js';
 import type { Member, SoftState } from './state.js';
 
@@ -89,7 +89,7 @@ export function memoryOf(s: SoftState): MemoryUse {
     contacts: s.contactIndex.size,
     tuples: s.tuples.size,
     entries: members + s.tuples.size,
-    bytes: members * 40 + s.tuples.size * 60,
+    bytes: members * MEMBER_ENTRY_BYTES + s.tuples.size * FILETUPLE_BYTES,
   };
 }
 

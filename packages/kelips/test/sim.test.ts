@@ -169,6 +169,8 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     expect(r.churn!.failures).toBeGreaterThan(0);
     expect(r.successRate).toBeGreaterThanOrEqual(0.95);
     expect(r.wrongHome).toBe(0);
+    // Gossip runs whatever happens: background bytes under churn, per live node per second.
+    expect(r.churn!.backgroundBytesPerNodePerSec).toBeGreaterThan(0);
   });
 
   it('one seed, one result (p2pkit sim kelips is deterministic)', async () => {
@@ -178,5 +180,18 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     expect(second).toEqual(first);
     expect(first.successRate).toBe(1);
     expect(first.hops.p50).toBe(1);
+    // Routing state is the members only (view + contacts at 40 B), a part of the soft state.
+    const m = first.memoryPerNode;
+    expect(first.routingPerNode.entries).toBeCloseTo(m.view + m.contacts, 9);
+    expect(first.routingPerNode.bytes).toBeCloseTo(40 * (m.view + m.contacts), 6);
+    expect(first.routingPerNode.entries).toBeLessThan(m.entries);
+    // One file per node on average; the busiest holds more than one, never all of them.
+    expect(first.filesPerNode.mean).toBeGreaterThan(0.9);
+    expect(first.filesPerNode.max).toBeGreaterThan(1);
+    expect(first.filesPerNode.max).toBeLessThan(first.files);
+    // A hop is one request and its reply (a file of the querier's own group: none at all).
+    expect(first.messagesPerLookup).toBeGreaterThan(1.9 * first.hops.mean);
+    expect(first.messagesPerLookup).toBeLessThan(2.1 * first.hops.mean);
+    expect(first.bytesPerLookup).toBeGreaterThan(first.messagesPerLookup * 4);
   });
 });

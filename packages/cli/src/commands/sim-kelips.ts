@@ -8,7 +8,8 @@ import { choice, fraction, integer, positive } from '../options.js';
  *
  * The JSON is a contract (issue 16): nodes, groups, lookups, hops {mean, p50, p99, max},
  * successRate, failedLookups, memoryPerNode {entries, bytes}, gossipBytesPerNodePerSec,
- * simulatedMs, wallMs, seed, and more.
+ * simulatedMs, wallMs, seed, and more (routingPerNode, filesPerNode, messagesPerLookup,
+ * bytesPerLookup, churn.backgroundBytesPerNodePerSec).
  */
 export function registerSimKelips(sim: Command): void {
   sim
@@ -111,12 +112,15 @@ export function registerSimKelips(sim: Command): void {
           `latency        mean ${f(result.latencyMs.mean)} ms  p50 ${f(result.latencyMs.p50)} ms  p99 ${f(result.latencyMs.p99)} ms`,
           `success        ${(result.successRate * 100).toFixed(2)} % (${result.failedLookups} failed, ${result.wrongHome} wrong home, ${result.homeCrashed} with a crashed home)`,
           `memory/node    ${f(m.entries)} entries (view ${f(m.view)}, contacts ${f(m.contacts)}, filetuples ${f(m.tuples)}), ${f(m.bytes)} B at the paper's sizes`,
+          `routing/node   ${f(result.routingPerNode.entries)} entries (view and contacts), ${f(result.routingPerNode.bytes)} B`,
+          `files/node     mean ${f(result.filesPerNode.mean)}  max ${result.filesPerNode.max}`,
+          `per lookup     ${f(result.messagesPerLookup)} messages, ${f(result.bytesPerLookup)} B`,
           `gossip         ${f(result.gossipBytesPerNodePerSec)} B/s per node at rest`,
         ];
         if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
         if (result.churn) {
           lines.push(
-            `churn          ${result.churn.joins} joins, ${result.churn.failures} failures`,
+            `churn          ${result.churn.joins} joins, ${result.churn.failures} failures, ${f(result.churn.backgroundBytesPerNodePerSec)} B/s per node of background traffic`,
           );
         }
         lines.push(

@@ -7,7 +7,7 @@
  */
 import { AbortError } from '@p2pkit/core';
 import { constant, coordinates, Distribution, type LatencyModel, Simulation } from '@p2pkit/sim';
-import { groupsFor } from '../groups.js';
+import { groupsFor, MEMBER_ENTRY_BYTES } from '../groups.js';
 import { MessageType } from '../messages.js';
 import type { KelipsNode } from '../node.js';
 import { KelipsWorld, type NodeOptions } from './world.js';
@@ -76,12 +76,23 @@ export interface SimulateResult {
   bytesPerLookup: number;
   /** Soft state per live node, as the paper counts it (40 B per member, 60 B per filetuple). */
   memoryPerNode: { entries: number; bytes: number; view: number; contacts: number; tuples: number };
+  /**
+   * Routing state per live node: the members a lookup or gossip can reach (view and contacts,
+   * 40 B each as the paper counts them), without the filetuples (the index, not routes).
+   */
+  routingPerNode: { entries: number; bytes: number };
+  /** Files stored per live node after placement (load balance: max / mean). */
+  filesPerNode: { mean: number; max: number };
   /** Background traffic at rest (gossip and RTT probes), bytes sent per node per second. */
   gossipBytesPerNodePerSec: number;
   /** Files that could not be placed (an insert that failed every try). */
   insertFailures: number;
   failed?: number;
-  churn?: { rate: number; joins: number; failures: number };
+  /**
+   * Under churn: joins and failures, and the background traffic while the lookups ran
+   * (everything but LOOKUP messages: gossip, probes, joins), bytes per live node per second.
+   */
+  churn?: { rate: number; joins: number; failures: number; backgroundBytesPerNodePerSec: number };
   simulatedMs: number;
   wallMs: number;
   seed: number;
@@ -146,6 +157,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const quietBytes = sim.metrics.totals().datagrams.sent.bytes - quiet0;
   const gossipBytesPerNodePerSec = quietBytes / world.members.size / (quietMs / 1000);
   const memory = world.meanState();
+  let maxFiles = 0;
+  let storedFiles = 0;
+  for (const node of world.nodes()) {
+    maxFiles = Math.max(maxFiles, node.store.size);
+    storedFiles += node.store.size;
+  }
+  const filesPerNode = { mean: storedFiles / Math.max(1, world.members.size), max: maxFiles };
 
   let failed: number | undefined;
   if ((options.fail ?? 0) > 0) {
@@ -171,12 +189,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   let done = 0;
   let issued = 0;
   const churning = (options.churn ?? 0) > 0;
-  const churnStats = { rate: options.churn ?? 0, joins: 0, failures: 0 };
+  const churnStats = {
+    rate: options.churn ?? 0,
+    joins: 0,
+    failures: 0,
+    backgroundBytesPerNodePerSec: 0,
+  };
   const joining = new Set<KelipsNode>();
   if (churning) startChurn(world, options.churn!, churnStats, joining);
   const lookupType = sim.metrics.byType().get(MessageType.LOOKUP);
   const lookup0 = lookupType ? lookupType.sent.messages : 0;
   const lookupBytes0 = lookupType ? lookupType.sent.bytes : 0;
+  const sent0 = sim.metrics.totals().datagrams.sent.bytes;
   const gap = churning ? 1000 : 1;
   const issue = () => {
     const live = world.nodes().filter((x) => !joining.has(x));
@@ -224,6 +248,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const lookupAfter = sim.metrics.byType().get(MessageType.LOOKUP);
   const lookupMessages = (lookupAfter?.sent.messages ?? 0) - lookup0;
   const lookupBytes = (lookupAfter?.sent.bytes ?? 0) - lookupBytes0;
+  if (churning && simulatedMs > 0) {
+    const background = sim.metrics.totals().datagrams.sent.bytes - sent0 - lookupBytes;
+    const perSec = background / Math.max(1, world.members.size) / (simulatedMs / 1000);
+    churnStats.backgroundBytesPerNodePerSec = Math.round(perSec * 10) / 10;
+  }
   await world.close();
 
   const judged = L - homeCrashed;
@@ -249,6 +278,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       contacts: memory.contacts,
       tuples: memory.tuples,
     },
+    routingPerNode: {
+      entries: memory.view + memory.contacts,
+      bytes: (memory.view + memory.contacts) * MEMBER_ENTRY_BYTES,
+    },
+    filesPerNode,
     gossipBytesPerNodePerSec: Math.round(gossipBytesPerNodePerSec * 10) / 10,
     insertFailures,
     simulatedMs,
