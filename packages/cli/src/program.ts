@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
+import { registerFastTrack } from './commands/fasttrack.js';
 import { registerGnutella } from './commands/gnutella.js';
 import { registerKelips } from './commands/kelips.js';
 import { registerNapster } from './commands/napster.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerTracker(program);
   registerBt(program);
   registerChord(program);
+  registerFastTrack(program);
   registerGnutella(program);
   registerKelips(program);
   registerNapster(program);
