@@ -42,7 +42,7 @@ export interface MaintenanceHost {
   /** Runs after each check_predecessor round (housekeeping: tombstones). */
   tidy(): void;
   /** The peer this node joined through, if any. */
-  bootstrap(): Peer | undefined;
+  readonly bootstrap: Peer | undefined;
   warn(error: unknown): void;
 }
 
@@ -161,7 +161,7 @@ export class Maintenance {
     // joined through.
     const known = [...t.fingers, ...(t.predecessor ? [t.predecessor] : [])];
     for (const { peer } of this.#graveyard.values()) known.push(peer);
-    const bootstrap = h.bootstrap();
+    const bootstrap = h.bootstrap;
     if (bootstrap) known.push(bootstrap);
     const tried = new Set<string>();
     for (const via of known) {
