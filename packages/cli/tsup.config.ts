@@ -7,4 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // The report module is private (not published): `p2pkit compare --out` carries it in the
+  // build, loaded on demand; its runtime dependencies (vega, vega-lite, marked) are the cli's.
+  noExternal: ['@p2pkit/report'],
 });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBt } from './commands/bt.js';
 import { registerChord } from './commands/chord.js';
+import { registerCompare } from './commands/compare.js';
 import { registerFastTrack } from './commands/fasttrack.js';
 import { registerGnutella } from './commands/gnutella.js';
 import { registerKelips } from './commands/kelips.js';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerNapster(program);
   registerPastry(program);
   registerSimBt(simCommand(program));
+  registerCompare(program);
   return program;
 }
 

@@ -1,0 +1,185 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { NOT_YET, PROTOCOL_NAMES } from '../compare/protocols/index.js';
+import { type CompareResult, runComparison } from '../compare/run.js';
+import { formatComparison } from '../compare/table.js';
+import { fraction, integer, nonNegative } from '../options.js';
+import { createReporter, formatElapsed, formatEta } from '../progress.js';
+import { untilSignal } from '../signals.js';
+
+/** Default sizes: three N for the fitted slopes, within two minutes on a quiet 2-core machine. */
+export const DEFAULT_NODES = [100, 300, 1000];
+export const DEFAULT_LOOKUPS = 200;
+
+interface CompareCliOptions {
+  protocols: string[];
+  nodes: number[];
+  lookups: number;
+  itemsPerNode: number;
+  latency: number;
+  fail: number;
+  churn: number;
+  seed: number;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function protocolList(text: string): string[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const missing = names.find((n) => NOT_YET[n] !== undefined);
+  if (missing)
+    throw new InvalidArgumentError(`${NOT_YET[missing]}; available: ${PROTOCOL_NAMES.join(', ')}`);
+  const unknown = names.filter((n) => !PROTOCOL_NAMES.includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `${unknown.length ? `unknown protocol ${unknown.join(', ')}; ` : ''}a comma list of ${PROTOCOL_NAMES.join(', ')}`,
+    );
+  }
+  return [...new Set(names)];
+}
+
+function nodeList(text: string): number[] {
+  const parse = integer(1, 10_000_000);
+  const values = text.split(',').map((s) => {
+    try {
+      return parse(s.trim());
+    } catch {
+      throw new InvalidArgumentError('expected a comma list of node counts, e.g. 100,1000,10000');
+    }
+  });
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+/** Why the report cannot be written at `path` (checked before the run, not after minutes). */
+function outProblem(path: string): string | undefined {
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) return `cannot write ${path}: ${dir} is not a folder`;
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return `cannot write ${path}: ${dir} is not a writable folder`;
+  }
+  try {
+    if (statSync(path).isDirectory()) return `cannot write ${path}: it is a folder`;
+  } catch {
+    // Not there yet: it will be created.
+  }
+  return undefined;
+}
+
+/**
+ * `p2pkit compare [--protocols napster,gnutella,...] [--nodes 100,1000,10000] [--lookups L]
+ * [--fail f] [--seed s] [--out report.html] [--json]` (issue 18): one workload through every
+ * protocol's own simulation, the lecture's cost table measured, growth fitted.
+ */
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description(
+      "run one workload through every protocol in the simulator and measure the lecture's cost table",
+    )
+    .option(
+      '--protocols <list>',
+      `comma list of ${PROTOCOL_NAMES.join(', ')} (not yet: ${Object.keys(NOT_YET).join(', ')})`,
+      protocolList,
+      [...PROTOCOL_NAMES],
+    )
+    .option('--nodes <list>', 'comma list of node counts N', nodeList, DEFAULT_NODES)
+    .option('--lookups <L>', 'lookups per protocol and N', integer(1, 10_000_000), DEFAULT_LOOKUPS)
+    .option('--items-per-node <k>', 'items stored per node', integer(1, 10_000), 1)
+    .option('--latency <ms>', 'one-way delay between two hosts', integer(0, 10_000), 25)
+    .option('--fail <f>', 'fraction of nodes crashed in the fault phase (0: none)', fraction, 0.1)
+    .option(
+      '--churn <rate>',
+      'joins and failures per simulated second in a churn phase (0: none)',
+      nonNegative,
+      0,
+    )
+    .option('--seed <s>', 'random seed (same seed, same figures)', integer(0, 2 ** 32 - 1), 1)
+    .option('--out <file>', 'write the offline HTML report (tables, log-log charts, slopes) here')
+    .option('--json', 'one JSON object with every figure on stdout')
+    .option('--quiet', 'no progress on stderr')
+    .action(async (options: CompareCliOptions) => {
+      const problem = options.out === undefined ? undefined : outProblem(options.out);
+      if (problem) {
+        process.stderr.write(`p2pkit compare: ${problem}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const mode = options.quiet ? 'quiet' : process.stderr.isTTY ? 'bar' : 'plain';
+      const reporter = createReporter({
+        mode,
+        prefix: 'p2pkit compare',
+        intervalMs: 5000,
+        barFormat: 'compare [{bar}] {percentage}% | {what} | ETA {eta}',
+      });
+      const started = performance.now();
+      let current = '';
+      const stop = new AbortController();
+      const interrupted = untilSignal(stop.signal).then((signal) => ({ signal }));
+      const comparison = runComparison({
+        protocols: options.protocols,
+        nodes: options.nodes,
+        lookups: options.lookups,
+        itemsPerNode: options.itemsPerNode,
+        latencyMs: options.latency,
+        fail: options.fail,
+        churn: options.churn,
+        seed: options.seed,
+        onProgress: (p) => {
+          const what = `${p.protocol} N=${p.nodes}`;
+          const eta = formatEta(p.etaSeconds);
+          const force = what !== current;
+          current = what;
+          reporter.progress(
+            Math.round(p.fraction * 1000),
+            1000,
+            `${what} (${Math.round(p.fraction * 100)} % of all, ETA ${eta})`,
+            { what, eta },
+            force,
+          );
+        },
+        onSkip: (s) => reporter.note(`${s.protocol} at N = ${s.nodes} skipped: ${s.reason}`),
+      }).then((result) => ({ result }));
+      let outcome: { result: CompareResult } | { signal: NodeJS.Signals };
+      try {
+        outcome = await Promise.race([comparison, interrupted]);
+      } finally {
+        stop.abort();
+        reporter.stop();
+      }
+      if ('signal' in outcome) {
+        process.stderr.write(
+          `p2pkit compare: interrupted (${outcome.signal}) during ${current}; nothing written\n`,
+        );
+        process.exit(130);
+      }
+      const { result } = outcome;
+      if (result.rows.length === 0) {
+        process.stderr.write(
+          'p2pkit compare: nothing left to run (every protocol was skipped at every N)\n',
+        );
+        process.exitCode = 1;
+        return;
+      }
+      if (options.out !== undefined) {
+        const { writeHtmlReport } = await import('../compare/html.js');
+        await writeHtmlReport(options.out, result);
+      }
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`${formatComparison(result).join('\n')}\n`);
+      if (mode !== 'quiet') {
+        const rows = result.rows.length;
+        const differs = result.fits.filter((f) => f.differs).length;
+        const judged = result.fits.filter((f) => f.lecture !== undefined).length;
+        process.stderr.write(
+          `p2pkit compare: ${rows} runs in ${formatElapsed(performance.now() - started)}; ${judged - differs} of ${judged} fitted costs as the lecture says${differs ? `, ${differs} differ (✗)` : ''}${options.out ? `; report: ${options.out}` : ''}\n`,
+        );
+      }
+    });
+}

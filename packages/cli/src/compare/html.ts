@@ -1,0 +1,171 @@
+/**
+ * The offline HTML report of a comparison, through the report module (@p2pkit/report, bundled
+ * into the cli's build): the tables, one log-log chart per cost with every protocol's line, the
+ * fitted slopes beside the lecture's classes, the conditions, and a paragraph per protocol.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { type Block, lineChart, machine, reportHtml } from '@p2pkit/report';
+import { costOf } from './fit.js';
+import { adapter, type CompareResult } from './run.js';
+import { num } from './table.js';
+import { COSTS, type Cost, type Row } from './types.js';
+
+function markdownTable(header: string[], rows: string[][]): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+}
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)} %`;
+const s3 = (s: Row['hops']) => (s ? `${num(s.mean)} / ${num(s.p50)} / ${num(s.p99)}` : '–');
+
+/** The report's blocks (markdown lines and charts), in reading order. */
+export function reportBlocks(result: CompareResult, loadAtStart?: number): Block[] {
+  const w = result.workload;
+  const blocks: Block[] = [
+    `${result.protocols.length} protocols, each in its own simulation (the code that runs on real sockets, in virtual time), on one workload: N = ${w.nodes.join(', ')} nodes, ${w.itemsPerNode} item per node, ${w.lookups} lookups, ${w.latencyMs} ms one-way delay, seed ${w.seed}${w.fail > 0 ? `, ${w.fail * 100} % of the nodes crashed in the fault phase` : ''}. Every row can be reproduced by the \`p2pkit sim\` command listed under it.`,
+    '',
+    '## The cost table',
+    '',
+    ...markdownTable(
+      [
+        'protocol',
+        'N',
+        'entries/node',
+        'bytes/node',
+        'server entries / bytes',
+        'hops mean/p50/p99',
+        'ms mean/p50/p99',
+        'msgs/lookup',
+        'bytes/lookup',
+        'success',
+      ],
+      result.rows.map((r) => [
+        r.protocol,
+        String(r.nodes),
+        num(r.memory.entries),
+        num(r.memory.bytes),
+        r.server ? `${num(r.server.entries)} / ${num(r.server.bytes)}` : '–',
+        s3(r.hops),
+        s3(r.latencyMs),
+        num(r.messagesPerLookup),
+        num(r.bytesPerLookup),
+        pct(r.successRate),
+      ]),
+    ),
+    '',
+    '## Load, faults, locality, maintenance',
+    '',
+    ...markdownTable(
+      [
+        'protocol',
+        'N',
+        'load max/mean',
+        'crashed',
+        'success after crash',
+        'wrong answers',
+        'after repair',
+        'route/direct latency',
+        'maintenance B/node/s',
+      ],
+      result.rows.map((r) => [
+        r.protocol,
+        String(r.nodes),
+        num(r.loadBalance),
+        r.fault ? String(r.fault.crashed) : '–',
+        pct(r.fault?.success),
+        pct(r.fault?.wrong),
+        r.fault?.afterRepair ? pct(r.fault.afterRepair.success) : '–',
+        num(r.locality),
+        num(r.maintenance.atRest),
+      ]),
+    ),
+    '',
+    '## Growth against N',
+    '',
+    'Each cost is drawn against N on log-log axes; its slope is fitted by least squares and set beside the class the lecture gives (O(1): slope 0, O(log N): the slope of log N over the same N, O(√N): 0.5, O(N): 1). ✗ marks a measured class that differs from the lecture.',
+    '',
+    ...markdownTable(
+      ['protocol', 'cost', 'slope', 'measured', 'lecture', ''],
+      result.fits.map((f) => [
+        f.protocol,
+        COSTS[f.cost].label,
+        f.slope.toFixed(2),
+        f.measured,
+        f.lecture ?? '',
+        f.lecture === undefined ? '' : f.differs ? '✗ differs' : '✓',
+      ]),
+    ),
+  ];
+  const charted = (Object.keys(COSTS) as Cost[]).filter((cost) =>
+    result.fits.some((f) => f.cost === cost),
+  );
+  for (const cost of charted) {
+    const series = result.protocols
+      .map((p) => ({
+        name: p,
+        points: result.rows
+          .filter((r) => r.protocol === p)
+          .map((r) => [r.nodes, costOf(r, cost)] as const)
+          .filter((x): x is readonly [number, number] => x[1] !== undefined && x[1] > 0)
+          .map(([x, y]) => [x, y] as [number, number]),
+      }))
+      .filter((s) => s.points.length > 0);
+    if (series.length === 0) continue;
+    blocks.push(
+      lineChart({
+        id: `cost-${cost.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        title: `${COSTS[cost].label} against N`,
+        x: { label: 'N', unit: 'nodes', log: true },
+        y: { label: COSTS[cost].label, unit: COSTS[cost].unit, log: true },
+        series,
+      }),
+    );
+  }
+  blocks.push('', '## What the numbers show', '');
+  for (const p of result.protocols) {
+    const rows = result.rows.filter((r) => r.protocol === p);
+    if (rows.length === 0) continue;
+    blocks.push(`**${p}.** ${adapter(p).summary(rows)}`, '');
+    const notes = [...new Set(rows.flatMap((r) => r.notes))];
+    for (const n of notes) blocks.push(`- ${n}`);
+    blocks.push('', 'Reproduce a row:', '');
+    for (const r of rows) {
+      blocks.push(`- \`${r.command}\``);
+      if (r.fault) blocks.push(`- \`${r.fault.command}\``);
+    }
+    blocks.push('');
+  }
+  for (const s of result.skipped) blocks.push(`- ${s.protocol} at N = ${s.nodes}: ${s.reason}`);
+  for (const reason of Object.values(result.unavailable)) blocks.push(`- not compared: ${reason}`);
+  const m = machine(loadAtStart);
+  blocks.push(
+    '',
+    '## Conditions',
+    '',
+    `- seed ${w.seed}; ${result.rows.length} runs in ${(result.wallMs / 1000).toFixed(1)} s wall`,
+    `- versions: ${Object.entries(result.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load average ${m.loadAverage.join(' → ')}`,
+  );
+  return blocks;
+}
+
+/** Writes the report to `path` (through a temporary file, so a failure leaves no half page). */
+export async function writeHtmlReport(
+  path: string,
+  result: CompareResult,
+  loadAtStart?: number,
+): Promise<void> {
+  const html = await reportHtml(
+    'p2pkit compare: the cost table, measured',
+    reportBlocks(result, loadAtStart),
+  );
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,150 @@
+/**
+ * `p2pkit compare` as a user runs it: one workload through every protocol, each row equal to
+ * what that protocol's own `p2pkit sim <protocol> --json` prints for the same seed (one source
+ * of truth), progress on stderr, bad values refused in one line, sizes a protocol cannot hold
+ * named with the reason.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'p2pkit-compare-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Wall-clock figures differ between two runs of the same seed; everything else must not. */
+const TIMING = new Set(['wallMs', 'setupMs', 'eventsPerSec', 'lookupsPerSec', 'wallS']);
+
+function withoutTiming(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTiming);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !TIMING.has(k))
+        .map(([k, v]) => [k, withoutTiming(v)]),
+    );
+  }
+  return value;
+}
+
+interface Row {
+  protocol: string;
+  nodes: number;
+  command: string;
+  sim: Record<string, unknown>;
+  hops: { mean: number } | null;
+  successRate: number | null;
+  fault: { command: string; crashed: number; success: number } | null;
+}
+
+async function simJson(command: string): Promise<Record<string, unknown>> {
+  const args = command.split(' ');
+  expect(args.slice(0, 2)).toEqual(['p2pkit', 'sim']);
+  const r = await runCli(args.slice(1), { cwd: dir });
+  expect(r.code, `${command}\n${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe('p2pkit compare', () => {
+  it('gives every protocol the same workload; each row is its own `sim --json` for the same seed', async () => {
+    const r = await runCli(
+      ['compare', '--nodes', '20,40', '--lookups', '20', '--fail', '0.2', '--seed', '7', '--json'],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // Progress on stderr (plain lines in a pipe), naming the protocol and N, with an ETA.
+    expect(r.stderr).toMatch(/p2pkit compare: \w+ N=\d+ .*ETA/);
+    expect(r.stderr).toMatch(/p2pkit compare: \d+ runs in /);
+    const result = JSON.parse(r.stdout) as {
+      protocols: string[];
+      workload: { nodes: number[]; lookups: number; seed: number };
+      rows: Row[];
+      unavailable: Record<string, string>;
+      fits: Array<{ protocol: string; cost: string; slope: number }>;
+    };
+    expect(result.protocols).toEqual(['napster', 'gnutella', 'chord', 'pastry', 'kelips']);
+    expect(result.workload).toMatchObject({ nodes: [20, 40], lookups: 20, seed: 7 });
+    expect(result.rows.map((row) => `${row.protocol}@${row.nodes}`)).toEqual(
+      result.protocols.flatMap((p) => [`${p}@20`, `${p}@40`]),
+    );
+    // FastTrack has no simulation yet: named, with the reason, and no row made up for it.
+    expect(result.unavailable.fasttrack).toMatch(/fasttrack is not available/);
+    // The larger N of every protocol, checked against its own command (CI time: one N is enough).
+    for (const row of result.rows.filter((x) => x.nodes === 40)) {
+      // Same seed, same command: the protocol's own simulation gives the same figures.
+      expect(row.command).toContain('--seed 7');
+      const own = await simJson(row.command);
+      expect(withoutTiming(own), row.command).toEqual(withoutTiming(row.sim));
+      expect(row.successRate, row.command).toBeGreaterThan(0);
+      if (row.fault) {
+        const crashed = await simJson(row.fault.command);
+        expect(crashed.failed, row.fault.command).toBe(row.fault.crashed);
+        expect(row.fault.crashed).toBeGreaterThan(0);
+      }
+    }
+    // Every protocol has a fitted slope for at least one cost (two N).
+    for (const p of result.protocols) expect(result.fits.some((f) => f.protocol === p)).toBe(true);
+  });
+
+  it('prints the table on the terminal: costs, concerns, fitted growth beside the lecture', async () => {
+    const r = await runCli(
+      ['compare', '--protocols', 'chord,napster', '--nodes', '20,40', '--lookups', '20', '--quiet'],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^protocol +N +entries\/node/m);
+    expect(r.stdout).toMatch(/^chord +20 /m);
+    expect(r.stdout).toMatch(/^napster +40 /m);
+    expect(r.stdout).toMatch(/Fitted growth/);
+    expect(r.stdout).toMatch(/^chord +lookup hops \(mean\) +[\d.-]+ +O\(/m);
+  });
+
+  it('names the protocols that cannot hold --nodes 100000, and why', async () => {
+    const r = await runCli(['compare', '--protocols', 'kelips,gnutella', '--nodes', '100000'], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/kelips at N = 100000 skipped: cannot hold N = 100000 .*gossip/);
+    expect(r.stderr).toMatch(/gnutella at N = 100000 skipped: cannot hold N = 100000 .*flood/);
+    expect(r.stderr).toMatch(/nothing left to run/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses bad values in one line, before running anything', async () => {
+    for (const [args, pattern] of [
+      [['--protocols', 'chord,kademlia'], /unknown protocol kademlia/],
+      [
+        ['--protocols', 'chord,fasttrack'],
+        /fasttrack is not available in compare yet: .*simulation/,
+      ],
+      [['--nodes', '100,abc'], /comma list of node counts/],
+      [['--nodes', '0'], /comma list of node counts/],
+      [['--fail', '1.5'], /fraction in \[0, 1\)/],
+      [['--lookups', '0'], /integer in 1\.\./],
+      [['--out', join(dir, 'missing', 'report.html')], /cannot write .*not a writable folder/],
+    ] as const) {
+      const r = await runCli(['compare', ...args], { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n')[0], args.join(' ')).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('stops on Ctrl-C in one line, exit 130, without writing the report', async () => {
+    const out = join(dir, 'interrupted.html');
+    const p = startCli(['compare', '--protocols', 'kelips', '--nodes', '3000', '--out', out], {
+      cwd: dir,
+    });
+    await p.waitFor(/p2pkit compare: kelips N=3000/, 30_000, 'stderr');
+    expect(await p.stop('SIGINT')).toBe(130);
+    expect(p.stderr()).toMatch(
+      /^p2pkit compare: interrupted \(SIGINT\) during kelips N=3000; nothing written$/m,
+    );
+    expect(p.stderr()).not.toMatch(/\n\s+at /);
+    expect(p.stdout()).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+});
