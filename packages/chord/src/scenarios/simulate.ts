@@ -61,6 +61,17 @@ export interface SimulateResult {
   mode: 'iterative' | 'recursive';
   failed?: number;
   churn?: { rate: number; joins: number; failures: number };
+  /**
+   * Routing state per live node after the lookups, mean: distinct peers known (successor list,
+   * fingers, predecessor) and the bytes those peers take in Chord's wire format (PROTOCOL.md).
+   */
+  state: { entries: number; bytes: number };
+  /**
+   * Datagrams sent during the lookup phase per lookup, and their bytes (maintenance included
+   * under churn).
+   */
+  messagesPerLookup: number;
+  bytesPerLookup: number;
 }
 
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
@@ -184,6 +195,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   sim.after(gap, issue);
 
   const events0 = sim.eventCount;
+  const sent0 = sim.metrics.totals().datagrams.sent;
   const sim0 = sim.now;
   const t0 = performance.now();
   const chunk = churning ? 60_000 : 1000;
@@ -206,6 +218,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   options.onProgress?.(done, L);
   const wallMs = performance.now() - t0;
   const events = sim.eventCount - events0;
+  const sent = sim.metrics.totals().datagrams.sent;
+  const state = stateSize(world.nodes());
   for (const node of world.nodes()) await node.stop();
 
   const result: SimulateResult = {
@@ -224,11 +238,31 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     lookupsPerSec: Math.round((L / wallMs) * 1000),
     seed,
     mode,
+    state,
+    messagesPerLookup: L > 0 ? (sent.messages - sent0.messages) / L : 0,
+    bytesPerLookup: L > 0 ? (sent.bytes - sent0.bytes) / L : 0,
   };
   if (keysPerNode) result.keysPerNode = keysPerNode;
   if (failed !== undefined) result.failed = failed;
   if (churning) result.churn = churnStats;
   return result;
+}
+
+/** Mean distinct peers per node (successors, fingers, predecessor) and their encoded bytes. */
+function stateSize(nodes: readonly ChordNode[]): SimulateResult['state'] {
+  let entries = 0;
+  let bytes = 0;
+  for (const node of nodes) {
+    const t = node.table;
+    const peers = new Map<string, (typeof t.successors)[number]>();
+    for (const p of [...t.successors, ...t.fingers]) peers.set(p.key, p);
+    if (t.predecessor) peers.set(t.predecessor.key, t.predecessor);
+    peers.delete(t.self.key);
+    entries += peers.size;
+    for (const p of peers.values()) bytes += p.wire.length;
+  }
+  const n = Math.max(1, nodes.length);
+  return { entries: entries / n, bytes: bytes / n };
 }
 
 function ownerNow(oracle: RingOracle, key: Id): string {
