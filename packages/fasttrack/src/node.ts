@@ -9,6 +9,7 @@ import {
   type Address,
   type Connection,
   Emitter,
+  equalBytes,
   formatAddress,
   type HttpHandler,
   httpRequest,
@@ -16,16 +17,20 @@ import {
   P2PError,
   type RpcRequest,
   type Runtime,
+  sameAddress,
   serveHttp,
+  TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
 import { SupernodeCache } from './cache.js';
+import { downloadFile, type Source } from './download.js';
 import { count, Link, type LinkCounters } from './link.js';
 import {
   ByeReason,
   decodeBye,
   decodeHello,
   decodeHelloReply,
+  decodePush,
   decodeQuery,
   decodeRefresh,
   decodeResults,
@@ -35,6 +40,7 @@ import {
   encodeBye,
   encodeHello,
   encodeHelloReply,
+  encodePush,
   encodeQuery,
   encodeRefresh,
   encodeResults,
@@ -50,6 +56,8 @@ import {
   Role,
 } from './messages.js';
 import type {
+  DownloadOptions,
+  DownloadResult,
   FastTrackEvents,
   FastTrackOptions,
   LocalFile,
@@ -58,11 +66,13 @@ import type {
   SearchAnswer,
   SearchOptions,
 } from './options.js';
+import { give, readGive } from './push.js';
 import { QueryRouter, type QuerySource } from './router.js';
 import { acceptSession, dialSession, isSessionMagic, readHead } from './session.js';
+import { type HashFolderOptions, hashFolder } from './share-folder.js';
 import { HEADER_NETWORK, NETWORK_NAME, UploadQueue, uploadHandler } from './transfer.js';
 import { hashToHex } from './uuhash.js';
-import type { SupernodeEntry } from './wire.js';
+import type { SearchResult, SupernodeEntry } from './wire.js';
 
 /** FastTrack's port. */
 export const DEFAULT_PORT = 1214;
@@ -140,6 +150,8 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
   readonly #router: QueryRouter;
   readonly #uploads: UploadQueue;
   readonly #http: HttpHandler;
+  /** Downloads waiting for a pushed connection, by push id. */
+  readonly #pushes = new Map<number, (connection: Connection) => void>();
   readonly #stats: NodeStats = {
     sent: this.#counters.sent,
     received: this.#counters.received,
@@ -333,6 +345,171 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     return this.#links.size;
   }
 
+  /** Hashes the files of the node's folder (UUHash, pieces, root) and shares them. */
+  async shareFolder(options: HashFolderOptions = {}): Promise<LocalFile[]> {
+    const folder = this.#o.folder;
+    if (!folder) throw new P2PError('no folder to share (options.folder)', 'ERR_INVALID_ARGUMENT');
+    const files = await hashFolder(folder, this.#runtime.hash, options);
+    await this.share(files);
+    return files;
+  }
+
+  /**
+   * Downloads the file of `results[0]` from every result with the same content (multi-source,
+   * 256 KiB pieces verified against the root, resumable from `<name>.part`); firewalled
+   * holders are asked for a Push through their supernode.
+   */
+  async download(
+    results: readonly SearchResult[],
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const first = results[0];
+    if (!first) throw new P2PError('nothing to download', 'ERR_INVALID_ARGUMENT');
+    const folder = options.folder ?? this.#o.folder;
+    if (!folder) throw new P2PError('no folder to save into', 'ERR_INVALID_ARGUMENT');
+    const same = results.filter(
+      (r) =>
+        r.size === first.size &&
+        equalBytes(r.uuhash, first.uuhash) &&
+        equalBytes(r.root, first.root),
+    );
+    const sources: Source[] = [];
+    for (const r of same) {
+      if (sources.some((s) => sameAddress(s.address, r.holder))) continue;
+      sources.push({
+        address: r.holder,
+        id: r.holderId,
+        supernode: r.supernode,
+        firewalled: r.firewalled,
+      });
+    }
+    const plan = {
+      uuhash: first.uuhash,
+      root: first.root,
+      size: first.size,
+      name: first.name,
+      sources,
+    };
+    const result = await downloadFile(
+      {
+        runtime: this.#runtime,
+        headers: () => this.#requestHeaders(),
+        pushConnection: (source, signal) => this.#pushed(source, first.uuhash, signal),
+        report: () => {},
+      },
+      plan,
+      folder,
+      options,
+    );
+    this.#stats.downloadedBytes += result.fetched;
+    return result;
+  }
+
+  #requestHeaders(): Record<string, string> {
+    const sn = this.#role === 'supernode' ? this.#advertise : this.#parent?.remote;
+    return {
+      'X-Kazaa-Username': hashToHex(this.id),
+      [HEADER_NETWORK]: NETWORK_NAME,
+      ...(sn ? { 'X-Kazaa-SupernodeIP': formatAddress(sn) } : {}),
+    };
+  }
+
+  /** Asks the holder's supernode for a Push; resolves with the holder's GIVE connection. */
+  async #pushed(source: Source, uuhash: Uint8Array, signal: AbortSignal): Promise<Connection> {
+    const { supernode, id } = source;
+    if (!(supernode && id)) throw new P2PError('no supernode to push through', 'ERR_NO_ROUTE');
+    const runtime = this.#runtime;
+    const pushId = runtime.random.u32();
+    let cancel: (error: Error) => void = () => {};
+    const connection = new Promise<Connection>((resolve, reject) => {
+      const done = () => {
+        runtime.clock.clearTimeout(timer);
+        this.#pushes.delete(pushId);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const timer = runtime.clock.setTimeout(() => {
+        done();
+        reject(new TimeoutError(`no GIVE from ${formatAddress(source.address)} after a Push`));
+      }, this.#o.pushTimeoutMs);
+      const onAbort = () => {
+        done();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      cancel = (error) => {
+        done();
+        reject(error);
+      };
+      this.#pushes.set(pushId, (c) => {
+        done();
+        resolve(c);
+      });
+    });
+    connection.catch(() => {});
+    const body = encodePush({ pushId, holderId: id, uuhash, requester: this.#advertise });
+    let status: number;
+    try {
+      if (this.#role === 'supernode' && sameAddress(supernode, this.#advertise)) {
+        status = this.#deliverPush(body);
+      } else {
+        const viaParent = this.#parent && sameAddress(this.#parent.remote, supernode);
+        const link = viaParent ? this.#parent! : await this.#clientSession(supernode);
+        try {
+          status = decodeStatus((await link.request(MessageType.PUSH, body)).body);
+        } finally {
+          if (!viaParent) void link.close();
+        }
+      }
+    } catch (error) {
+      cancel(error as Error);
+      throw error;
+    }
+    if (status !== 0) {
+      cancel(new P2PError('push refused', 'ERR_NO_ROUTE'));
+      throw new P2PError(`${formatAddress(supernode)} does not know the holder`, 'ERR_NO_ROUTE');
+    }
+    return connection;
+  }
+
+  /** A short client session (HELLO role client) to a supernode. */
+  async #clientSession(address: Address): Promise<Link> {
+    const link = await this.#dial(address);
+    try {
+      const reply = decodeHelloReply(
+        (await link.request(MessageType.HELLO, this.#hello(Role.client))).body,
+      );
+      if (reply.status !== HelloStatus.ok)
+        throw new P2PError(`${formatAddress(address)} refused us`, 'ERR_REFUSED');
+      link.kind = 'client';
+      return link;
+    } catch (error) {
+      void link.close();
+      throw error;
+    }
+  }
+
+  /** Supernode: passes a PUSH to the child it names (0), or says it has no such child (1). */
+  #deliverPush(body: Uint8Array): number {
+    const push = decodePush(body);
+    const child = this.#children.get(hashToHex(push.holderId));
+    if (!child) return 1;
+    return child.notify(MessageType.PUSH, body) ? 0 : 1;
+  }
+
+  #onPush(link: Link, request: RpcRequest): Uint8Array {
+    if (request.oneway) {
+      // From our parent: connect to the requester and serve it.
+      if (link !== this.#parent) return EMPTY;
+      const push = decodePush(request.body);
+      give(this.#runtime, push.requester, push.pushId, this.#http, this.#o.pushTimeoutMs).catch(
+        (error) => this.emit('warning', error as Error),
+      );
+      return EMPTY;
+    }
+    if (this.#role !== 'supernode') return encodeStatus(1);
+    return encodeStatus(this.#deliverPush(request.body));
+  }
+
   // Connections --------------------------------------------------------------------------
 
   #sessionOptions() {
@@ -361,6 +538,17 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
         const start = String.fromCharCode(...head.subarray(0, 4));
         if (start === 'GET ' || start === 'HEAD') {
           void serveHttp(connection, { runtime: this.#runtime, handler: this.#http }, head);
+          return;
+        }
+        if (start === 'GIVE') {
+          readGive(this.#runtime, connection, head, 10_000).then(
+            (id) => {
+              const waiter = this.#pushes.get(id);
+              if (waiter) waiter(connection);
+              else connection.destroy();
+            },
+            () => connection.destroy(),
+          );
           return;
         }
         connection.destroy();
@@ -412,6 +600,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     on(MessageType.BYE, (r) => this.#onBye(link, r));
     on(MessageType.PROMOTE, () => this.#onPromote(link));
     on(MessageType.PING, () => EMPTY);
+    on(MessageType.PUSH, (r) => this.#onPush(link, r));
     rpc.on('close', () => this.#drop(link));
   }
 
