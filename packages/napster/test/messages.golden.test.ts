@@ -94,6 +94,42 @@ const client: [string, string, ClientMessage][] = [
     },
   ],
   ['00 00 ee 02', '', { kind: 'serverPing' }],
+  // The rest of the catalogue: layouts from the document's message list (OpenNap's handlers
+  // where it is silent); headers computed from the data's length by hand.
+  [
+    '15 00 cd 00',
+    "lefty hey, what's up?",
+    { kind: 'privateMessage', nick: 'lefty', text: "hey, what's up?" },
+  ],
+  ['05 00 72 02', 'lefty', { kind: 'dataPortError', nick: 'lefty' }],
+  ['05 00 ef 02', 'lefty', { kind: 'ping', nick: 'lefty' }],
+  ['0a 00 f0 02', 'lefty 1234', { kind: 'pong', nick: 'lefty', text: '1234' }],
+  ['03 00 04 00', '2.0', { kind: 'versionCheck', version: '2.0' }],
+  ['03 00 07 00', 'foo', { kind: 'registerNick', nick: 'foo' }],
+  [
+    '1f 00 66 00',
+    'generic band - generic song.mp3',
+    { kind: 'unshare', filename: 'generic band - generic song.mp3' },
+  ],
+  ['00 00 6e 00', '', { kind: 'unshareAll' }],
+  ['05 00 cf 00', 'lefty', { kind: 'hotlistAdd', nick: 'lefty' }],
+  ['05 00 d0 00', 'lefty', { kind: 'hotlist', nick: 'lefty' }],
+  ['05 00 d3 00', 'lefty', { kind: 'browse', nick: 'lefty' }],
+  ['09 00 d3 00', 'lefty 100', { kind: 'browse', nick: 'lefty', max: 100 }],
+  ['00 00 db 00', '', { kind: 'downloadEnd' }],
+  ['00 00 dc 00', '', { kind: 'uploadStart' }],
+  ['04 00 2c 01', '6699', { kind: 'checkPort', port: 6699 }],
+  ['05 00 2f 01', 'lefty', { kind: 'hotlistRemove', nick: 'lefty' }],
+  [
+    '27 00 f4 01',
+    'lefty "generic band - generic song.mp3"',
+    { kind: 'firewallDownload', nick: 'lefty', filename: 'generic band - generic song.mp3' },
+  ],
+  ['05 00 58 02', 'lefty', { kind: 'linkSpeed', nick: 'lefty' }],
+  ['05 00 5b 02', 'lefty', { kind: 'whois', nick: 'lefty' }],
+  ['00 00 6d 02', '', { kind: 'motd' }],
+  ['02 00 bc 02', '10', { kind: 'changeSpeed', linkType: 10 }],
+  ['04 00 bf 02', '6699', { kind: 'changeDataPort', port: 6699 }],
 ];
 
 const server: [string, string, ServerMessage][] = [
@@ -178,6 +214,56 @@ const server: [string, string, ServerMessage][] = [
     },
   ],
   ['00 00 ec 02', '', { kind: 'ghost' }],
+  [
+    '1e 00 94 01',
+    'user lefty is not a known user',
+    { kind: 'errorMessage', message: 'user lefty is not a known user' },
+  ],
+  ['09 00 cd 00', 'lefty hey', { kind: 'privateMessage', nick: 'lefty', text: 'hey' }],
+  ['05 00 72 02', 'lefty', { kind: 'dataPortError', nick: 'lefty' }],
+  ['05 00 ef 02', 'lefty', { kind: 'ping', nick: 'lefty' }],
+  ['05 00 f0 02', 'lefty', { kind: 'pong', nick: 'lefty' }],
+  ['00 00 ee 02', '', { kind: 'serverPing' }],
+  ['00 00 08 00', '', { kind: 'nickOk' }],
+  ['00 00 09 00', '', { kind: 'nickTaken' }],
+  ['00 00 0a 00', '', { kind: 'nickInvalid' }],
+  [
+    '27 00 ce 00',
+    'lefty "generic band - generic song.mp3"',
+    { kind: 'getError', nick: 'lefty', filename: 'generic band - generic song.mp3' },
+  ],
+  ['07 00 d1 00', 'lefty 3', { kind: 'userSignon', nick: 'lefty', linkType: 3 }],
+  ['05 00 d2 00', 'lefty', { kind: 'userSignoff', nick: 'lefty' }],
+  ['10 00 d5 00', 'lefty 3437166285', { kind: 'browseEnd', nick: 'lefty', ip: 3437166285 }],
+  ['05 00 d5 00', 'lefty', { kind: 'browseEnd', nick: 'lefty' }],
+  ['05 00 2d 01', 'lefty', { kind: 'hotlistAck', nick: 'lefty' }],
+  ['05 00 2e 01', 'lefty', { kind: 'hotlistError', nick: 'lefty' }],
+  [
+    '5a 00 f5 01',
+    'lefty 3437166285 6699 "generic band - generic song.mp3" 10fe9e623b1962da85eea61df7ac1f69 3',
+    {
+      kind: 'firewallUpload',
+      nick: 'lefty',
+      ip: 3437166285,
+      port: 6699,
+      filename: 'generic band - generic song.mp3',
+      md5: '10fe9e623b1962da85eea61df7ac1f69',
+      linkType: 3,
+    },
+  ],
+  ['07 00 59 02', 'lefty 3', { kind: 'linkSpeedReply', nick: 'lefty', linkType: 3 }],
+  [
+    '16 00 5d 02',
+    'lefty "User" 965952000',
+    { kind: 'whowas', nick: 'lefty', level: 'User', lastSeen: 965952000 },
+  ],
+  ['14 00 6d 02', 'VERSION opennap 0.44', { kind: 'motd', text: 'VERSION opennap 0.44' }],
+  [
+    '17 00 35 03',
+    'server.example.com 8888',
+    { kind: 'redirect', server: 'server.example.com', port: 8888 },
+  ],
+  ['10 00 36 03', 'meta.example.com', { kind: 'cycle', metaserver: 'meta.example.com' }],
 ];
 
 describe('golden frames from the napster messages document', () => {
@@ -195,6 +281,12 @@ describe('golden frames from the napster messages document', () => {
     const raw = decodeFrame(bytes);
     expect(raw.type).toBe(MessageType[message.kind]);
     expect(decodeServerMessage(raw.type, raw.data)).toEqual(message);
+  });
+
+  it('covers every message of the catalogue', () => {
+    const covered = new Set([...client, ...server].map(([, , m]) => m.kind));
+    const missing = Object.keys(MessageType).filter((kind) => !covered.has(kind as never));
+    expect(missing).toEqual([]);
   });
 
   it('the length counts the data only, both fields little-endian', () => {
