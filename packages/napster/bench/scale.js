@@ -7,12 +7,15 @@
  *
  *   node bench/scale.js [--quick] [--clients 1000] [--files 1000] [--rate 20000] [--seconds 10]
  *
- * No peer is measured beside it: OpenNap, what a user would run instead, is not packaged by
- * Debian 12 and cannot be fetched here (see README).
+ * OpenNap, the server a user would run instead, is not packaged by Debian 12 and cannot be
+ * fetched here (see README); the index is measured beside FlexSearch, the in-memory full-text
+ * index a Node user would pick to build one, on the same files and searches (index-peer.js),
+ * and the ratios are printed.
  */
 import { parseArgs } from 'node:util';
 import { loadNow, writeResult } from '@p2pkit/report';
 import { child, flags } from './processes.js';
+import { writeReadme } from './readme.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +84,40 @@ log(
 generator.proc.send({ type: 'stop' });
 server.proc.send({ type: 'stop' });
 
+// The index alone, ours and FlexSearch's, one after the other in fresh processes.
+const indexes = {};
+for (const which of ['ours', 'flexsearch']) {
+  const proc = child('index-peer.js', files, ['--expose-gc', '--max-old-space-size=8192']);
+  await proc.next('ready');
+  log(`index alone: ${which}, ${clients * files} files...`);
+  indexes[which] = await proc.ask({ type: 'run', which, clients, files }, 'done');
+  proc.proc.send({ type: 'stop' });
+}
+const peerName = 'FlexSearch 0.8.212 (Index + the records in an array)';
+const sideBySide = [
+  [
+    'searches per second, in process',
+    'searchesPerSecond',
+    'searches/s',
+    'higher',
+    (x) => Math.round(x),
+  ],
+  ['search p99', 'p99', 'µs', 'lower', round],
+  ['bytes per file (heap + buffers)', 'bytesPerFile', 'bytes/file', 'lower', Math.round],
+  ['build time', 'buildMs', 'ms', 'lower', Math.round],
+].map(([what, key, unit, better, fix]) => {
+  const get = (r) => (key === 'p99' ? r.latencyUs.p99 : r[key]);
+  return { what, unit, better, ours: fix(get(indexes.ours)), peer: fix(get(indexes.flexsearch)) };
+});
+log(
+  `the index alone, ${indexes.ours.files} files, the same ${'20,000'} searches (mean results ${round(indexes.ours.meanResults)} ours, ${round(indexes.flexsearch.meanResults)} FlexSearch):`,
+);
+for (const f of sideBySide) {
+  log(
+    `  ${f.what}: ours ${f.ours} ${f.unit}, FlexSearch ${f.peer} ${f.unit}, ratio ${round(f.ours / f.peer)}`,
+  );
+}
+
 const command = `pnpm --filter @p2pkit/napster bench${quick ? ' -- --quick' : ''}`;
 writeResult(new URL('..', import.meta.url), {
   name: quick ? 'scale-quick' : 'scale',
@@ -102,7 +139,6 @@ writeResult(new URL('..', import.meta.url), {
       unit: 'searches/s',
       better: 'higher',
       goal: { on: 'value', atLeast: 20_000, source: 'issue 14' },
-      headline: 'Napster: searches/s, one server, 10^6 files from 10^3 clients',
     },
     { figure: 'search latency p50 at that load', value: round(l.p50), unit: 'ms', better: 'lower' },
     {
@@ -144,6 +180,13 @@ writeResult(new URL('..', import.meta.url), {
       better: 'lower',
     },
     { figure: 'results per search (mean)', value: round(searched.meanResults), unit: 'results' },
+    ...sideBySide.map((f) => ({
+      figure: `the index alone, ${indexes.ours.files} files: ${f.what}`,
+      value: f.ours,
+      unit: f.unit,
+      better: f.better,
+      peer: { name: peerName, value: f.peer, source: 'same run' },
+    })),
   ],
   data: {
     connected,
@@ -152,8 +195,10 @@ writeResult(new URL('..', import.meta.url), {
     memory: full.memory,
     baseline: base,
     serverCpuMs,
+    indexes,
   },
 });
+writeReadme();
 process.stdout.write(
   `${JSON.stringify({ searchesPerSecond: Math.round(searched.searchesPerSecond), p50: l.p50, p99: l.p99, bytesPerFile: Math.round(heapPerFile), loginShareS: loginShareMs / 1000 })}\n`,
 );

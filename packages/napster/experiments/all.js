@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { lineChart, loadNow, writeReport } from '@p2pkit/report';
+import { writeReadme } from '../bench/readme.js';
 import { growth } from './growth.js';
 import { saturation } from './saturation.js';
 
@@ -165,4 +166,5 @@ await writeReport(new URL('..', import.meta.url), {
     }),
   ],
 });
-log('wrote results/experiments');
+writeReadme();
+log(`wrote results/${quick ? 'experiments-quick' : 'experiments'} and the README's tables`);
