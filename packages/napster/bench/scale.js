@@ -18,6 +18,8 @@ import { child, flags } from './processes.js';
 import { writeReadme } from './readme.js';
 
 const { values } = parseArgs({
+  // `pnpm bench -- --quick` hands the `--` on.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     quick: { type: 'boolean', default: false },
     clients: { type: 'string' },
@@ -110,11 +112,11 @@ const sideBySide = [
   return { what, unit, better, ours: fix(get(indexes.ours)), peer: fix(get(indexes.flexsearch)) };
 });
 log(
-  `the index alone, ${indexes.ours.files} files, the same ${'20,000'} searches (mean results ${round(indexes.ours.meanResults)} ours, ${round(indexes.flexsearch.meanResults)} FlexSearch):`,
+  `the index alone, ${indexes.ours.files} files, the same searches (${indexes.ours.searches} and ${indexes.flexsearch.searches} of them; mean results ${round(indexes.ours.meanResults)} ours, ${round(indexes.flexsearch.meanResults)} FlexSearch):`,
 );
 for (const f of sideBySide) {
   log(
-    `  ${f.what}: ours ${f.ours} ${f.unit}, FlexSearch ${f.peer} ${f.unit}, ratio ${round(f.ours / f.peer)}`,
+    `  ${f.what}: ours ${f.ours} ${f.unit}, FlexSearch ${f.peer} ${f.unit}, ratio ${(f.ours / f.peer).toPrecision(3)}`,
   );
 }
 

@@ -11,7 +11,11 @@ import { writeReadme } from '../bench/readme.js';
 import { growth } from './growth.js';
 import { saturation } from './saturation.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  // `pnpm experiments -- --quick` hands the `--` on.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: { quick: { type: 'boolean', default: false } },
+});
 const quick = values.quick;
 const load = loadNow();
 const log = (line) => process.stderr.write(`napster experiments: ${line}\n`);
