@@ -27,7 +27,8 @@ const benches = [
 
 /** Figures quoted in the root README (by "<case> | <measure>"). */
 const HEADLINES = {
-  '100000 idle hosts | bytes per host': 'Simulator: 10^5 idle hosts, memory per host',
+  '100000 idle hosts | bytes per host, heap and typed arrays':
+    'Simulator: 10^5 idle hosts, memory per host (heap and tables)',
   'runSync, float times (every event its own instant) | events per CPU-second':
     'Simulator: raw event rate (runSync, every event its own instant)',
 };
