@@ -21,7 +21,8 @@ export function createProgram(): Command {
   const program = new Command('p2pkit')
     .description('The classic peer-to-peer protocols, done properly: run, simulate, compare.')
     .version(version, '-v, --version')
-    .showHelpAfterError()
+    // No showHelpAfterError: a bad option or argument gets one line naming it (commander's own);
+    // the full usage is one --help away.
     .exitOverride();
   registerTour(program);
   registerTracker(program);

@@ -136,6 +136,8 @@ describe('issue 11: the ten failures', () => {
       const first = run.stderr.split('\n')[0]!;
       expect(first, args.join(' ')).toMatch(/^error: /);
       expect(first, args.join(' ')).toContain(option);
+      // One line: the error, not the error followed by the whole usage text.
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
   });
