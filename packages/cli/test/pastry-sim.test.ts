@@ -3,7 +3,7 @@
  * and one clear line for each bad option.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli as run } from './helpers/cli.js';
+import { runCli as run, startCli } from './helpers/cli.js';
 
 describe('p2pkit sim pastry', () => {
   it('--json: the contract fields, every lookup accounted for, the same for the same seed', async () => {
@@ -105,6 +105,19 @@ describe('p2pkit sim pastry', () => {
     expect(quiet.stderr).toBe('');
     expect(quiet.stdout).toMatch(/lookups {8}300/);
   }, 60_000);
+
+  it('Ctrl-C during the lookups: one line, exit 130, nothing on stdout', async () => {
+    const p = startCli([
+      ...['sim', 'pastry', '--nodes', '300', '--lookups', '100000000', '--json'],
+      ...['--progress-interval', '1ms'],
+    ]);
+    await p.waitFor(/lookups \d+\/100000000/, 60_000, 'stderr');
+    expect(await p.stop('SIGINT')).toBe(130);
+    expect(p.stderr().trimEnd().split('\n').at(-1)).toBe(
+      'p2pkit sim pastry: interrupted (SIGINT) during the lookups; no result',
+    );
+    expect(p.stdout()).toBe('');
+  }, 90_000);
 
   it('prints a report for people, and one clear line for each bad option', async () => {
     const ok = await run(['sim', 'pastry', '--nodes', '100', '--lookups', '200']);

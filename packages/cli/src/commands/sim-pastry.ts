@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { choice, duration, fraction, integer } from '../options.js';
 import { createReporter } from '../progress.js';
+import { untilSignal } from '../signals.js';
 
 /** An even leaf-set size. */
 function leafSetSize(text: string): number {
@@ -70,7 +71,11 @@ export function registerSimPastry(sim: Command): void {
       // Imported here: the simulator is only loaded by `p2pkit sim`.
       const { simulate } = await import('@p2pkit/pastry/scenarios');
       const progress = progressReporter(options);
-      const result = await simulate({
+      // Ctrl-C: one line and exit 130 (a simulation holds no file or socket to release). The
+      // progress callbacks yield to the event loop, where the signal is seen.
+      const stop = new AbortController();
+      const interrupted = untilSignal(stop.signal).then((signal) => ({ signal }));
+      const run = simulate({
         nodes: options.nodes,
         lookups: options.lookups,
         seed: options.seed,
@@ -82,8 +87,21 @@ export function registerSimPastry(sim: Command): void {
         ...(options.build !== undefined ? { build: options.build } : {}),
         onSetup: (done, total) => progress('joins', done, total),
         onProgress: (done, total) => progress('lookups', done, total),
-      });
-      progress.stop();
+      }).then((result) => ({ result }));
+      let outcome: { result: Awaited<ReturnType<typeof simulate>> } | { signal: NodeJS.Signals };
+      try {
+        outcome = await Promise.race([run, interrupted]);
+      } finally {
+        stop.abort();
+        progress.stop();
+      }
+      if ('signal' in outcome) {
+        process.stderr.write(
+          `p2pkit sim pastry: interrupted (${outcome.signal}) during the ${progress.phase()}; no result\n`,
+        );
+        process.exit(130);
+      }
+      const { result } = outcome;
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
@@ -131,13 +149,26 @@ function progressReporter(options: { quiet?: boolean; progressInterval: number }
   const started = performance.now();
   const quiet = Math.min(2000, options.progressInterval);
   let last = '';
+  let current = 'setup';
+  let yielded = performance.now();
   return Object.assign(
-    (phase: string, done: number, total: number) => {
-      if (performance.now() - started < quiet || `${phase}${done}` === last) return;
+    (phase: string, done: number, total: number): Promise<void> | undefined => {
+      current = phase;
+      const now = performance.now();
+      // Back to the event loop every 100 ms at most: signals and the bar's redraws get a turn.
+      const turn =
+        now - yielded >= 100
+          ? new Promise<void>((resolve) => {
+              yielded = now;
+              setImmediate(resolve);
+            })
+          : undefined;
+      if (now - started < quiet || `${phase}${done}` === last) return turn;
       last = `${phase}${done}`;
       const line = `${phase} ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)`;
       reporter.progress(done, total, line, { phase }, done === total);
+      return turn;
     },
-    { stop: () => reporter.stop() },
+    { stop: () => reporter.stop(), phase: () => current },
   );
 }
