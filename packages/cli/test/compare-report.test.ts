@@ -3,7 +3,7 @@
  * (Debian's, through playwright-core; installed by .ci/run), every chart drawn as SVG with data
  * marks, no console error, no network request, and a screenshot kept next to the report.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -15,6 +15,8 @@ const available = existsSync(CHROMIUM);
 if (!available && process.env.CI) throw new Error(`${CHROMIUM} is required in CI (.ci/run)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'p2pkit-compare-report-'));
+// --save writes into a package folder (the report module names results after the package).
+writeFileSync(join(dir, 'package.json'), '{"name": "compare-report-test"}\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('p2pkit compare --out', () => {
@@ -35,6 +37,8 @@ describe('p2pkit compare --out', () => {
           '0',
           '--out',
           out,
+          '--save',
+          dir,
           '--json',
         ],
         { cwd: dir },
@@ -42,6 +46,13 @@ describe('p2pkit compare --out', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`report: ${out}`);
       const result = JSON.parse(r.stdout) as { fits: Array<{ cost: string }> };
+      // --save: the same run by the report module's convention (results/compare.json + report).
+      const saved = JSON.parse(readFileSync(join(dir, 'results', 'compare.json'), 'utf8'));
+      expect(saved).toMatchObject({ name: 'compare', kind: 'experiment', report: 'compare.html' });
+      expect(saved.command).toMatch(/^p2pkit compare --protocols napster,chord,kelips /);
+      expect(saved.data.rows).toEqual(JSON.parse(r.stdout).rows);
+      expect(saved.figures.length).toBeGreaterThan(0);
+      expect(existsSync(join(dir, 'results', 'compare.md'))).toBe(true);
       const html = readFileSync(out, 'utf8');
       expect(html).not.toMatch(/<script/i);
       // One chart per fitted cost, each titled after it.

@@ -1,5 +1,6 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { NOT_YET, PROTOCOL_NAMES } from '../compare/protocols/index.js';
 import { type CompareResult, runComparison } from '../compare/run.js';
@@ -22,6 +23,7 @@ interface CompareCliOptions {
   churn: number;
   seed: number;
   out?: string;
+  save?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -53,6 +55,20 @@ function nodeList(text: string): number[] {
     }
   });
   return [...new Set(values)].sort((a, b) => a - b);
+}
+
+/** Why `--save` cannot write results into the package folder `dir`. */
+function folderProblem(dir: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `cannot write into ${dir}: not a folder`;
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return `cannot write into ${dir}: not a writable folder`;
+  }
+  // The report module names a results file after the package it belongs to.
+  if (!existsSync(join(dir, 'package.json')))
+    return `--save ${dir}: not a package folder (no package.json); results go into <package>/results/`;
+  return undefined;
 }
 
 /** Why the report cannot be written at `path` (checked before the run, not after minutes). */
@@ -102,10 +118,16 @@ export function registerCompare(program: Command): void {
     )
     .option('--seed <s>', 'random seed (same seed, same figures)', integer(0, 2 ** 32 - 1), 1)
     .option('--out <file>', 'write the offline HTML report (tables, log-log charts, slopes) here')
+    .option(
+      '--save <folder>',
+      "also write <folder>/results/compare.json, .html, .md and the charts' SVG (the report module's convention)",
+    )
     .option('--json', 'one JSON object with every figure on stdout')
     .option('--quiet', 'no progress on stderr')
     .action(async (options: CompareCliOptions) => {
-      const problem = options.out === undefined ? undefined : outProblem(options.out);
+      const problem =
+        (options.out === undefined ? undefined : outProblem(options.out)) ??
+        (options.save === undefined ? undefined : folderProblem(options.save));
       if (problem) {
         process.stderr.write(`p2pkit compare: ${problem}\n`);
         process.exitCode = 1;
@@ -119,6 +141,7 @@ export function registerCompare(program: Command): void {
         barFormat: 'compare [{bar}] {percentage}% | {what} | ETA {eta}',
       });
       const started = performance.now();
+      const loadAtStart = loadavg()[0];
       let current = '';
       const stop = new AbortController();
       const interrupted = untilSignal(stop.signal).then((signal) => ({ signal }));
@@ -169,7 +192,12 @@ export function registerCompare(program: Command): void {
       }
       if (options.out !== undefined) {
         const { writeHtmlReport } = await import('../compare/html.js');
-        await writeHtmlReport(options.out, result);
+        await writeHtmlReport(options.out, result, loadAtStart);
+      }
+      if (options.save !== undefined) {
+        const { saveResults } = await import('../compare/html.js');
+        const command = ['p2pkit', ...process.argv.slice(2)].join(' ');
+        await saveResults(options.save, result, command, loadAtStart);
       }
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(`${formatComparison(result).join('\n')}\n`);

@@ -4,7 +4,14 @@
  * fitted slopes beside the lecture's classes, the conditions, and a paragraph per protocol.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { type Block, lineChart, machine, reportHtml } from '@p2pkit/report';
+import {
+  type Block,
+  type Figure,
+  lineChart,
+  machine,
+  reportHtml,
+  writeReport,
+} from '@p2pkit/report';
 import { costOf } from './fit.js';
 import { adapter, type CompareResult } from './run.js';
 import { num } from './table.js';
@@ -155,16 +162,57 @@ export function reportBlocks(result: CompareResult, loadAtStart?: number): Block
   return blocks;
 }
 
+const TITLE = 'p2pkit compare: the cost table, measured';
+
+/** Each fitted slope beside its lecture class's slope over the same N, as report figures. */
+function slopeFigures(result: CompareResult): Figure[] {
+  return result.fits
+    .filter((f) => f.lecture !== undefined)
+    .map((f) => ({
+      figure: `${f.protocol}: ${COSTS[f.cost].label}, log-log slope over N = ${f.points.map(([n]) => n).join(', ')}`,
+      value: Math.round(f.slope * 1000) / 1000,
+      unit: 'slope',
+      peer: {
+        name: `lecture ${f.lecture}`,
+        value: Math.round((f.lectureSlope ?? 0) * 1000) / 1000,
+        source: 'the lecture’s cost table',
+      },
+      note: `measured ${f.measured}${f.differs ? ' (differs from the lecture)' : ''}`,
+    }));
+}
+
+/**
+ * Writes the comparison by the report module's convention into `<folder>/results/`:
+ * compare.json (every figure in `data`, the slopes as figures), compare.html, compare.md and
+ * the charts' SVG files.
+ */
+export async function saveResults(
+  folder: string,
+  result: CompareResult,
+  command: string,
+  loadAtStart?: number,
+): Promise<string[]> {
+  const { files } = await writeReport(folder, {
+    name: 'compare',
+    kind: 'experiment',
+    title: TITLE,
+    command,
+    conditions: { ...result.workload, protocols: result.protocols },
+    figures: slopeFigures(result),
+    ...(loadAtStart !== undefined ? { loadAtStart } : {}),
+    data: result,
+    blocks: reportBlocks(result, loadAtStart),
+  });
+  return files;
+}
+
 /** Writes the report to `path` (through a temporary file, so a failure leaves no half page). */
 export async function writeHtmlReport(
   path: string,
   result: CompareResult,
   loadAtStart?: number,
 ): Promise<void> {
-  const html = await reportHtml(
-    'p2pkit compare: the cost table, measured',
-    reportBlocks(result, loadAtStart),
-  );
+  const html = await reportHtml(TITLE, reportBlocks(result, loadAtStart));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, html);
   renameSync(tmp, path);

@@ -45,8 +45,8 @@ export type Cost =
 export const COSTS: Record<Cost, { label: string; unit: string }> = {
   memoryEntries: { label: 'routing entries per node', unit: 'entries' },
   memoryBytes: { label: 'state per node', unit: 'bytes' },
-  serverEntries: { label: 'entries at the server / tracker', unit: 'entries' },
-  serverBytes: { label: 'state at the server / tracker', unit: 'bytes' },
+  serverEntries: { label: 'entries at the server / supernode', unit: 'entries' },
+  serverBytes: { label: 'state at the server / supernode', unit: 'bytes' },
   hops: { label: 'lookup hops (mean)', unit: 'hops' },
   latencyMs: { label: 'lookup latency (mean)', unit: 'simulated ms' },
   messagesPerLookup: { label: 'messages per lookup', unit: 'messages' },
@@ -60,8 +60,9 @@ export interface FaultFigures {
   crashed: number;
   /** Right after the crash, before any repair: successful lookups / judged lookups. */
   success: number;
-  /** Lookups that returned a wrong answer (wrong owner, a node without the item). */
-  wrong: number;
+  /** Lookups that returned a wrong answer (wrong owner, a node without the item); null where
+   * the protocol's simulation does not judge answers. */
+  wrong: number | null;
   /** After the protocol's repair ran; null where its simulation has no repair phase. */
   afterRepair: { success: number; wrong: number } | null;
   /** The `p2pkit sim` command that gives the same figures. */
@@ -74,7 +75,7 @@ export interface Row {
   nodes: number;
   /** Routing state per node (entries and bytes); for a server design, per client. */
   memory: { entries: number | null; bytes: number | null };
-  /** State held at the central server (Napster) or tracker (BitTorrent). */
+  /** State held at the central server (Napster) or at each supernode (FastTrack). */
   server: { entries: number | null; bytes: number | null } | null;
   hops: Stat | null;
   latencyMs: Stat | null;

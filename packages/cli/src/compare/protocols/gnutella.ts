@@ -4,7 +4,7 @@
  * classic TTL 7, pings every 3 s answered from pong caches.
  */
 import type { ProtocolAdapter, Row } from '../types.js';
-import { emptyRow, phases, simCommand } from './common.js';
+import { emptyRow, phases, simCommand, stat } from './common.js';
 
 /** The classic default TTL (Gnutella 0.4 and 0.6): a flood reaches 4·3^6 ≈ 2,900 servents. */
 const TTL = 7;
@@ -50,26 +50,15 @@ export const gnutella: ProtocolAdapter = {
     row.sim = r;
     row.messagesPerLookup = r.messagesPerQuery;
     row.successRate = r.successRate;
-    const s = r as typeof r & {
-      memoryPerNode?: { entries: number; bytes: number };
-      bytesPerQuery?: number;
-      hops?: { mean: number; p50: number; p99: number };
-      latencyMs?: { mean: number; p50: number; p99: number };
-      maintenanceBytesPerNodePerSec?: number;
-    };
-    if (s.memoryPerNode) row.memory = { ...s.memoryPerNode };
-    else row.notes.push(`routing state: sim gnutella reports the target degree only (${r.degree})`);
-    if (s.bytesPerQuery !== undefined) row.bytesPerLookup = s.bytesPerQuery;
-    if (s.hops) row.hops = s.hops;
-    if (s.latencyMs) row.latencyMs = s.latencyMs;
-    if (s.maintenanceBytesPerNodePerSec !== undefined)
-      row.maintenance.atRest = s.maintenanceBytesPerNodePerSec;
-    else {
-      const pings = (r.messages.ping ?? 0) + (r.messages.pong ?? 0);
-      row.notes.push(
-        `maintenance: ${(pings / r.nodes / (r.simulatedMs / 1000)).toFixed(2)} ping/pong messages per servent per second (sim gnutella counts messages, not bytes)`,
-      );
-    }
+    row.memory = { entries: r.memoryPerNode.entries, bytes: r.memoryPerNode.bytes };
+    row.bytesPerLookup = r.bytesPerQuery;
+    row.hops = stat(r.hops);
+    row.latencyMs = stat(r.latencyMs);
+    row.maintenance.atRest = r.maintenanceBytesPerNodePerSec;
+    row.notes.push(
+      'routing entries: connections + GUID routes held (the routes grow with the queries in flight)',
+      'hops and ms: to the first hit of each successful query',
+    );
     row.notes.push(
       'fault tolerance: sim gnutella has no crash phase',
       'latency model: uniform in [½, 1½] × the mean (sim gnutella --latency)',

@@ -6,9 +6,6 @@
 import type { ProtocolAdapter, Row } from '../types.js';
 import { emptyRow, phases, simCommand, stat } from './common.js';
 
-/** sim napster's fixed one-way delay (it has no latency option). */
-const NAPSTER_LATENCY_MS = 25;
-
 export const napster: ProtocolAdapter = {
   name: 'napster',
   lecture: {
@@ -27,23 +24,25 @@ export const napster: ProtocolAdapter = {
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/napster/scenarios');
     const wall0 = performance.now();
-    const progress = phases(1, onProgress);
+    const progress = phases(w.fail > 0 ? 2 : 1, onProgress);
     const filesPerClient = Math.max(1, Math.round(w.items / w.nodes));
     const flags = {
       clients: w.nodes,
       'files-per-client': filesPerClient,
       searches: w.lookups,
       downloads: 0,
+      latency: w.latencyMs,
       seed: w.seed,
     };
-    const r = await simulate({
+    const base = {
       clients: w.nodes,
       filesPerClient,
       searches: w.lookups,
       downloads: 0,
+      latencyMs: w.latencyMs,
       seed: w.seed,
-      onProgress: progress(0),
-    });
+    };
+    const r = await simulate({ ...base, onProgress: progress(0) });
     const row: Row = emptyRow('napster', w, simCommand('napster', flags));
     row.sim = r;
     row.hops = { mean: r.hops, p50: r.hops, p99: r.hops };
@@ -52,16 +51,24 @@ export const napster: ProtocolAdapter = {
     row.bytesPerLookup = r.serverBytesPerSearch;
     row.successRate = r.successRate;
     // A client's routing state is its one connection to the server, whatever N.
-    row.memory.entries = 1;
+    row.memory.entries = r.clientRoutingEntries;
     row.server = { entries: r.files, bytes: r.serverIndexBytes };
     row.notes.push(
       'client state: one server connection by construction; the index lives at the server',
-      'fault tolerance: the server is a single point of failure; sim napster has no crash phase',
+      'fault phase: clients crash after sharing (the server drops their files); the server itself is a single point of failure',
     );
-    if (w.latencyMs !== NAPSTER_LATENCY_MS)
-      row.notes.push(
-        `latency: sim napster's fixed ${NAPSTER_LATENCY_MS} ms one-way, not ${w.latencyMs} ms`,
-      );
+    if (w.fail > 0) {
+      const fflags = { ...flags, fail: w.fail };
+      const f = await simulate({ ...base, fail: w.fail, onProgress: progress(1) });
+      row.fault = {
+        fail: w.fail,
+        crashed: f.crashed,
+        success: f.successRate,
+        wrong: null,
+        afterRepair: null,
+        command: simCommand('napster', fflags),
+      };
+    }
     row.wallMs = Math.round(performance.now() - wall0);
     return row;
   },

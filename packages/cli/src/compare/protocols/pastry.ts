@@ -14,6 +14,7 @@ export const pastry: ProtocolAdapter = {
   name: 'pastry',
   lecture: {
     memoryEntries: 'O(log N)',
+    memoryBytes: 'O(log N)',
     hops: 'O(log N)',
     latencyMs: 'O(log N)',
     messagesPerLookup: 'O(log N)',
