@@ -204,6 +204,19 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
   async connect(signal?: AbortSignal): Promise<string> {
     if (this.framed) throw new P2PError('already connected', 'ERR_INVALID_STATE');
     const o = this.options;
+    const login = (port: number) =>
+      ({
+        kind: o.email ? 'loginRegister' : 'login',
+        nick: this.nick,
+        password: o.password ?? 'p2pkit',
+        port,
+        clientInfo: o.clientInfo ?? 'p2pkit',
+        linkType: o.linkType ?? 0,
+        ...(o.email ? { email: o.email } : {}),
+      }) as ClientMessage;
+    // A field that cannot go on the wire (a nick with a space, …) fails here, before any socket
+    // is opened or any request waits.
+    encodeClientMessage(login(0));
     if (!o.firewalled) {
       this.dataListener = await this.runtime.net.listen({ port: o.dataPort ?? 6699 }, (c) =>
         this.onPeer(c),
@@ -217,19 +230,10 @@ export class NapsterClient extends Emitter<NapsterClientEvents> {
       onBadFrame: () => this.emit('notice', 'the server sent a message that is not UTF-8'),
       onClose: (error) => this.onServerClose(error),
     });
-    const login: ClientMessage = {
-      kind: o.email ? 'loginRegister' : 'login',
-      nick: this.nick,
-      password: o.password ?? 'p2pkit',
-      port: this.dataPort,
-      clientInfo: o.clientInfo ?? 'p2pkit',
-      linkType: o.linkType ?? 0,
-      ...(o.email ? { email: o.email } : {}),
-    } as ClientMessage;
     const acked = new Promise<string>((resolve, reject) => {
       this.login = { resolve, reject };
     });
-    this.sendMessage(login);
+    this.sendMessage(login(this.dataPort));
     return this.withDeadline(acked, 'the login ack', signal);
   }
 

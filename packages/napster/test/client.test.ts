@@ -155,6 +155,21 @@ describe('NapsterClient', () => {
     await expect(drive(bob.browse('zed'))).rejects.toThrow(/not online/);
   });
 
+  it('a nick that cannot go on the wire fails connect() before any socket; stop() is quiet', async () => {
+    await setup();
+    const runtime = sim.addHost({ address: '10.0.0.9' });
+    const bad = createNapsterClient({
+      runtime,
+      server: { host: '10.0.0.1', port: 8888 },
+      nick: 'bad nick',
+    });
+    await expect(drive(bad.connect())).rejects.toThrow(/nick must be a non-empty word/);
+    // Nothing listens on its data port, nothing dialed the server, nothing waits to be rejected.
+    expect(bad.connected).toBe(false);
+    expect(server.stats().users).toBe(0);
+    await drive(bad.stop());
+  });
+
   it('never shares or serves a name with .. or a root', async () => {
     await setup();
     const careless = new CarelessFolder({
