@@ -97,6 +97,11 @@ export async function dialSession(
     if (head.length !== SESSION_MAGIC.length || !equalBytes(head, SESSION_MAGIC)) {
       throw new ProtocolError(`${address.host}:${address.port} is not a FastTrack node`);
     }
+    // The peer may have closed in the same turn as its magic arrived (a crash): the close event
+    // is gone with readHead's listener, so the RPC layer would wait for it forever.
+    if (connection.destroyed) {
+      throw new NetworkError('connection closed during the handshake', 'ERR_SOCKET_CLOSED');
+    }
   } catch (error) {
     connection.destroy();
     throw error;
@@ -114,7 +119,11 @@ export function acceptSession(
   head: Uint8Array,
   options: SessionOptions,
 ): StreamRpc | undefined {
-  if (head.length !== SESSION_MAGIC.length || !equalBytes(head, SESSION_MAGIC)) {
+  if (
+    head.length !== SESSION_MAGIC.length ||
+    !equalBytes(head, SESSION_MAGIC) ||
+    connection.destroyed
+  ) {
     connection.destroy();
     return undefined;
   }
