@@ -99,16 +99,18 @@ function benchTable() {
   return lines.join('\n');
 }
 
+/** The README's text with its tables rewritten from the results files (`text`: the README now). */
+export function renderReadme(text) {
+  const put = (current, name, body) => {
+    const re = new RegExp(`(<!-- ${name} -->\\n)[\\s\\S]*?(<!-- /${name} -->)`);
+    return current.replace(re, `$1${body}\n$2`);
+  };
+  return put(put(text, 'experiments:table', experimentsTable()), 'bench:table', benchTable());
+}
+
 export function updateReadme() {
   const file = new URL('README.md', pkg);
-  let text = readFileSync(file, 'utf8');
-  const put = (name, body) => {
-    const re = new RegExp(`(<!-- ${name} -->\\n)[\\s\\S]*?(<!-- /${name} -->)`);
-    text = text.replace(re, `$1${body}\n$2`);
-  };
-  put('experiments:table', experimentsTable());
-  put('bench:table', benchTable());
-  writeFileSync(file, text);
+  writeFileSync(file, renderReadme(readFileSync(file, 'utf8')));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) updateReadme();
