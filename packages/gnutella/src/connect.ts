@@ -106,6 +106,8 @@ export interface HandshakeOffer {
   readonly listen?: Address;
   readonly maxTtl: number;
   readonly degree: number;
+  /** Ultrapeers exchange QRP tables for the last hop (X-Ultrapeer-Query-Routing). */
+  readonly ultrapeerQueryRouting: boolean;
 }
 
 export function offerHeaders(offer: HandshakeOffer): [string, string][] {
@@ -118,6 +120,7 @@ export function offerHeaders(offer: HandshakeOffer): [string, string][] {
     ['X-Max-TTL', String(offer.maxTtl)],
     ['X-Degree', String(offer.degree)],
   ];
+  if (offer.ultrapeerQueryRouting) h.push(['X-Ultrapeer-Query-Routing', '0.1']);
   if (offer.pongCaching) h.push(['Pong-Caching', '0.1']);
   if (offer.deflate) h.push(['Accept-Encoding', 'deflate']);
   if (offer.listen) h.push(['Listen-IP', `${offer.listen.host}:${offer.listen.port}`]);
@@ -138,6 +141,7 @@ export function peerInfo(headers: HandshakeHeaders): PeerInfo {
     byePacket: headers.has('bye-packet'),
     pongCaching: headers.has('pong-caching'),
     queryRouting: headers.has('x-query-routing'),
+    ultrapeerQueryRouting: headers.has('x-ultrapeer-query-routing'),
   };
 }
 

@@ -34,6 +34,8 @@ export interface PeerInfo {
   readonly byePacket: boolean;
   readonly pongCaching: boolean;
   readonly queryRouting: boolean;
+  /** It takes and sends last-hop QRP tables between ultrapeers. */
+  readonly ultrapeerQueryRouting: boolean;
 }
 
 export interface LinkOptions {

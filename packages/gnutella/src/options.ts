@@ -55,6 +55,13 @@ export interface ServentOptions {
   readonly deflate?: boolean;
   /** QRP table size, log2 (default 16). */
   readonly qrpBits?: number;
+  /**
+   * Ultrapeer: exchange QRP tables with ultrapeer peers that offer it (X-Ultrapeer-Query-Routing)
+   * and send a query on its last hop (TTL 1) only to the peers whose table matches (default true).
+   */
+  readonly ultrapeerQueryRouting?: boolean;
+  /** Ultrapeer: delay before its peers get its table after a leaf's table changed (default 1000). */
+  readonly ultrapeerTableDelayMs?: number;
   readonly userAgent?: string;
   /** 4-character vendor code in Query Hits (default P2PK). */
   readonly vendor?: string;

@@ -147,6 +147,36 @@ export class QueryRouteTable {
     return words.every((w) => this.hasKeyword(w));
   }
 
+  /**
+   * Marks here every keyword present in `other`, one hop further (what an ultrapeer sends its
+   * peers: its own keywords and its leaves'). Tables of different sizes convert as QRP says:
+   * slot i of a table of m slots covers slots [i·m'/m, (i+1)·m'/m) of a table of m' slots.
+   */
+  absorb(other: QueryRouteTable): this {
+    const mine = this.slots;
+    const theirs = other.slots;
+    const farthest = this.infinity - 1;
+    if (theirs.length >= mine.length) {
+      const shift = other.bits - this.bits;
+      for (let j = 0; j < theirs.length; j++) {
+        const v = theirs[j]!;
+        if (v >= other.infinity) continue;
+        const d = Math.min(v + 1, farthest);
+        const i = j >> shift;
+        if (mine[i]! > d) mine[i] = d;
+      }
+    } else {
+      const span = 1 << (this.bits - other.bits);
+      for (let j = 0; j < theirs.length; j++) {
+        const v = theirs[j]!;
+        if (v >= other.infinity) continue;
+        const d = Math.min(v + 1, farthest);
+        for (let i = j * span; i < (j + 1) * span; i++) if (mine[i]! > d) mine[i] = d;
+      }
+    }
+    return this;
+  }
+
   /** A copy (to remember what was last sent on a connection). */
   clone(): QueryRouteTable {
     const t = new QueryRouteTable(this.bits, this.infinity);

@@ -122,6 +122,9 @@ export class Servent extends Emitter<ServentEvents> {
   private readonly sentTables = new Map<number, QueryRouteTable>();
   /** The RESET + PATCH that bring an empty table to ours, kept for the next ultrapeer. */
   private firstUpdate: { table: QueryRouteTable; messages: (QrpReset | QrpPatch)[] } | undefined;
+  /** Ultrapeer: our keywords and our leaves', for our peers' last hop (undefined: recompute). */
+  private peerTable: QueryRouteTable | undefined;
+  private peerTableTimer: TimerHandle | undefined;
   private files: readonly SharedFile[] = [];
   private table: QueryRouteTable;
   private readonly seen: RouteTable<number>;
@@ -163,6 +166,8 @@ export class Servent extends Emitter<ServentEvents> {
       pingIntervalMs: options.pingIntervalMs ?? 3000,
       deflate: options.deflate ?? true,
       qrpBits: options.qrpBits ?? 16,
+      ultrapeerQueryRouting: options.ultrapeerQueryRouting ?? true,
+      ultrapeerTableDelayMs: options.ultrapeerTableDelayMs ?? 1000,
       userAgent: options.userAgent ?? 'p2pkit-gnutella/0.1',
       vendor: options.vendor ?? 'P2PK',
       speedKbps: options.speedKbps ?? 1000,
@@ -262,6 +267,8 @@ export class Servent extends Emitter<ServentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) this.runtime.clock.clearTimeout(t);
+    if (this.peerTableTimer !== undefined) this.runtime.clock.clearTimeout(this.peerTableTimer);
+    this.peerTableTimer = undefined;
     this.timers.length = 0;
     for (const a of this.aborts) a.abort();
     for (const s of [...this.searches.values()]) s.stop();
@@ -281,7 +288,8 @@ export class Servent extends Emitter<ServentEvents> {
     const table = new QueryRouteTable(this.o.qrpBits);
     for (const f of files) table.addFile(f.name, f.urn);
     this.table = table;
-    if (this.role === 'leaf') for (const link of this.links.values()) this.sendTable(link);
+    if (this.role === 'leaf') for (const link of this.links.values()) this.sendTable(link, table);
+    else if (this.started) this.leafTableChanged();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -518,6 +526,7 @@ export class Servent extends Emitter<ServentEvents> {
       ...(this.o.firewalled ? {} : { listen: this.advertisedAddress }),
       maxTtl: this.o.maxTtl,
       degree: this.o.maxUltrapeers,
+      ultrapeerQueryRouting: this.role === 'ultrapeer' && this.o.ultrapeerQueryRouting,
     };
   }
 
@@ -562,16 +571,18 @@ export class Servent extends Emitter<ServentEvents> {
       outgoing ? 'out' : 'in',
     );
     // Ready for a leaf's QRP table before reading: it may have come with the final 200.
-    if (!peer.ultrapeer) this.qrp.set(link.id, new QrpReceiver());
+    if (!peer.ultrapeer || this.tablesWith(peer)) this.qrp.set(link.id, new QrpReceiver());
     if (rest.length > 0) link.receive(rest);
     if (!link.isOpen) return link;
-    if (this.role === 'leaf' && peer.ultrapeer) this.sendTable(link);
+    if (this.role === 'leaf' && peer.ultrapeer) this.sendTable(link, this.table);
+    else if (this.tablesWith(peer)) this.sendTable(link, this.ultrapeerTable());
     this.emit('connect', info(link));
     return link;
   }
 
   private closed(link: Link): void {
     if (!this.links.delete(link.id)) return;
+    if (!link.peer.ultrapeer && this.qrp.get(link.id)?.table) this.leafTableChanged();
     this.qrp.delete(link.id);
     this.sentTables.delete(link.id);
     for (let i = this.pongCache.length - 1; i >= 0; i--)
@@ -640,13 +651,14 @@ export class Servent extends Emitter<ServentEvents> {
     return out;
   }
 
-  private sendTable(link: Link): void {
+  /** Sends `table` as RESET + PATCH, or as a PATCH from what this link last got. */
+  private sendTable(link: Link, table: QueryRouteTable): void {
     const previous = this.sentTables.get(link.id);
     // Every ultrapeer of a leaf gets the same first update: compress it once.
-    let update = this.firstUpdate?.table === this.table ? this.firstUpdate.messages : undefined;
+    let update = this.firstUpdate?.table === table ? this.firstUpdate.messages : undefined;
     if (previous !== undefined || update === undefined) {
-      update = qrpUpdate(this.table, previous);
-      if (previous === undefined) this.firstUpdate = { table: this.table, messages: update };
+      update = qrpUpdate(table, previous);
+      if (previous === undefined) this.firstUpdate = { table, messages: update };
     }
     for (const message of update) {
       this.sendTo(
@@ -654,7 +666,49 @@ export class Servent extends Emitter<ServentEvents> {
         encodeDescriptor({ guid: newGuid(this.runtime.random), ttl: 1, hops: 0, message }),
       );
     }
-    this.sentTables.set(link.id, this.table);
+    this.sentTables.set(link.id, table);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Last-hop QRP between ultrapeers (X-Ultrapeer-Query-Routing)
+
+  /** Do we exchange tables with this peer? Both ultrapeers, both announced it. */
+  private tablesWith(peer: { ultrapeer: boolean; ultrapeerQueryRouting: boolean }): boolean {
+    return (
+      this.role === 'ultrapeer' &&
+      this.o.ultrapeerQueryRouting &&
+      peer.ultrapeer &&
+      peer.ultrapeerQueryRouting
+    );
+  }
+
+  /**
+   * What our peers may send us on a query's last hop: our own keywords and every leaf's (one
+   * hop further). A leaf whose table has not arrived yet is left out until it does.
+   */
+  private ultrapeerTable(): QueryRouteTable {
+    if (this.peerTable) return this.peerTable;
+    const t = new QueryRouteTable(this.o.qrpBits);
+    t.slots.set(this.table.slots);
+    for (const [id, receiver] of this.qrp) {
+      const link = this.links.get(id);
+      if (link && !link.peer.ultrapeer && receiver.table) t.absorb(receiver.table);
+    }
+    this.peerTable = t;
+    return t;
+  }
+
+  /** A leaf's table (or our files) changed: our peers get the new union after a short delay. */
+  private leafTableChanged(): void {
+    this.peerTable = undefined;
+    if (this.stopped || this.role !== 'ultrapeer' || this.peerTableTimer !== undefined) return;
+    this.peerTableTimer = this.runtime.clock.setTimeout(() => {
+      this.peerTableTimer = undefined;
+      if (this.stopped) return;
+      for (const link of this.links.values()) {
+        if (link.isOpen && this.tablesWith(link.peer)) this.sendTable(link, this.ultrapeerTable());
+      }
+    }, this.o.ultrapeerTableDelayMs);
   }
 
   private ownPong(): Message {
@@ -994,7 +1048,11 @@ export class Servent extends Emitter<ServentEvents> {
     for (const link of this.links.values()) {
       if (link === from) continue;
       if (link.peer.ultrapeer) {
-        if (toPeers) this.sendTo(link, bytes);
+        if (!toPeers) continue;
+        // Last hop (the copy arrives with TTL 1): only to a peer whose table matches.
+        const table = bytes[17] === 1 ? this.qrp.get(link.id)?.table : undefined;
+        if (table) words ??= qrpQueryWords(query.criteria);
+        if (!table || table.matchesWords(words!, query.urns)) this.sendTo(link, bytes);
         continue;
       }
       const table = this.qrp.get(link.id)?.table;
@@ -1113,9 +1171,11 @@ export class Servent extends Emitter<ServentEvents> {
 
   private onQrp(link: Link, message: Extract<Message, { kind: 'qrp-reset' | 'qrp-patch' }>): void {
     const receiver = this.qrp.get(link.id);
-    if (!receiver) return; // only leaves send us tables; others are ignored
+    if (!receiver) return; // only leaves (and ultrapeers that offered it) send us tables
     try {
+      const before = receiver.table;
       receiver.apply(message);
+      if (receiver.table !== before && !link.peer.ultrapeer) this.leafTableChanged();
     } catch (error) {
       this.log('bad QRP from %d: %s', link.id, (error as Error).message);
       link.bye(400, 'Bad QRP table');

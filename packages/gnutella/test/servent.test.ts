@@ -86,6 +86,47 @@ describe('servent on the memory network', () => {
     expect(other.stats.received.query ?? 0).toBe(0);
   });
 
+  it('last-hop QRP between ultrapeers: a TTL-1 copy goes only to a peer whose leaves match', async () => {
+    const { net, make } = world();
+    const source = await make({ role: 'ultrapeer' });
+    const withLeaf = await make({ role: 'ultrapeer' });
+    const without = await make({ role: 'ultrapeer', files: files(['cooking recipes.pdf']) });
+    const old = await make({ role: 'ultrapeer', ultrapeerQueryRouting: false });
+    const leaf = await make({ role: 'leaf', files: files(['linux distribution image.iso']) });
+    expect(await leaf.connect(withLeaf.address)).toBeDefined();
+    for (const up of [withLeaf, without, old]) await source.connect(up.address);
+    await settle();
+    // The ultrapeers tell their peers the union of their leaves' tables (and their own) after
+    // ultrapeerTableDelayMs; an ultrapeer that did not offer X-Ultrapeer-Query-Routing gets none.
+    net.clock.advance(1000);
+    await settle();
+    expect(source.routingState().qrpTables).toBe(2);
+    expect(old.routingState().qrpTables).toBe(0);
+    const hits = source.search('linux image', { ttl: 1 });
+    await settle();
+    expect(hits.hits.map((h) => h.name)).toEqual(['linux distribution image.iso']);
+    expect(withLeaf.stats.received.query).toBe(1);
+    expect(without.stats.received.query ?? 0).toBe(0); // its table says no
+    expect(old.stats.received.query).toBe(1); // no table: everything, as before QRP
+    source.search('recipes', { ttl: 1 });
+    await settle();
+    expect(without.stats.received.query).toBe(1); // its own files are in its table
+    expect(withLeaf.stats.received.query).toBe(1);
+    // With TTL 2 the copies are not on their last hop: every peer gets them.
+    source.search('zebra crossing', { ttl: 2 });
+    await settle();
+    expect(withLeaf.stats.received.query).toBe(2);
+    expect(without.stats.received.query).toBe(2);
+    // A leaf leaving: its keywords leave the union its ultrapeer sends.
+    await leaf.stop();
+    await settle();
+    net.clock.advance(1000);
+    await settle();
+    source.search('linux image', { ttl: 1 });
+    await settle();
+    expect(withLeaf.stats.received.query).toBe(2);
+  });
+
   it('floods with TTL and drops duplicates: a ring of 4 ultrapeers', async () => {
     const { make } = world();
     const nodes: Servent[] = [];

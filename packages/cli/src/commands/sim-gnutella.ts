@@ -30,6 +30,10 @@ export function registerSimGnutella(program: Command): void {
       '--no-pong-caching',
       'flood pings as Gnutella 0.4 did, instead of answering from a cache',
     )
+    .option(
+      '--no-ultrapeer-qrp',
+      'ultrapeers do not exchange last-hop QRP tables (X-Ultrapeer-Query-Routing)',
+    )
     .option('--seed <s>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .option('--json', 'one JSON object on stdout')
     .action(
@@ -44,6 +48,7 @@ export function registerSimGnutella(program: Command): void {
         latency: number;
         pingInterval: number;
         pongCaching: boolean;
+        ultrapeerQrp: boolean;
         seed: number;
         json?: boolean;
       }) => {
@@ -61,6 +66,7 @@ export function registerSimGnutella(program: Command): void {
           latencyMs: options.latency,
           pingIntervalMs: options.pingInterval,
           pongCaching: options.pongCaching,
+          ultrapeerQueryRouting: options.ultrapeerQrp,
           seed: options.seed,
           onProgress: (done, total) => {
             const now = performance.now();

@@ -28,11 +28,16 @@ export interface WorldOptions {
   pongCaching?: boolean;
   /** TTL of queries (default 4); also raises the max-TTL clamp if above 7. */
   ttl?: number;
+  /** Ultrapeers exchange last-hop QRP tables (default true; only with ultrapeers). */
+  ultrapeerQueryRouting?: boolean;
   seed?: number;
 }
 
 /** The workload's file names and query words (@p2pkit/sim's, shared with the other protocols). */
 export { fileName, fileQuery } from '@p2pkit/sim';
+
+/** How long an ultrapeer waits after a leaf's table changed before telling its peers. */
+const TABLE_DELAY_MS = 1000;
 
 export class GnutellaWorld {
   readonly sim: Simulation;
@@ -58,6 +63,7 @@ export class GnutellaWorld {
       pingIntervalMs: options.pingIntervalMs ?? 3000,
       pongCaching: options.pongCaching ?? true,
       ttl: options.ttl ?? 4,
+      ultrapeerQueryRouting: options.ultrapeerQueryRouting ?? true,
       seed: options.seed ?? 1,
     };
     this.options = o;
@@ -97,6 +103,9 @@ export class GnutellaWorld {
           maxUltrapeers: 10_000,
           maxLeaves: 100_000,
           leafUltrapeers: o.leafUltrapeers,
+          // A flat network floods as 0.4 did: no tables between its peers.
+          ultrapeerQueryRouting: o.ultrapeers > 0 && o.ultrapeerQueryRouting,
+          ultrapeerTableDelayMs: TABLE_DELAY_MS,
         }),
     );
   }
@@ -120,8 +129,10 @@ export class GnutellaWorld {
       }
     });
     await sim.runUntil(() => pending === 0, { timeoutMs: 600_000 });
-    // Let QRP tables arrive and settle.
-    await sim.runFor(5 * Math.max(1, this.options.latencyMs) + 100);
+    // Let QRP tables arrive and settle: leaves' tables, then the ultrapeers' unions to their peers.
+    const settle = 5 * Math.max(1, this.options.latencyMs) + 100;
+    const tiered = this.options.ultrapeers > 0 && this.options.ultrapeerQueryRouting;
+    await sim.runFor(tiered ? 2 * settle + TABLE_DELAY_MS : settle);
   }
 
   /** Peer edges: a random graph of average degree d on the ultrapeers; leaves to k ultrapeers. */
