@@ -15,7 +15,6 @@ import {
   type ClientMessage,
   createNapsterClient,
   createNapsterServer,
-  decodeServerMessage,
   encodeClientMessage,
   type NapsterClient,
   type NapsterServer,
@@ -24,6 +23,7 @@ import {
   type UnknownMessage,
 } from '../src/index.js';
 import { pattern } from './helpers/library.js';
+import { takeServerMessages } from './helpers/raw.js';
 
 const SIZE = 100_000;
 const NAME = 'Band - Song.mp3';
@@ -38,19 +38,7 @@ class RawSession {
 
   constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Uint8Array) => {
-      const merged = new Uint8Array(this.buffer.length + chunk.length);
-      merged.set(this.buffer);
-      merged.set(chunk, this.buffer.length);
-      let at = 0;
-      while (merged.length - at >= 4) {
-        const length = merged[at]! | (merged[at + 1]! << 8);
-        if (merged.length - at - 4 < length) break;
-        const type = merged[at + 2]! | (merged[at + 3]! << 8);
-        const data = new TextDecoder().decode(merged.subarray(at + 4, at + 4 + length));
-        this.queue.push(decodeServerMessage(type, data));
-        at += 4 + length;
-      }
-      this.buffer = merged.slice(at);
+      this.buffer = takeServerMessages(this.buffer, chunk, (m) => this.queue.push(m));
       this.waiter?.();
     });
     socket.on('close', () => {

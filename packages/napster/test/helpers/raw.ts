@@ -29,6 +29,30 @@ export async function flush(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
+/**
+ * Appends `chunk` to what was left over, hands every whole frame on decoded (read by hand from
+ * the header, not through the package's framing) and returns the new leftover.
+ */
+export function takeServerMessages(
+  leftover: Uint8Array,
+  chunk: Uint8Array,
+  onMessage: (message: Received) => void,
+): Uint8Array {
+  const merged = new Uint8Array(leftover.length + chunk.length);
+  merged.set(leftover);
+  merged.set(chunk, leftover.length);
+  let at = 0;
+  while (merged.length - at >= 4) {
+    const length = merged[at]! | (merged[at + 1]! << 8);
+    if (merged.length - at - 4 < length) break;
+    const type = merged[at + 2]! | (merged[at + 3]! << 8);
+    const data = new TextDecoder().decode(merged.subarray(at + 4, at + 4 + length));
+    onMessage(decodeServerMessage(type, data));
+    at += 4 + length;
+  }
+  return merged.slice(at);
+}
+
 export class RawClient {
   readonly received: Received[] = [];
   closed = false;
@@ -36,19 +60,7 @@ export class RawClient {
 
   constructor(readonly connection: Connection) {
     connection.on('data', (chunk) => {
-      const merged = new Uint8Array(this.buffer.length + chunk.length);
-      merged.set(this.buffer);
-      merged.set(chunk, this.buffer.length);
-      let at = 0;
-      while (merged.length - at >= 4) {
-        const length = merged[at]! | (merged[at + 1]! << 8);
-        if (merged.length - at - 4 < length) break;
-        const type = merged[at + 2]! | (merged[at + 3]! << 8);
-        const data = new TextDecoder().decode(merged.subarray(at + 4, at + 4 + length));
-        this.received.push(decodeServerMessage(type, data));
-        at += 4 + length;
-      }
-      this.buffer = merged.slice(at);
+      this.buffer = takeServerMessages(this.buffer, chunk, (m) => this.received.push(m));
     });
     // The server half-closes after a fatal error (OpenNap closes the socket): a client reads
     // the end and closes too.
