@@ -72,9 +72,19 @@ export function registerSimPastry(sim: Command): void {
       const { simulate } = await import('@p2pkit/pastry/scenarios');
       const progress = progressReporter(options);
       // Ctrl-C: one line and exit 130 (a simulation holds no file or socket to release). The
-      // progress callbacks yield to the event loop, where the signal is seen.
+      // progress callbacks yield to the event loop, where the signal is seen. Tables built from
+      // an oracle are built in one synchronous stretch: until the lookups start, Ctrl-C keeps
+      // its default (the process ends at once) rather than waiting for the build.
       const stop = new AbortController();
-      const interrupted = untilSignal(stop.signal).then((signal) => ({ signal }));
+      let interrupt: (outcome: { signal: NodeJS.Signals }) => void = () => {};
+      const interrupted = new Promise<{ signal: NodeJS.Signals }>((resolve) => {
+        interrupt = resolve;
+      });
+      const listen = () => {
+        untilSignal(stop.signal).then((signal) => interrupt({ signal }));
+      };
+      const joins = (options.build ?? (options.locality ? 'join' : 'oracle')) === 'join';
+      if (joins) listen();
       const run = simulate({
         nodes: options.nodes,
         lookups: options.lookups,
@@ -87,6 +97,7 @@ export function registerSimPastry(sim: Command): void {
         ...(options.build !== undefined ? { build: options.build } : {}),
         onSetup: (done, total) => progress('joins', done, total),
         onProgress: (done, total) => progress('lookups', done, total),
+        ...(joins ? {} : { onLookups: listen }),
       }).then((result) => ({ result }));
       let outcome: { result: Awaited<ReturnType<typeof simulate>> } | { signal: NodeJS.Signals };
       try {
