@@ -7,6 +7,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const pkg = new URL('..', import.meta.url);
+/** The tiers experiment's network shapes (experiments/run.js writes them). */
+const SHAPES = {
+  flat: 'flat flooding',
+  'ultrapeers-no-up-qrp': 'ultrapeers, QRP to leaves only',
+  ultrapeers: 'ultrapeers, QRP to leaves and on the last hop',
+};
 const read = (name) => {
   const file = new URL(`results/${name}.json`, pkg);
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
@@ -30,7 +36,7 @@ function experimentsSection() {
     '|---|---|---|---|---|---|---|---|',
     ...tiers.rows.map(
       (r) =>
-        `| ${n(r.nodes)} | ${r.shape === 'flat' ? 'flat' : 'ultrapeers + QRP'} | ${r1(r.messagesPerQuery)} | ${n(r.bytesPerQuery)} | ${pct(r.successRate)} | ${r1(r.hitsPerQuery)} | ${r1(r.queryLoadMean)} / ${r.queryLoadP99} / ${r.queryLoadMax} | ${n(r.routingBytesPerNode)} |`,
+        `| ${n(r.nodes)} | ${SHAPES[r.shape] ?? r.shape} | ${r1(r.messagesPerQuery)} | ${n(r.bytesPerQuery)} | ${pct(r.successRate)} | ${r1(r.hitsPerQuery)} | ${r1(r.queryLoadMean)} / ${r.queryLoadP99} / ${r.queryLoadMax} | ${n(r.routingBytesPerNode)} |`,
     ),
     '',
     '![Query messages per query against N](results/experiments-tiers-messages.svg)',

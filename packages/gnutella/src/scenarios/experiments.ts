@@ -149,7 +149,8 @@ export async function pingPongShare(
 
 export interface TieringRow {
   nodes: number;
-  shape: 'flat' | 'ultrapeers';
+  /** 'ultrapeers-no-up-qrp': two-tier, without last-hop QRP between ultrapeers. */
+  shape: 'flat' | 'ultrapeers' | 'ultrapeers-no-up-qrp';
   messagesPerQuery: number;
   successRate: number;
   hitsPerQuery: number;
@@ -166,17 +167,23 @@ export async function ultrapeersVsFlat(
     ttl: number;
     ultrapeers: number;
     replication?: number;
+    /** Also run the two-tier network without last-hop QRP between ultrapeers. */
+    withoutUltrapeerQrp?: boolean;
   },
 ): Promise<TieringRow[]> {
   const rows: TieringRow[] = [];
+  const shapes: TieringRow['shape'][] = options.withoutUltrapeerQrp
+    ? ['flat', 'ultrapeers-no-up-qrp', 'ultrapeers']
+    : ['flat', 'ultrapeers'];
   for (const nodes of options.sizes) {
-    for (const shape of ['flat', 'ultrapeers'] as const) {
+    for (const shape of shapes) {
       const r = await simulate({
         nodes,
         queries: options.queries,
         degree: options.degree,
         ttl: options.ttl,
         ultrapeers: shape === 'flat' ? 0 : options.ultrapeers,
+        ultrapeerQueryRouting: shape === 'ultrapeers',
         replication: options.replication ?? 0.01,
         pingIntervalMs: 0,
         seed: options.seed ?? 1,
