@@ -271,6 +271,10 @@ describe('p2pkit sim gnutella', () => {
     });
     expect(r.messagesPerQuery).toBeGreaterThan(0);
     expect(r.messagesPerQuery).toBeLessThanOrEqual(r.floodBound);
+    // What p2pkit compare reads: bytes per query and routing state per servent.
+    expect(r.bytesPerQuery).toBeGreaterThan(23 * r.messagesPerQuery);
+    expect(r.memoryPerNode.entries).toBeGreaterThan(r.routingPerNode.connections);
+    expect(r.memoryPerNode.bytes).toBeGreaterThan(0);
     const b = await run(args);
     expect({ ...JSON.parse(b.stdout), wallMs: 0 }).toEqual({ ...r, wallMs: 0 });
   }, 60_000);
