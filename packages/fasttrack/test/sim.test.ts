@@ -11,7 +11,6 @@ describe('sim fasttrack', () => {
       replication: 0.02,
       seed,
     });
-    console.log(JSON.stringify(r));
     expect(r.supernodes, `seed ${seed}`).toBe(15);
     expect(r.successRate, `seed ${seed}`).toBeGreaterThan(0.9);
   }, 60_000);

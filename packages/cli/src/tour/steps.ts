@@ -1,6 +1,7 @@
 import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
 import { coreSteps } from './core.js';
+import { fasttrackStep } from './fasttrack.js';
 import { gnutellaStep } from './gnutella.js';
 import { kelipsStep } from './kelips.js';
 import { napsterStep } from './napster.js';
@@ -12,6 +13,7 @@ export const tourSteps: readonly TourStep[] = [
   ...coreSteps,
   napsterStep,
   gnutellaStep,
+  fasttrackStep,
   bittorrentStep,
   chordStep,
   pastryStep,
