@@ -79,11 +79,14 @@ export function qrpKeywords(name: string): string[] {
  * so an ultrapeer's QRP filter never hides a file that would have matched.
  */
 export function nameMatches(name: string, criteria: string): boolean {
-  const queryWords = splitWords(criteria);
+  return wordsMatch(splitWords(name), splitWords(criteria));
+}
+
+/** nameMatches on words already split (a servent splits each name once, each query once). */
+export function wordsMatch(nameWords: readonly string[], queryWords: readonly string[]): boolean {
   if (queryWords.length === 0) return false;
-  const words = splitWords(name);
   return queryWords.every((q) =>
-    words.some((w) => w.length >= q.length && w.length - q.length <= 3 && w.startsWith(q)),
+    nameWords.some((w) => w.length >= q.length && w.length - q.length <= 3 && w.startsWith(q)),
   );
 }
 

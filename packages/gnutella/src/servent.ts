@@ -53,7 +53,14 @@ import type {
   ServentStats,
   SharedFile,
 } from './options.js';
-import { nameMatches, QrpReceiver, QueryRouteTable, qrpQueryWords, qrpUpdate } from './qrp.js';
+import {
+  QrpReceiver,
+  QueryRouteTable,
+  qrpQueryWords,
+  qrpUpdate,
+  splitWords,
+  wordsMatch,
+} from './qrp.js';
 import { RouteTable } from './routing.js';
 import { Search, type SearchHit } from './search.js';
 import { fetchHit, formatGiv, type Giv, readGiv, uploadHandler } from './transfer.js';
@@ -126,6 +133,8 @@ export class Servent extends Emitter<ServentEvents> {
   private peerTable: QueryRouteTable | undefined;
   private peerTableTimer: TimerHandle | undefined;
   private files: readonly SharedFile[] = [];
+  /** The words of each shared file's name, split on first use. */
+  private fileWords: string[][] = [];
   private table: QueryRouteTable;
   private readonly seen: RouteTable<number>;
   private readonly pingRoutes: RouteTable<number>;
@@ -285,6 +294,7 @@ export class Servent extends Emitter<ServentEvents> {
   /** Replaces the shared files; leaves send the new QRP table to their ultrapeers. */
   share(files: readonly SharedFile[]): void {
     this.files = files;
+    this.fileWords = [];
     const table = new QueryRouteTable(this.o.qrpBits);
     for (const f of files) table.addFile(f.name, f.urn);
     this.table = table;
@@ -1070,11 +1080,13 @@ export class Servent extends Emitter<ServentEvents> {
       query.minSpeed & QueryFlags.Firewalled
     )
       return;
+    if (this.files.length === 0) return;
     const matches: QueryHitResult[] = [];
     const wanted = new Set(query.urns.filter((u) => u.length > 4).map((u) => u.toLowerCase()));
-    for (const f of this.files) {
+    const queryWords = splitWords(query.criteria);
+    for (const [i, f] of this.files.entries()) {
       const byUrn = f.urn !== undefined && wanted.has(f.urn.toLowerCase());
-      if (byUrn || (query.criteria.trim() !== '' && nameMatches(f.name, query.criteria))) {
+      if (byUrn || wordsMatch((this.fileWords[i] ??= splitWords(f.name)), queryWords)) {
         matches.push({
           index: f.index,
           size: Math.min(f.size, 0xffffffff),
