@@ -47,10 +47,21 @@ describe('p2pkit sim kelips', { timeout: 60_000 }, () => {
   });
 
   it('the human summary, with failures; bad values are refused', async () => {
-    const r = await runCli(['sim', 'kelips', '--nodes', '100', '--lookups', '50', '--fail', '0.3']);
+    const r = await runCli([
+      'sim',
+      'kelips',
+      '--nodes',
+      '100',
+      '--lookups',
+      '50',
+      '--fail',
+      '0.3',
+      '--after-repair',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^nodes +100 in k=10 affinity groups, 100 files\n/);
     expect(r.stdout).toMatch(/\nfailed nodes +\d+\n/);
+    expect(r.stdout).toMatch(/\nafter repair +100\.00 % \(0 failed, 0 wrong home\) after \d+ ms/);
     expect(r.stdout).toMatch(/\nrouting\/node +[\d.]+ entries \(view and contacts\), [\d.]+ B\n/);
     expect(r.stdout).toMatch(/\nper lookup +[\d.]+ messages, [\d.]+ B\n/);
     expect(r.stdout).toMatch(
@@ -59,6 +70,9 @@ describe('p2pkit sim kelips', { timeout: 60_000 }, () => {
     const bad = await runCli(['sim', 'kelips', '--nodes', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--nodes.*expected an integer/);
+    const lonely = await runCli(['sim', 'kelips', '--nodes', '10', '--after-repair']);
+    expect(lonely.code).toBe(1);
+    expect(lonely.stderr).toMatch(/give --fail too/);
     const badBuild = await runCli(['sim', 'kelips', '--nodes', '10', '--build', 'magic']);
     expect(badBuild.code).toBe(1);
     expect(badBuild.stderr).toMatch(/one of oracle, join/);

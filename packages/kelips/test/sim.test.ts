@@ -173,6 +173,20 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     expect(r.churn!.backgroundBytesPerNodePerSec).toBeGreaterThan(0);
   });
 
+  it('after a crash of 30 %, once the timeouts ran, every lookup for a live home succeeds', async () => {
+    const r = await simulate({ nodes: 60, lookups: 60, fail: 0.3, afterRepair: true, seed: SEED });
+    expect(r.failed).toBeGreaterThan(0);
+    const a = r.afterRepair!;
+    expect(a.repairMs).toBeGreaterThan(0);
+    expect(a.failedLookups).toBe(0);
+    expect(a.wrongHome).toBe(0);
+    expect(a.successRate).toBe(1);
+    expect(a.hops.p50).toBe(1);
+    // Without the flag there is no second batch.
+    const plain = await simulate({ nodes: 30, lookups: 10, fail: 0.3, seed: SEED });
+    expect(plain.afterRepair).toBeUndefined();
+  });
+
   it('one seed, one result (p2pkit sim kelips is deterministic)', async () => {
     const run = () => simulate({ nodes: 60, lookups: 60, seed: SEED, settleRounds: 5 });
     const { wallMs: _a, ...first } = await run();

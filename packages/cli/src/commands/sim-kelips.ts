@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { choice, fraction, integer, positive } from '../options.js';
 
 /**
- * `p2pkit sim kelips --nodes <N> [--lookups <L>] [--files <F>] [--groups <k>] [--fail <f>]
- * [--churn <rate>] [--build oracle|join] [--place insert|oracle] [--seed <s>] [--json]`
+ * `p2pkit sim kelips --nodes <N> [--lookups <L>] [--files <F>] [--groups <k>] [--fail <f>
+ * [--after-repair]] [--churn <rate>] [--build oracle|join] [--place insert|oracle] [--seed <s>] [--json]`
  *
  * The JSON is a contract (issue 16): nodes, groups, lookups, hops {mean, p50, p99, max},
  * successRate, failedLookups, memoryPerNode {entries, bytes}, gossipBytesPerNodePerSec,
  * simulatedMs, wallMs, seed, and more (routingPerNode, filesPerNode, messagesPerLookup,
- * bytesPerLookup, churn.backgroundBytesPerNodePerSec).
+ * bytesPerLookup, churn.backgroundBytesPerNodePerSec, afterRepair).
  */
 export function registerSimKelips(sim: Command): void {
   sim
@@ -29,6 +29,10 @@ export function registerSimKelips(sim: Command): void {
       '--fail <fraction>',
       'fraction of nodes that crash at once just before the lookups (retries allowed)',
       fraction,
+    )
+    .option(
+      '--after-repair',
+      'with --fail: once the crashed nodes have timed out everywhere, run the lookups again',
     )
     .option('--churn <rate>', 'joins and failures per simulated second, each', positive)
     .option(
@@ -58,12 +62,16 @@ export function registerSimKelips(sim: Command): void {
         groups?: number;
         fail?: number;
         churn?: number;
+        afterRepair?: boolean;
         build: 'oracle' | 'join';
         place: 'insert' | 'oracle';
         latency?: number;
         seed: number;
         json?: boolean;
       }) => {
+        if (options.afterRepair && options.fail === undefined) {
+          throw new Error('--after-repair measures the repair after a --fail: give --fail too');
+        }
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/kelips/scenarios');
         const tty = process.stderr.isTTY === true;
@@ -83,6 +91,7 @@ export function registerSimKelips(sim: Command): void {
           ...(options.groups !== undefined ? { groups: options.groups } : {}),
           ...(options.fail !== undefined ? { fail: options.fail } : {}),
           ...(options.churn !== undefined ? { churn: options.churn } : {}),
+          ...(options.afterRepair ? { afterRepair: true } : {}),
           ...(options.latency !== undefined ? { latencyMs: options.latency } : {}),
           onProgress: (done, total) => {
             const elapsed = performance.now() - wall;
@@ -118,6 +127,12 @@ export function registerSimKelips(sim: Command): void {
           `gossip         ${f(result.gossipBytesPerNodePerSec)} B/s per node at rest`,
         ];
         if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
+        const a = result.afterRepair;
+        if (a !== undefined) {
+          lines.push(
+            `after repair   ${(a.successRate * 100).toFixed(2)} % (${a.failedLookups} failed, ${a.wrongHome} wrong home) after ${a.repairMs} ms, hops p50 ${f(a.hops.p50)}`,
+          );
+        }
         if (result.churn) {
           lines.push(
             `churn          ${result.churn.joins} joins, ${result.churn.failures} failures, ${f(result.churn.backgroundBytesPerNodePerSec)} B/s per node of background traffic`,

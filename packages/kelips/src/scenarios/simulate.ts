@@ -24,6 +24,11 @@ export interface SimulateOptions {
   fail?: number;
   /** Joins and failures per simulated second, each, while the lookups run. */
   churn?: number;
+  /**
+   * With `fail`: once the lookups ran, wait until the crashed nodes' entries have timed out
+   * everywhere (the contact timeout and 5 rounds), then run the lookups again (`afterRepair`).
+   */
+  afterRepair?: boolean;
   seed?: number;
   /** How soft state is built: complete, from an oracle (default), or by real joins. */
   build?: 'oracle' | 'join' | string;
@@ -88,6 +93,16 @@ export interface SimulateResult {
   /** Files that could not be placed (an insert that failed every try). */
   insertFailures: number;
   failed?: number;
+  /** With `fail` and `afterRepair`: the same number of lookups once the timeouts ran. */
+  afterRepair?: {
+    /** Simulated ms waited after the first lookups. */
+    repairMs: number;
+    successRate: number;
+    failedLookups: number;
+    wrongHome: number;
+    homeCrashed: number;
+    hops: Summary;
+  };
   /**
    * Under churn: joins and failures, and the background traffic while the lookups ran
    * (everything but LOOKUP messages: gossip, probes, joins), bytes per live node per second.
@@ -178,16 +193,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   }
 
   // ---- lookups ----
-  const random = sim.random('simulate:lookups');
-  const hops = new Distribution('hops');
-  const hopCounts: number[] = [];
-  const latencyMs = new Distribution('latency');
-  let failedLookups = 0;
-  let wrongHome = 0;
-  let homeCrashed = 0;
-  let timeouts = 0;
-  let done = 0;
-  let issued = 0;
   const churning = (options.churn ?? 0) > 0;
   const churnStats = {
     rate: options.churn ?? 0,
@@ -201,49 +206,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const lookup0 = lookupType ? lookupType.sent.messages : 0;
   const lookupBytes0 = lookupType ? lookupType.sent.bytes : 0;
   const sent0 = sim.metrics.totals().datagrams.sent.bytes;
-  const gap = churning ? 1000 : 1;
-  const issue = () => {
-    const live = world.nodes().filter((x) => !joining.has(x));
-    const from = live[random.int(live.length)]!;
-    const name = names[random.int(names.length)]!;
-    const started = sim.now;
-    from.lookup(name).then(
-      (answer) => {
-        done++;
-        timeouts += answer.timeouts;
-        if (!homeAlive(name)) {
-          homeCrashed++;
-        } else if (answer.home === undefined) {
-          failedLookups++;
-        } else if (world.at(answer.home)?.store.has(name) !== true) {
-          wrongHome++;
-        } else {
-          hops.record(answer.hops);
-          hopCounts[answer.hops] = (hopCounts[answer.hops] ?? 0) + 1;
-          latencyMs.record(sim.now - started);
-        }
-      },
-      (error: unknown) => {
-        done++;
-        // A lookup whose origin crashed meanwhile is abandoned, not failed.
-        if (error instanceof AbortError) return;
-        if (!homeAlive(name)) homeCrashed++;
-        else failedLookups++;
-      },
-    );
-    if (++issued < L) sim.after(gap, issue);
-  };
   const sim0 = sim.now;
-  if (L > 0) sim.after(gap, issue);
-  let lastProgress = 0;
-  while (done < L) {
-    await sim.runFor(churning ? 10_000 : 1000);
-    if (options.onProgress && done - lastProgress >= L / 200) {
-      lastProgress = done;
-      options.onProgress(done, L);
-    }
-  }
-  options.onProgress?.(done, L);
+  const batch = await lookupBatch(world, names, L, {
+    random: sim.random('simulate:lookups'),
+    gap: churning ? 1000 : 1,
+    step: churning ? 10_000 : 1000,
+    homeAlive,
+    busy: joining,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const { hops, hopCounts, latencyMs, failedLookups, wrongHome, homeCrashed, timeouts } = batch;
   const simulatedMs = Math.round(sim.now - sim0);
   const lookupAfter = sim.metrics.byType().get(MessageType.LOOKUP);
   const lookupMessages = (lookupAfter?.sent.messages ?? 0) - lookup0;
@@ -252,6 +224,31 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     const background = sim.metrics.totals().datagrams.sent.bytes - sent0 - lookupBytes;
     const perSec = background / Math.max(1, world.members.size) / (simulatedMs / 1000);
     churnStats.backgroundBytesPerNodePerSec = Math.round(perSec * 10) / 10;
+  }
+
+  // After the failure: the crashed nodes' entries time out everywhere, then the same lookups
+  // again (`p2pkit compare`'s "after repair").
+  let afterRepair: SimulateResult['afterRepair'];
+  if (failed !== undefined && options.afterRepair === true) {
+    const o = nodes[0]!.options;
+    const repairMs = o.contactTimeoutMs + 5 * o.roundMs;
+    await sim.runFor(repairMs);
+    const again = await lookupBatch(world, names, L, {
+      random: sim.random('simulate:repaired'),
+      gap: 1,
+      step: 1000,
+      homeAlive,
+      busy: joining,
+    });
+    const judgedAgain = L - again.homeCrashed;
+    afterRepair = {
+      repairMs,
+      successRate: judgedAgain > 0 ? again.hops.count / judgedAgain : 1,
+      failedLookups: again.failedLookups,
+      wrongHome: again.wrongHome,
+      homeCrashed: again.homeCrashed,
+      hops: summary(again.hops),
+    };
   }
   await world.close();
 
@@ -290,8 +287,95 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     seed,
   };
   if (failed !== undefined) result.failed = failed;
+  if (afterRepair !== undefined) result.afterRepair = afterRepair;
   if (churning) result.churn = churnStats;
   return result;
+}
+
+interface BatchOptions {
+  random: ReturnType<Simulation['random']>;
+  /** Simulated ms between two lookups. */
+  gap: number;
+  /** Simulated ms run between two progress checks. */
+  step: number;
+  /** Whether a live node stores the file (else a failure is the crash's, not routing's). */
+  homeAlive: (name: string) => boolean;
+  /** Nodes not to start a lookup from (joining ones). */
+  busy: ReadonlySet<KelipsNode>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface Batch {
+  hops: Distribution;
+  hopCounts: number[];
+  latencyMs: Distribution;
+  failedLookups: number;
+  wrongHome: number;
+  homeCrashed: number;
+  timeouts: number;
+}
+
+/** `count` lookups from random live nodes for random files, judged against the world. */
+async function lookupBatch(
+  world: KelipsWorld,
+  names: readonly string[],
+  count: number,
+  o: BatchOptions,
+): Promise<Batch> {
+  const sim = world.sim;
+  const b: Batch = {
+    hops: new Distribution('hops'),
+    hopCounts: [],
+    latencyMs: new Distribution('latency'),
+    failedLookups: 0,
+    wrongHome: 0,
+    homeCrashed: 0,
+    timeouts: 0,
+  };
+  let done = 0;
+  let issued = 0;
+  const issue = () => {
+    const live = world.nodes().filter((x) => !o.busy.has(x));
+    const from = live[o.random.int(live.length)]!;
+    const name = names[o.random.int(names.length)]!;
+    const started = sim.now;
+    from.lookup(name).then(
+      (answer) => {
+        done++;
+        b.timeouts += answer.timeouts;
+        if (!o.homeAlive(name)) {
+          b.homeCrashed++;
+        } else if (answer.home === undefined) {
+          b.failedLookups++;
+        } else if (world.at(answer.home)?.store.has(name) !== true) {
+          b.wrongHome++;
+        } else {
+          b.hops.record(answer.hops);
+          b.hopCounts[answer.hops] = (b.hopCounts[answer.hops] ?? 0) + 1;
+          b.latencyMs.record(sim.now - started);
+        }
+      },
+      (error: unknown) => {
+        done++;
+        // A lookup whose origin crashed meanwhile is abandoned, not failed.
+        if (error instanceof AbortError) return;
+        if (!o.homeAlive(name)) b.homeCrashed++;
+        else b.failedLookups++;
+      },
+    );
+    if (++issued < count) sim.after(o.gap, issue);
+  };
+  if (count > 0) sim.after(o.gap, issue);
+  let lastProgress = 0;
+  while (done < count) {
+    await sim.runFor(o.step);
+    if (o.onProgress && done - lastProgress >= count / 200) {
+      lastProgress = done;
+      o.onProgress(done, count);
+    }
+  }
+  o.onProgress?.(done, count);
+  return b;
 }
 
 function summary(d: Distribution): Summary {
