@@ -48,7 +48,7 @@ function scaleTables() {
       '|---|---|---|---|',
       ...peers.map(
         (f) =>
-          `| ${f.figure.replace(/^the index alone, [^:]*: /, '')} | ${number(f.value)} ${f.unit} | ${number(f.peer.value)} ${f.unit} | ${number(f.ratio)} (${f.better} is better) |`,
+          `| ${f.figure.replace(/^the index alone, [^:]*: /, '')} | ${number(f.value)} ${f.unit} | ${number(f.peer.value)} ${f.unit} | ${Number(f.ratio.toPrecision(3))} (${f.better} is better) |`,
       ),
     );
   }
