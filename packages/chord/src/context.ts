@@ -27,11 +27,9 @@ import { Replication, type ReplicationHost } from './replication.js';
 import { route, routeVia } from './route.js';
 import type { RoutingTable } from './routing.js';
 import type { ChordRpc, RpcRequest } from './rpc.js';
+import { nodeIdOf } from './space.js';
 import { Maintenance, type MaintenanceHost } from './stabilize.js';
 import { type ChordEvents, type ChordStats, type LookupOptions, toContact } from './types.js';
-
-/** Peers whose claimed id a node remembers having checked (then it starts over). */
-const VERIFIED_CACHE = 256;
 
 export class NodeContext implements RecursiveHost, ReplicationHost, MaintenanceHost {
   readonly options: ResolvedOptions;
@@ -53,8 +51,6 @@ export class NodeContext implements RecursiveHost, ReplicationHost, MaintenanceH
   bootstrap: Peer | undefined;
   readonly #events: Emitter<ChordEvents>;
   readonly #runtime: Runtime;
-  /** Peers whose claimed id we have checked, by address key (bounded). */
-  readonly #verified = new Map<string, Id>();
   /** Created on first use: 10^5 simulated nodes need not each carry a logger. */
   #logger: Logger | undefined;
 
@@ -141,19 +137,10 @@ export class NodeContext implements RecursiveHost, ReplicationHost, MaintenanceH
     }
   }
 
-  /** The claimed-id check: a peer's id must be nodeId(its address). Cached per address. */
+  /** The claimed-id check: a peer's id must be nodeId(its address) (memo shared per width). */
   accept(peer: Peer): boolean {
     if (!this.options.verifyIds) return true;
-    const known = this.#verified.get(peer.key);
-    if (known !== undefined) {
-      if (known === peer.id) return true;
-      this.stats.rejectedPeers++;
-      return false;
-    }
-    const expected = this.options.space.nodeId(peer.address.host, peer.address.port);
-    if (this.#verified.size >= VERIFIED_CACHE) this.#verified.clear();
-    this.#verified.set(peer.key, expected);
-    if (expected === peer.id) return true;
+    if (nodeIdOf(this.options.space, peer.key, peer.address) === peer.id) return true;
     this.stats.rejectedPeers++;
     return false;
   }

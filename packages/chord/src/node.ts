@@ -124,7 +124,7 @@ export class ChordNode extends Emitter<ChordEvents> {
     if (ctx.state === 'stopped') return;
     ctx.state = 'stopped';
     // Settle what callers wait for first: on a crashed simulated host the clock below throws.
-    ctx.recursive.close(new AbortError('node stopped'));
+    ctx.recursive.close(() => new AbortError('node stopped'));
     ctx.maintenance.stop();
     try {
       await ctx.rpc.close();

@@ -179,12 +179,19 @@ export class RecursiveLookups {
     return this.#pending.has(lookupId);
   }
 
-  /** Rejects every pending lookup and stops the sweep timer (node stopping). */
-  close(error: Error): void {
+  /**
+   * Rejects every pending lookup with the error `reason()` makes and stops the sweep timer (node
+   * stopping). The error is made only when a lookup is pending: 10^5 simulated nodes stopping
+   * would otherwise each capture a stack trace for nobody.
+   */
+  close(reason: () => Error): void {
     this.#closed = true;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    if (this.#pending.size > 0) {
+      const pending = [...this.#pending.values()];
+      this.#pending.clear();
+      const error = reason();
+      for (const p of pending) p.reject(error);
+    }
     try {
       this.#host.clock.clearTimeout(this.#sweep);
     } catch {
