@@ -1,5 +1,5 @@
-// Regenerates the results block of a package README from the package's results/*.json, with the
-// report module's table (textTable), so no figure in it is typed by hand.
+// Regenerates the results block of a package README from the package's bench results (results/*.json
+// of kind 'bench'), with the report module's table (textTable): no figure in it typed by hand.
 //
 //   node packages/sim/bench/readme.js [--check] [package folder]   (default: packages/sim)
 //
@@ -19,7 +19,7 @@ export const END = '<!-- results:package:end -->';
 export function resultsBlock(dir) {
   const root = resolve(dir, '..', '..');
   const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
-  const results = readAllResults(root).filter((r) => r.package === name);
+  const results = readAllResults(root, 'bench').filter((r) => r.package === name);
   const commands = results.map((r) => {
     const load = r.machine?.loadAverage?.[0];
     const at = `${r.date.slice(0, 10)}, ${r.machine?.cores ?? '?'} × ${r.machine?.cpu ?? '?'}`;
