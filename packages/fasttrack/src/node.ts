@@ -27,6 +27,7 @@ import { downloadFile, type Source } from './download.js';
 import { count, Link, type LinkCounters } from './link.js';
 import {
   ByeReason,
+  Direction,
   decodeBye,
   decodeHello,
   decodeHelloReply,
@@ -67,6 +68,7 @@ import type {
   SearchOptions,
 } from './options.js';
 import { give, readGive } from './push.js';
+import { Reputation } from './reputation-service.js';
 import { QueryRouter, type QuerySource } from './router.js';
 import { acceptSession, dialSession, isSessionMagic, readHead } from './session.js';
 import { type HashFolderOptions, hashFolder } from './share-folder.js';
@@ -135,6 +137,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
   readonly #connections = new Set<Connection>();
   readonly #counters: LinkCounters = { sent: {}, received: {}, sentBytes: 0 };
   readonly #cache = new SupernodeCache();
+  readonly #reputation: Reputation;
   readonly #files = new Map<string, LocalFile>();
   #parent: Link | undefined;
   #standby: Link | undefined;
@@ -179,6 +182,13 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
       },
     });
     this.#uploads = new UploadQueue(this.#o.uploadSlots, this.#o.uploadQueue);
+    this.#reputation = new Reputation({
+      mode: this.#o.reputation,
+      node: this,
+      children: (hex) => this.#children.get(hex),
+      peer: (address) => this.#peers.get(formatAddress(address)),
+      parent: () => this.#parent,
+    });
     for (const f of options.files ?? []) this.#files.set(hashToHex(f.uuhash), f);
     this.#http = uploadHandler({
       folder: this.#o.folder,
@@ -187,10 +197,13 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
         if (!f) return undefined;
         return { path: f.path ?? f.name, size: f.size, ...(f.pieces ? { pieces: f.pieces } : {}) };
       },
-      levelOf: async () => 0,
+      levelOf: (requester) => this.#reputation.levelOf(requester.id, requester.supernode),
       served: (bytes, requester) => {
         this.#stats.uploadedBytes += bytes;
         if (bytes > 0) this.emit('upload', bytes, requester.remote);
+        if (bytes > 0 && requester.id) {
+          this.#reputation.report(Direction.uploaded, requester.id, requester.supernode, bytes);
+        }
       },
       headers: () => ({
         'X-Kazaa-Username': hashToHex(this.id),
@@ -335,6 +348,11 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     return this.#runtime;
   }
 
+  /** Supernode: the participation level of one of its children (from what others reported). */
+  levelOf(nodeId: Uint8Array): number {
+    return this.#reputation.localLevel(nodeId);
+  }
+
   /** Body bytes this node has sent (requests, oneway messages, answers). */
   get bytesSent(): number {
     return this.#counters.sentBytes;
@@ -395,7 +413,10 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
         runtime: this.#runtime,
         headers: () => this.#requestHeaders(),
         pushConnection: (source, signal) => this.#pushed(source, first.uuhash, signal),
-        report: () => {},
+        report: (source, bytes) => {
+          if (source.id)
+            this.#reputation.report(Direction.downloaded, source.id, source.supernode, bytes);
+        },
       },
       plan,
       folder,
@@ -601,6 +622,9 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     on(MessageType.PROMOTE, () => this.#onPromote(link));
     on(MessageType.PING, () => EMPTY);
     on(MessageType.PUSH, (r) => this.#onPush(link, r));
+    on(MessageType.REPORT, (r) => this.#reputation.onReport(link, r.body));
+    on(MessageType.CREDIT, (r) => this.#reputation.onCredit(link, r.body));
+    on(MessageType.LEVEL, (r) => this.#reputation.onLevel(r.body));
     rpc.on('close', () => this.#drop(link));
   }
 

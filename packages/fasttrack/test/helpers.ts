@@ -3,7 +3,11 @@ import { FastTrackNode } from '../src/node.js';
 import type { FastTrackOptions, LocalFile } from '../src/options.js';
 import { fileEntry } from '../src/scenarios/world.js';
 
-export type NodeSpec = Omit<FastTrackOptions, 'runtime'> & { firewalledHost?: boolean };
+export type NodeSpec = Omit<FastTrackOptions, 'runtime'> & {
+  firewalledHost?: boolean;
+  /** Host upload capacity, bytes/s. */
+  upload?: number;
+};
 
 /** A small simulated network built node by node, for protocol tests. */
 export class Net {
@@ -35,7 +39,10 @@ export class Net {
   }
 
   async add(spec: NodeSpec): Promise<FastTrackNode> {
-    const host = this.sim.addHost(spec.firewalledHost ? { firewalled: true } : {});
+    const host = this.sim.addHost({
+      ...(spec.firewalledHost ? { firewalled: true } : {}),
+      ...(spec.upload ? { upload: spec.upload } : {}),
+    });
     const node = new FastTrackNode({
       port: 1214,
       minUptimeMs: 0,
