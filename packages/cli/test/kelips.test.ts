@@ -65,7 +65,9 @@ describe('p2pkit kelips over UDP', { timeout: 60_000 }, () => {
       nodes.push(await startNode(['--port', '0', '--join', nodes[0]!.address, '--round', '200']));
     }
     await new Promise((resolve) => setTimeout(resolve, 1500)); // a few gossip rounds
-  });
+    // Four processes start one after the other: on a busy machine that is more than the
+    // default 10 s of a hook.
+  }, 60_000);
 
   afterAll(async () => {
     for (const node of nodes) if (node.child.exitCode === null) await interrupt(node);
