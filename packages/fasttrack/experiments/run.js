@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { simulate as gnutella } from '@p2pkit/gnutella/scenarios';
 import { barChart, lineChart, loadNow, readResult, writeReport } from '@p2pkit/report';
 import { simulate } from '../dist/scenarios/index.js';
+import { updateReadme } from './readme.js';
 
 const { values } = parseArgs({
   options: {
@@ -269,6 +270,7 @@ await writeReport(pkg, {
   data,
   blocks,
 });
+updateReadme(pkg);
 log(
   `experiments done in ${Math.round((performance.now() - started) / 1000)} s: results/experiments.html`,
 );
