@@ -124,15 +124,19 @@ export class RpcCore {
   #contact!: Contact;
   #address!: Address;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  /** The runtime's logger; ours (`…:rpc`) is made at the first message worth logging. */
+  readonly #runtimeLog: Logger;
+  #log: Logger | undefined;
   readonly #settings: EndpointSettings;
-  readonly #pending = new Map<number, PendingRequest>();
-  readonly #deadlines = new DeadlineQueue<PendingRequest>();
+  // The request side is made at the first request: endpoints that only send oneway messages
+  // (a simulated Chord ring doing recursive lookups: 10^5 of them) never carry it.
+  #pending: Map<number, PendingRequest> | undefined;
+  #deadlines: DeadlineQueue<PendingRequest> | undefined;
   readonly #handlers = new Map<number, RpcHandler>();
   #nextId: number;
   #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
-  readonly #onTimer = () => this.#expire();
+  #onTimer: (() => void) | undefined;
 
   /**
    * `self.id` is read on every send (see RpcOptions.self). The endpoint takes no messages until
@@ -144,7 +148,7 @@ export class RpcCore {
     this.#maxMessageSize = settings.maxMessageSize;
     this.#maxConcurrentHandlers = settings.maxConcurrentHandlers;
     this.#clock = runtime.clock;
-    this.#log = runtime.log.extend('rpc');
+    this.#runtimeLog = runtime.log;
     this.#settings = settings;
     // Random start: a restarted node does not reuse the ids its predecessor had in flight.
     this.#nextId = runtime.random.u32();
@@ -171,7 +175,7 @@ export class RpcCore {
   }
 
   get pending(): number {
-    return this.#pending.size;
+    return this.#pending?.size ?? 0;
   }
 
   get closed(): boolean {
@@ -202,7 +206,8 @@ export class RpcCore {
       return Promise.reject(abortErrorFrom(signal));
     }
     const settings = this.#settings;
-    if (this.#pending.size >= settings.maxPending) {
+    const pending = (this.#pending ??= new Map());
+    if (pending.size >= settings.maxPending) {
       this.stats.overloaded++;
       return Promise.reject(
         new P2PError(`${settings.maxPending} requests already in flight`, 'ERR_OVERLOADED'),
@@ -230,10 +235,10 @@ export class RpcCore {
       entry.resolve = resolve;
       entry.reject = reject;
     });
-    this.#pending.set(id, entry);
+    pending.set(id, entry);
     signal?.addEventListener('abort', entry);
     entry.deadline = this.#clock.now() + timeoutMs;
-    this.#deadlines.push(entry);
+    (this.#deadlines ??= new DeadlineQueue()).push(entry);
     this.#arm(entry.deadline);
     this.stats.requestsSent++;
     try {
@@ -262,7 +267,8 @@ export class RpcCore {
       bodyAt = scanEnvelope(bytes);
     } catch (error) {
       this.stats.malformed++;
-      if (this.#log.enabled) this.#log('dropped a bad message from %o: %s', from, String(error));
+      const log = this.#logger();
+      if (log.enabled) log('dropped a bad message from %o: %s', from, String(error));
       return;
     }
     // The header fields, read in place (no Envelope object).
@@ -285,15 +291,16 @@ export class RpcCore {
 
   /** Rejects every pending request with `error` (the transport went away). */
   failAll(error: Error): void {
+    if (this.#pending === undefined) return;
     for (const entry of [...this.#pending.values()]) this.#fail(entry, error);
   }
 
   /** Stops the endpoint: pending requests reject with AbortError, the timer is cancelled. */
   shutdown(): void {
     if (this.#closed) return;
-    if (this.#pending.size > 0) this.failAll(expected(() => new AbortError('rpc endpoint closed')));
+    if (this.pending > 0) this.failAll(expected(() => new AbortError('rpc endpoint closed')));
     this.#closed = true;
-    this.#deadlines.clear();
+    this.#deadlines?.clear();
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -338,7 +345,8 @@ export class RpcCore {
   #allocateId(): number {
     let id = this.#nextId;
     // 0 is reserved for oneway messages; skip ids still in flight (after 2^32 requests).
-    while (id === 0 || this.#pending.has(id)) id = (id + 1) >>> 0;
+    const pending = this.#pending;
+    while (id === 0 || pending?.has(id)) id = (id + 1) >>> 0;
     this.#nextId = (id + 1) >>> 0;
     return id;
   }
@@ -417,7 +425,8 @@ export class RpcCore {
     // whose message may reveal internals, so only its existence is reported.
     if (error instanceof P2PError) this.#replyError(requestId, type, to, error.code, error.message);
     else {
-      if (this.#log.enabled) this.#log('handler of type %d threw: %s', type, String(error));
+      const log = this.#logger();
+      if (log.enabled) log('handler of type %d threw: %s', type, String(error));
       this.#replyError(requestId, type, to, 'ERR_INTERNAL', 'internal error');
     }
   }
@@ -448,7 +457,7 @@ export class RpcCore {
     requestId: number,
     from: Address,
   ): void {
-    const entry = this.#pending.get(requestId);
+    const entry = this.#pending?.get(requestId);
     if (
       entry === undefined ||
       entry.type !== type ||
@@ -482,9 +491,10 @@ export class RpcCore {
   /** Takes `entry` out of every table and unhooks its abort listener. */
   #finish(entry: PendingRequest): void {
     entry.settled = true;
-    this.#pending.delete(entry.id);
+    // Both exist: the entry was made by request(), which made them.
+    this.#pending!.delete(entry.id);
     entry.signal?.removeEventListener('abort', entry);
-    this.#deadlines.trim();
+    this.#deadlines!.trim();
   }
 
   #arm(deadline: number): void {
@@ -493,24 +503,23 @@ export class RpcCore {
       this.#clock.clearTimeout(this.#timer);
     }
     this.#timerDue = deadline;
+    this.#onTimer ??= () => this.#expire();
     this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(0, deadline - this.#clock.now()));
   }
 
   #expire(): void {
     this.#timer = undefined;
     this.#timerDue = Number.POSITIVE_INFINITY;
+    const deadlines = this.#deadlines;
+    if (deadlines === undefined) return; // armed only after a request, which made it
     const now = this.#clock.now();
-    for (
-      let entry = this.#deadlines.popExpired(now);
-      entry;
-      entry = this.#deadlines.popExpired(now)
-    ) {
+    for (let entry = deadlines.popExpired(now); entry; entry = deadlines.popExpired(now)) {
       if (entry.retriesLeft > 0) {
         entry.retriesLeft--;
         entry.attempts++;
         this.stats.retransmissions++;
         entry.deadline = now + entry.timeoutMs;
-        this.#deadlines.push(entry);
+        deadlines.push(entry);
         try {
           this.#transport.send(entry.bytes, entry.to);
         } catch (error) {
@@ -529,8 +538,14 @@ export class RpcCore {
         );
       }
     }
-    const next = this.#deadlines.peek();
+    const next = deadlines.peek();
     if (next !== undefined) this.#arm(next.deadline);
+  }
+
+  /** Our logger (`…:rpc`), made at first use: most endpoints never log anything. */
+  #logger(): Logger {
+    this.#log ??= this.#runtimeLog.extend('rpc');
+    return this.#log;
   }
 }
 
