@@ -67,8 +67,9 @@ overlayComplianceSuite(
   },
   {
     // Enough rounds for gossip to complete views and contacts after a batch of joins, and for
-    // a crashed node's entries (and its filetuples) to time out everywhere.
-    convergeMs: 60_000,
+    // a crashed node's entries (and its filetuples) to time out everywhere: the contact
+    // timeout is 25 s at these one-second rounds, a suspected member is probed one round more.
+    convergeMs: 40_000,
     nodes: 32,
     responsible: home,
     hopBound: hopBounds.kelips,
