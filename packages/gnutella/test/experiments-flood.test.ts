@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { floodingVsBound } from '../src/scenarios/index.js';
 
-// The flooding experiment at CI size (its own file: the two runs take ~20 s on a busy machine).
+// The flooding experiment at CI size (its own file: two networks of 1,000 servents, ~10-18 s on a busy machine).
 describe('experiments at CI size: flooding', () => {
   it('flooding: messages per query follow d((d-1)^t - 1)/(d - 2) while the graph looks like a tree', async () => {
     const rows = await floodingVsBound({
-      nodes: 1500,
+      nodes: 1000,
       queries: 20,
       degrees: [3, 5],
       ttls: [1, 2, 3],
