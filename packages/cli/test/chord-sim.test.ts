@@ -49,8 +49,15 @@ describe('p2pkit sim chord --json', () => {
       wallMs: expect.any(Number),
       eventsPerSec: expect.any(Number),
       lookupsPerSec: expect.any(Number),
+      state: { entries: expect.any(Number), bytes: expect.any(Number) },
+      messagesPerLookup: expect.any(Number),
+      bytesPerLookup: expect.any(Number),
     });
     expect((r.hops as { mean: number }).mean).toBeGreaterThan(1);
+    // Recursive lookups: one datagram per forwarding, the first send and the owner's answer.
+    const hops = (r.hops as { mean: number }).mean;
+    expect(r.messagesPerLookup as number).toBeGreaterThanOrEqual(hops + 1);
+    expect(r.messagesPerLookup as number).toBeLessThanOrEqual(hops + 2);
   });
 
   it('half the nodes failed, r = 2·log2 N: every lookup still finds the live owner', async () => {
