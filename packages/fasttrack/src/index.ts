@@ -2,7 +2,8 @@
  * @p2pkit/fasttrack: see README.md. This entry is the package's whole public API.
  */
 
-export { DEFAULT_PORT, FastTrackNode } from './node.js';
+export { DEFAULT_PORT } from './defaults.js';
+export { FastTrackNode } from './node.js';
 export type {
   DownloadOptions,
   DownloadResult,

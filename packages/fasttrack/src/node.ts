@@ -12,7 +12,6 @@ import {
   equalBytes,
   formatAddress,
   type HttpHandler,
-  httpRequest,
   type Listener,
   P2PError,
   type RpcRequest,
@@ -23,6 +22,7 @@ import {
   type TimerHandle,
 } from '@p2pkit/core';
 import { SupernodeCache } from './cache.js';
+import { type Resolved, resolveOptions } from './defaults.js';
 import { downloadFile, type Source } from './download.js';
 import { count, Link, type LinkCounters } from './link.js';
 import {
@@ -53,7 +53,6 @@ import {
   HelloStatus,
   MAX_SHARE_BATCH,
   MessageType,
-  type QuerySpec,
   Role,
 } from './messages.js';
 import type {
@@ -67,6 +66,7 @@ import type {
   SearchAnswer,
   SearchOptions,
 } from './options.js';
+import { measureUpload } from './probe.js';
 import { give, readGive } from './push.js';
 import { Reputation } from './reputation-service.js';
 import { QueryRouter, type QuerySource } from './router.js';
@@ -76,47 +76,6 @@ import { HEADER_NETWORK, NETWORK_NAME, UploadQueue, uploadHandler } from './tran
 import { hashToHex } from './uuhash.js';
 import type { SearchResult, SupernodeEntry } from './wire.js';
 
-/** FastTrack's port. */
-export const DEFAULT_PORT = 1214;
-
-type Resolved = Required<
-  Omit<FastTrackOptions, 'advertise' | 'folder' | 'files' | 'host' | 'claimedLevel'>
-> &
-  Pick<FastTrackOptions, 'advertise' | 'folder' | 'host' | 'claimedLevel'>;
-
-function resolve(o: FastTrackOptions): Resolved {
-  const target = o.targetChildren ?? 100;
-  return {
-    ...o,
-    role: o.role ?? 'auto',
-    port: o.port ?? DEFAULT_PORT,
-    peers: o.peers ?? [],
-    firewalled: o.firewalled ?? false,
-    uploadKBps: o.uploadKBps ?? 0,
-    targetChildren: target,
-    maxChildren: o.maxChildren ?? 2 * target,
-    targetPeers: o.targetPeers ?? 8,
-    maxPeers: o.maxPeers ?? 32,
-    queryTtl: o.queryTtl ?? 3,
-    queryTimeoutMs: o.queryTimeoutMs ?? 5_000,
-    maxConcurrentQueries: o.maxConcurrentQueries ?? 32,
-    maxSharesPerChild: o.maxSharesPerChild ?? 5_000,
-    reputation: o.reputation ?? 'observed',
-    verifyChildren: o.verifyChildren ?? true,
-    minUptimeMs: o.minUptimeMs ?? 120_000,
-    minUploadKBps: o.minUploadKBps ?? 16,
-    stepDownAfterMs: o.stepDownAfterMs ?? 300_000,
-    maintenanceIntervalMs: o.maintenanceIntervalMs ?? 5_000,
-    refreshIntervalMs: o.refreshIntervalMs ?? 30_000,
-    uploadSlots: o.uploadSlots ?? 4,
-    uploadQueue: o.uploadQueue ?? 64,
-    pushTimeoutMs: o.pushTimeoutMs ?? 20_000,
-    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
-  };
-}
-
-/** Bytes of the upload probe a supernode times before believing a supernode claim. */
-const PROBE_BYTES = 65_536;
 /** How long a refused or dead supernode is left alone. */
 const AVOID_MS = 60_000;
 /** Supernodes tried in one attachment round. */
@@ -169,7 +128,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
 
   constructor(options: FastTrackOptions) {
     super();
-    this.#o = resolve(options);
+    this.#o = resolveOptions(options);
     this.#runtime = options.runtime;
     this.id = this.#runtime.random.bytes(16);
     this.#router = new QueryRouter({
@@ -337,7 +296,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     }
     const parent = this.#parent;
     if (!parent) throw new P2PError('not attached to a supernode yet', 'ERR_NOT_CONNECTED');
-    const response = await parent.request(MessageType.QUERY, encodeQuerySpec(spec), {
+    const response = await parent.request(MessageType.QUERY, encodeQuery(spec), {
       timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -746,7 +705,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
       throw new P2PError('QUERY before HELLO', 'ERR_PROTOCOL');
     }
     this.#stats.queriesAnswered++;
-    const spec = decodeQuerySpec(request.body);
+    const spec = decodeQuery(request.body);
     const answer = await this.#router.resolve(spec, undefined, this.#o.queryTimeoutMs);
     return encodeAnswer(answer);
   }
@@ -1090,46 +1049,10 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
   }
 }
 
-function encodeQuerySpec(q: QuerySpec): Uint8Array {
-  return encodeQuery(q);
-}
-
-function decodeQuerySpec(body: Uint8Array): QuerySpec {
-  return decodeQuery(body);
-}
-
 function encodeAnswer(a: SearchAnswer): Uint8Array {
   return encodeResults({ results: a.results, supernodes: a.supernodes, truncated: a.truncated });
 }
 
 function entryOf(f: LocalFile) {
   return { uuhash: f.uuhash, root: f.root, size: f.size, name: f.name, tags: f.tags };
-}
-
-/** Times a GET /.probe from `address`: KB/s, or 0 when it cannot be reached. */
-export async function measureUpload(
-  runtime: Runtime,
-  address: Address,
-  timeoutMs: number,
-): Promise<number> {
-  const started = runtime.clock.now();
-  try {
-    const response = await httpRequest(
-      runtime,
-      `http://${formatAddress(address)}/.probe=${PROBE_BYTES}`,
-      {
-        timeoutMs,
-      },
-    );
-    if (response.status !== 200) {
-      await response.body.discard().catch(() => {});
-      return 0;
-    }
-    const body = await response.body.bytes(PROBE_BYTES + 1);
-    if (body.length !== PROBE_BYTES) return 0;
-    const ms = Math.max(1, runtime.clock.now() - started);
-    return PROBE_BYTES / 1024 / (ms / 1000);
-  } catch {
-    return 0;
-  }
 }
