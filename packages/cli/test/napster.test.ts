@@ -131,6 +131,23 @@ describe('p2pkit napster', () => {
     expect(server.stderr).toMatch(/expected host:port/);
     const quote = await runCli(['napster', 'search', '--server', '127.0.0.1:9', 'a"b']);
     expect(quote.stderr.trim()).toBe('p2pkit: search words cannot contain a double quote');
+    const empty = await runCli(['napster', 'search', '--server', '127.0.0.1:9', ' ']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toBe('p2pkit: give at least one word to search for');
+    const nick = await runCli([
+      'napster',
+      'share',
+      '--server',
+      '127.0.0.1:9',
+      '--nick',
+      'a b',
+      '--dir',
+      '.',
+    ]);
+    expect(nick.code).toBe(1);
+    expect(nick.stderr.trim()).toBe(
+      'p2pkit: nick must be a non-empty word without spaces or quotes: "a b"',
+    );
   });
 
   it('a server port in use: one clear line, exit 1', async () => {
@@ -265,6 +282,18 @@ describe('p2pkit napster share and get', () => {
       });
       expect((await readFile(join(out, 'Band - Song.mp3'))).equals(song)).toBe(true);
 
+      // The file is there now: another get refuses to replace it (one line, exit 1, file
+      // intact) unless --force.
+      const again = ['napster', 'get', '--server', server.address, 'band song', '-o', out];
+      const refused = await runCli(again);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        `p2pkit: ${join(out, 'Band - Song.mp3')} already exists: remove it, or pass --force to replace it`,
+      );
+      expect((await readFile(join(out, 'Band - Song.mp3'))).equals(song)).toBe(true);
+      expect((await runCli([...again, '--force'])).code).toBe(0);
+      expect((await readFile(join(out, 'Band - Song.mp3'))).equals(song)).toBe(true);
+
       const missing = await runCli([
         'napster',
         'get',
@@ -283,7 +312,8 @@ describe('p2pkit napster share and get', () => {
       expect(alice.output()).toMatch(
         /sent "Band - Song\.mp3" to p2pkit-\w+: 683\.6 KiB \(direct\)/,
       );
-      expect(alice.output()).toMatch(/^stopped: served 2 uploads, 1\.1 MiB$/m);
+      // The first get, the resumed one (450,000 bytes) and the --force one: 1,850,000 bytes.
+      expect(alice.output()).toMatch(/^stopped: served 3 uploads, 1\.8 MiB$/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Address, formatAddress, P2PError, type SharedFolder } from '@p2pkit/core';
 import { openSharedFolder, type RealRuntime, realRuntime } from '@p2pkit/core/node';
@@ -147,8 +148,11 @@ function registerSearch(napster: Command): void {
         words: string,
         options: { server: Address; max: number; nick?: string; timeout: number; json?: boolean },
       ) => {
+        quietOnClosedPipe();
         if (words.includes('"'))
           throw new P2PError('search words cannot contain a double quote', 'ERR_INVALID_ARGUMENT');
+        if (words.trim() === '')
+          throw new P2PError('give at least one word to search for', 'ERR_INVALID_ARGUMENT');
         const results = await withClient(options.server, options, (client, signal) =>
           client.search({ contains: [words], maxResults: options.max }, signal),
         );
@@ -270,6 +274,7 @@ function registerGet(napster: Command): void {
     )
     .option('--firewalled', 'no data port (downloads from firewalled peers then fail)')
     .option('--timeout <ms>', 'give up on a request after this long', integer(1, 3_600_000), 30_000)
+    .option('--force', 'replace a file of the same name already in the output folder')
     .option('--json', 'one JSON object on stdout')
     .action(
       async (
@@ -283,9 +288,11 @@ function registerGet(napster: Command): void {
           port: number;
           firewalled?: boolean;
           timeout: number;
+          force?: boolean;
           json?: boolean;
         },
       ) => {
+        quietOnClosedPipe();
         if ((options.from === undefined) !== (options.file === undefined)) {
           throw new P2PError('--from and --file go together', 'ERR_INVALID_ARGUMENT');
         }
@@ -303,6 +310,8 @@ function registerGet(napster: Command): void {
         }
         if (words?.includes('"'))
           throw new P2PError('search words cannot contain a double quote', 'ERR_INVALID_ARGUMENT');
+        if (words?.trim() === '')
+          throw new P2PError('give at least one word to search for', 'ERR_INVALID_ARGUMENT');
         const folder = await openFolder('-o', options.output, true);
         const clientOptions = { firewalled: options.firewalled ?? false, dataPort: options.port };
         const outcome = await withClient(
@@ -321,11 +330,11 @@ function registerGet(napster: Command): void {
                   folder,
                   target,
                   options.output,
-                  options.json === true,
+                  { json: options.json === true, force: options.force === true },
                   signal,
                 );
               } catch (error) {
-                if (signal.aborted) throw error;
+                if (signal.aborted || (error as P2PError).code === 'ERR_EXISTS') throw error;
                 lastError = error;
                 if (candidates.length > 1)
                   process.stderr.write(
@@ -389,10 +398,17 @@ async function fetch(
   folder: SharedFolder,
   target: { nick: string; filename: string; size: number },
   dir: string,
-  json: boolean,
+  { json, force }: { json: boolean; force: boolean },
   signal: AbortSignal,
 ): Promise<GetOutcome> {
   const name = localName(target.filename);
+  // Never replace a finished file by surprise (the .part beside it is what resumes).
+  if (!force && (await stat(join(dir, name)).catch(() => undefined))) {
+    throw new P2PError(
+      `${join(dir, name)} already exists: remove it, or pass --force to replace it`,
+      'ERR_EXISTS',
+    );
+  }
   let part = await folder.write(name, { resume: true });
   if (part.written > target.size) {
     await part.abort();
@@ -547,4 +563,15 @@ function explain(error: unknown, server: Address): unknown {
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+/**
+ * A reader that goes away (`| head`) ends the command quietly instead of with an EPIPE stack
+ * trace: what it wanted was written.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
