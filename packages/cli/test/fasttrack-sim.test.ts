@@ -7,9 +7,9 @@ describe('p2pkit sim fasttrack', () => {
       'sim',
       'fasttrack',
       '--nodes',
-      '200',
+      '120',
       '--queries',
-      '30',
+      '20',
       '--supernode-ratio',
       '0.05',
       '--seed',
@@ -32,8 +32,8 @@ describe('p2pkit sim fasttrack', () => {
     ]) {
       expect(r).toHaveProperty(key);
     }
-    expect(r.nodes).toBe(200);
-    expect(r.supernodes).toBe(10);
+    expect(r.nodes).toBe(120);
+    expect(r.supernodes).toBe(6);
     expect(r.seed).toBe(4);
     expect(r.successRate).toBeGreaterThan(0.8);
     expect(r.supernodeLoad.children.mean).toBeCloseTo(19, 0);
@@ -48,9 +48,9 @@ describe('p2pkit sim fasttrack', () => {
       'sim',
       'fasttrack',
       '--nodes',
-      '200',
+      '120',
       '--queries',
-      '30',
+      '20',
       '--supernode-ratio',
       '0.05',
       '--churn',
@@ -59,7 +59,7 @@ describe('p2pkit sim fasttrack', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout);
-    expect(r.churn.crashed).toBe(3);
+    expect(r.churn.crashed).toBe(2);
     expect(r.churn.reparents).toBeGreaterThan(0);
     expect(r.reparentMs.p99).toBeGreaterThan(0);
   }, 30_000);
