@@ -14,20 +14,16 @@ import {
 } from '@p2pkit/report';
 import { costOf } from './fit.js';
 import { adapter, type CompareResult } from './run.js';
-import { num } from './table.js';
-import { COSTS, type Cost, type Row } from './types.js';
+import { type Cells, concernCells, costCells, fitCells } from './table.js';
+import { COSTS, type Cost } from './types.js';
 
-function markdownTable(header: string[], rows: string[][]): string[] {
+function markdownTable({ header, rows }: Cells): string[] {
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ];
 }
-
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)} %`;
-const s3 = (s: Row['hops']) => (s ? `${num(s.mean)} / ${num(s.p50)} / ${num(s.p99)}` : '–');
 
 /** The report's blocks (markdown lines and charts), in reading order. */
 export function reportBlocks(result: CompareResult, loadAtStart?: number): Block[] {
@@ -37,75 +33,17 @@ export function reportBlocks(result: CompareResult, loadAtStart?: number): Block
     '',
     '## The cost table',
     '',
-    ...markdownTable(
-      [
-        'protocol',
-        'N',
-        'entries/node',
-        'bytes/node',
-        'server entries / bytes',
-        'hops mean/p50/p99',
-        'ms mean/p50/p99',
-        'msgs/lookup',
-        'bytes/lookup',
-        'success',
-      ],
-      result.rows.map((r) => [
-        r.protocol,
-        String(r.nodes),
-        num(r.memory.entries),
-        num(r.memory.bytes),
-        r.server ? `${num(r.server.entries)} / ${num(r.server.bytes)}` : '–',
-        s3(r.hops),
-        s3(r.latencyMs),
-        num(r.messagesPerLookup),
-        num(r.bytesPerLookup),
-        pct(r.successRate),
-      ]),
-    ),
+    ...markdownTable(costCells(result.rows)),
     '',
     '## Load, faults, locality, maintenance',
     '',
-    ...markdownTable(
-      [
-        'protocol',
-        'N',
-        'load max/mean',
-        'crashed',
-        'success after crash',
-        'wrong answers',
-        'after repair',
-        'route/direct latency',
-        'maintenance B/node/s',
-      ],
-      result.rows.map((r) => [
-        r.protocol,
-        String(r.nodes),
-        num(r.loadBalance),
-        r.fault ? String(r.fault.crashed) : '–',
-        pct(r.fault?.success),
-        pct(r.fault?.wrong),
-        r.fault?.afterRepair ? pct(r.fault.afterRepair.success) : '–',
-        num(r.locality),
-        num(r.maintenance.atRest),
-      ]),
-    ),
+    ...markdownTable(concernCells(result.rows)),
     '',
     '## Growth against N',
     '',
     'Each cost is drawn against N on log-log axes; its slope is fitted by least squares and set beside the class the lecture gives (O(1): slope 0, O(log N): the slope of log N over the same N, O(√N): 0.5, O(N): 1). ✗ marks a measured class that differs from the lecture.',
     '',
-    ...markdownTable(
-      ['protocol', 'cost', 'slope', 'measured', 'lecture', ''],
-      result.fits.map((f) => [
-        f.protocol,
-        COSTS[f.cost].label,
-        f.slope.toFixed(2),
-        f.measured,
-        f.lecture ?? '',
-        f.lecture === undefined ? '' : f.differs ? '✗ differs' : '✓',
-      ]),
-    ),
+    ...markdownTable(fitCells(result.fits)),
   ];
   const charted = (Object.keys(COSTS) as Cost[]).filter((cost) =>
     result.fits.some((f) => f.cost === cost),

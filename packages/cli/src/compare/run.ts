@@ -17,6 +17,8 @@ export interface CompareOptions {
   fail: number;
   churn: number;
   seed: number;
+  /** Route / direct latency where it costs a separate run (default: measured). */
+  locality?: boolean;
   /** Which protocol and N runs, how far the whole comparison is (0..1), and the ETA in seconds. */
   onProgress?: (p: {
     protocol: string;
@@ -76,6 +78,7 @@ export async function runComparison(options: CompareOptions): Promise<CompareRes
     latencyMs: options.latencyMs,
     fail: options.fail,
     churn: options.churn,
+    locality: options.locality ?? true,
     seed: options.seed,
   });
   const skipped: Skipped[] = [];
@@ -138,6 +141,7 @@ export async function runComparison(options: CompareOptions): Promise<CompareRes
       latencyMs: options.latencyMs,
       fail: options.fail,
       churn: options.churn,
+      locality: options.locality ?? true,
       seed: options.seed,
     },
     protocols: adapters.map((a) => a.name),

@@ -23,7 +23,7 @@ function pct(x: number | null | undefined): string {
 }
 
 /** Columns padded to their widest cell (numbers right-aligned), a rule under the header. */
-export function columns(header: string[], rows: string[][]): string[] {
+export function columns({ header, rows }: Cells): string[] {
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const left = (i: number) => i < 2;
   const line = (cells: string[]) =>
@@ -34,9 +34,16 @@ export function columns(header: string[], rows: string[][]): string[] {
   return [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-export function costRows(rows: readonly Row[]): string[] {
-  return columns(
-    [
+/** A table as cells: its header and one array of cells per row. */
+export interface Cells {
+  header: string[];
+  rows: string[][];
+}
+
+/** The lecture's costs, one row per protocol and N. */
+export function costCells(rows: readonly Row[]): Cells {
+  return {
+    header: [
       'protocol',
       'N',
       'entries/node',
@@ -48,7 +55,7 @@ export function costRows(rows: readonly Row[]): string[] {
       'bytes/lookup',
       'success',
     ],
-    rows.map((r) => [
+    rows: rows.map((r) => [
       r.protocol,
       String(r.nodes),
       num(r.memory.entries),
@@ -60,12 +67,13 @@ export function costRows(rows: readonly Row[]): string[] {
       num(r.bytesPerLookup),
       pct(r.successRate),
     ]),
-  );
+  };
 }
 
-export function concernRows(rows: readonly Row[]): string[] {
-  return columns(
-    [
+/** The other concerns: load, faults, locality, maintenance. */
+export function concernCells(rows: readonly Row[]): Cells {
+  return {
+    header: [
       'protocol',
       'N',
       'load max/mean',
@@ -76,7 +84,7 @@ export function concernRows(rows: readonly Row[]): string[] {
       'route/direct',
       'maint. B/node/s',
     ],
-    rows.map((r) => [
+    rows: rows.map((r) => [
       r.protocol,
       String(r.nodes),
       num(r.loadBalance),
@@ -87,14 +95,14 @@ export function concernRows(rows: readonly Row[]): string[] {
       num(r.locality),
       num(r.maintenance.atRest),
     ]),
-  );
+  };
 }
 
-/** `✗` marks a measured class that is not the lecture's. */
-export function fitRows(fits: readonly Fit[]): string[] {
-  return columns(
-    ['protocol', 'cost', 'slope', 'measured', 'lecture', ''],
-    fits.map((f) => [
+/** Fitted slopes beside the lecture's class; `✗` marks a measured class that is not the lecture's. */
+export function fitCells(fits: readonly Fit[]): Cells {
+  return {
+    header: ['protocol', 'cost', 'slope', 'measured', 'lecture', ''],
+    rows: fits.map((f) => [
       f.protocol,
       COSTS[f.cost].label,
       f.slope.toFixed(2),
@@ -102,7 +110,7 @@ export function fitRows(fits: readonly Fit[]): string[] {
       f.lecture ?? '',
       f.lecture === undefined ? '' : f.differs ? '✗ differs' : '✓',
     ]),
-  );
+  };
 }
 
 /** The whole terminal report. */
@@ -110,16 +118,16 @@ export function formatComparison(result: CompareResult): string[] {
   const out = [
     `p2pkit compare: N = ${result.workload.nodes.join(', ')}; ${result.workload.itemsPerNode} item(s) per node, ${result.workload.lookups} lookups, ${result.workload.latencyMs} ms one-way, seed ${result.workload.seed}`,
     '',
-    ...costRows(result.rows),
+    ...columns(costCells(result.rows)),
     '',
-    ...concernRows(result.rows),
+    ...columns(concernCells(result.rows)),
   ];
   if (result.fits.length > 0) {
     const ns = result.workload.nodes;
     out.push(
       '',
       `Fitted growth (log-log slope over N = ${ns.join(', ')}; O(1) = 0, O(log N) ≈ ${logSlopeHint(ns)}, O(√N) = 0.5, O(N) = 1):`,
-      ...fitRows(result.fits),
+      ...columns(fitCells(result.fits)),
     );
   }
   for (const s of result.skipped) out.push('', `${s.protocol} at N = ${s.nodes}: ${s.reason}`);

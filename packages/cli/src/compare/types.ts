@@ -17,6 +17,8 @@ export interface Workload {
   fail: number;
   /** Joins and failures per simulated second each for the churn phase (0: no such phase). */
   churn: number;
+  /** Measure route latency / direct latency where it costs a separate run (Pastry's real joins). */
+  locality: boolean;
   seed: number;
 }
 

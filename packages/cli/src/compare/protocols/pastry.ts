@@ -27,11 +27,11 @@ export const pastry: ProtocolAdapter = {
     1 +
     w.nodes / 2000 +
     (w.fail > 0 ? w.nodes / 1500 : 0) +
-    (w.nodes <= LOCALITY_MAX_NODES ? w.nodes / 100 : 0),
+    (w.locality && w.nodes <= LOCALITY_MAX_NODES ? w.nodes / 100 : 0),
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/pastry/scenarios');
     const wall0 = performance.now();
-    const locality = w.nodes <= LOCALITY_MAX_NODES;
+    const locality = w.locality && w.nodes <= LOCALITY_MAX_NODES;
     const progress = phases(1 + (w.fail > 0 ? 1 : 0) + (locality ? 1 : 0), onProgress);
     const flags = { nodes: w.nodes, lookups: w.lookups, keys: 'random', seed: w.seed };
     const r = await simulate({ ...flags, onProgress: progress(0) });
@@ -84,7 +84,7 @@ export const pastry: ProtocolAdapter = {
       };
       const l = await simulate({ ...lflags, onProgress: progress(phase++) });
       if (l.relativeDistance !== undefined) row.locality = 1 + l.relativeDistance;
-    } else {
+    } else if (w.locality) {
       row.notes.push(`locality: measured up to N = ${LOCALITY_MAX_NODES} (it needs N real joins)`);
     }
     row.wallMs = Math.round(performance.now() - wall0);
