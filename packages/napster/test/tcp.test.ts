@@ -31,7 +31,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /** A napster session on a raw socket: frames out, server messages in, waited for by kind. */
 class RawSession {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private readonly queue: (ServerMessage | UnknownMessage)[] = [];
   private waiter: (() => void) | undefined;
   closed = false;

@@ -56,7 +56,7 @@ export function takeServerMessages(
 export class RawClient {
   readonly received: Received[] = [];
   closed = false;
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
 
   constructor(readonly connection: Connection) {
     connection.on('data', (chunk) => {
