@@ -41,9 +41,9 @@ if (only.has('codec')) {
   const load = loadNow();
   const r = await run('codec.js', ['--count', String(count)]);
   const fig = (what, m, way) => ({
-    figure: `${what} (${m.bytes} B) ${way}, descriptors/s`,
+    figure: `${what} (${m.bytes} B) ${way}s per CPU-second`,
     value: m[`${way}PerSec`],
-    unit: 'descriptors/s',
+    unit: 'descriptors per CPU-second',
     better: 'higher',
   });
   writeResult(pkg, {
@@ -79,7 +79,7 @@ if (only.has('routing')) {
     loadAtStart: load,
     figures: [
       {
-        figure: `queries routed per second by one ultrapeer (${r.leaves} leaves, ${r.peers + 1} peers)`,
+        figure: `queries routed per second by one ultrapeer (${r.leaves} leaves, ${r.peers} peers)`,
         value: r.queriesPerSec,
         unit: 'queries/s',
         better: 'higher',

@@ -90,19 +90,19 @@ function benchSection() {
   if (codec) {
     const [qe, qd, he, hd] = codec.figures;
     lines.push(
-      `| descriptor codec | Query: ${n(qe.value)} encodes/s, ${n(qd.value)} decodes/s; Query Hit (5 results): ${n(he.value)} encodes/s, ${n(hd.value)} decodes/s | \`${codec.command}\`, ${n(codec.conditions.count)} each, ${when(codec)} |`,
+      `| descriptor codec, per CPU-second | Query: ${n(qe.value)} encodes, ${n(qd.value)} decodes; Query Hit (5 results, urns, EQHD): ${n(he.value)} encodes, ${n(hd.value)} decodes | \`${codec.command}\`, ${n(codec.conditions.count)} each, ${when(codec)} |`,
     );
   }
   if (routing) {
     const [q, f, p50, p99] = routing.figures;
     lines.push(
-      `| query routing, one ultrapeer, ${routing.conditions.leaves} leaves, ${routing.conditions.peers + 1} peers | ${n(q.value)} queries/s (${n(f.value)} forwarded copies/s); p50 ${p50.value} ms, p99 ${p99.value} ms to the last copy | \`${routing.command}\`, ${n(routing.conditions.queries)} queries, ${when(routing)} |`,
+      `| query routing, one ultrapeer, ${routing.conditions.leaves} leaves, ${routing.conditions.peers} peers | ${n(q.value)} queries/s (${n(f.value)} forwarded copies/s); p50 ${p50.value} ms, p99 ${p99.value} ms to the last copy | \`${routing.command}\`, ${n(routing.conditions.queries)} queries, ${when(routing)} |`,
     );
   }
   if (transfer) {
     const [t] = transfer.figures;
     lines.push(
-      `| ${transfer.conditions.sizeMiB} MiB HTTP download over loopback | ours ${t.value} MiB/s, curl ${t.peer.value} MiB/s from the same servent: **${r1(t.ratio * 100) / 100}×** | \`${transfer.command}\`, best of ${transfer.conditions.runs}, ${when(transfer)} |`,
+      `| ${transfer.conditions.sizeMiB} MiB HTTP download over loopback | ours ${t.value} MiB/s, curl ${t.peer.value} MiB/s from the same servent: **${t.ratio.toFixed(2)}×** | \`${transfer.command}\`, best of ${transfer.conditions.runs}, ${when(transfer)} |`,
     );
   }
   return lines.join('\n');
