@@ -33,15 +33,9 @@ export const chord: ProtocolAdapter = {
     row.successRate = (r.lookups - r.failedLookups - r.wrongOwner) / Math.max(1, r.lookups);
     if (r.keysPerNode && r.keysPerNode.mean > 0)
       row.loadBalance = r.keysPerNode.max / r.keysPerNode.mean;
-    const s = r as typeof r & {
-      state?: { entries: number; bytes: number };
-      messagesPerLookup?: number;
-      bytesPerLookup?: number;
-    };
-    if (s.state) row.memory = { entries: s.state.entries, bytes: s.state.bytes };
-    else row.notes.push('routing state per node: not reported by sim chord');
-    if (s.messagesPerLookup !== undefined) row.messagesPerLookup = s.messagesPerLookup;
-    if (s.bytesPerLookup !== undefined) row.bytesPerLookup = s.bytesPerLookup;
+    row.memory = { entries: r.state.entries, bytes: r.state.bytes };
+    row.messagesPerLookup = r.messagesPerLookup;
+    row.bytesPerLookup = r.bytesPerLookup;
     row.notes.push(
       'simulated ms: sim chord runs a static ring with zero delay (it has no latency option)',
       'maintenance: the static ring runs no stabilization; sim chord --churn reports no bytes',

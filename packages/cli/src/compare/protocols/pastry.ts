@@ -39,17 +39,10 @@ export const pastry: ProtocolAdapter = {
     row.sim = r;
     row.hops = stat(r.hops);
     row.successRate = (r.lookups - r.failedLookups - r.misdeliveries) / Math.max(1, r.lookups);
-    row.memory.entries = r.state.tableEntries + r.state.leafSet;
-    const s = r as typeof r & {
-      state: { bytes?: number };
-      messagesPerLookup?: number;
-      bytesPerLookup?: number;
-    };
-    if (s.state.bytes !== undefined) row.memory.bytes = s.state.bytes;
-    else row.notes.push('state bytes: sim pastry reports routing entries only');
-    if (s.messagesPerLookup !== undefined) row.messagesPerLookup = s.messagesPerLookup;
-    if (s.bytesPerLookup !== undefined) row.bytesPerLookup = s.bytesPerLookup;
-    else row.notes.push('messages and bytes per lookup: not reported by sim pastry');
+    // The lecture's routing state: the routing table's entries plus the leaf set.
+    row.memory = { entries: r.state.tableEntries + r.state.leafSet, bytes: r.state.bytes };
+    row.messagesPerLookup = r.messagesPerLookup;
+    row.bytesPerLookup = r.bytesPerLookup;
     row.notes.push(
       'simulated ms: sim pastry runs the static overlay with zero delay (delays only with --locality)',
       'maintenance: sim pastry runs without maintenance traffic',
