@@ -30,53 +30,72 @@ function experimentsSection() {
   const lines = [
     `\`${e.command}\` (${when(e)}${e.conditions.quick ? '; **quick run, shrunk sizes**' : ''}); charts and every row: [results/experiments.md](results/experiments.md).`,
     '',
-    `**Flooding cost against N** (ultrapeers + QRP against flat flooding; degree ${tiers.size.degree}, TTL ${tiers.size.ttl}, files on 1 % of the servents, ${tiers.size.queries} queries):`,
-    '',
-    '| N | shape | Query messages/query | bytes/query (Query + Hit) | success | results/query | queries per servent: mean / p99 / max | routing bytes per servent |',
-    '|---|---|---|---|---|---|---|---|',
-    ...tiers.rows.map(
-      (r) =>
-        `| ${n(r.nodes)} | ${SHAPES[r.shape] ?? r.shape} | ${r1(r.messagesPerQuery)} | ${n(r.bytesPerQuery)} | ${pct(r.successRate)} | ${r1(r.hitsPerQuery)} | ${r1(r.queryLoadMean)} / ${r.queryLoadP99} / ${r.queryLoadMax} | ${n(r.routingBytesPerNode)} |`,
-    ),
-    '',
-    '![Query messages per query against N](results/experiments-tiers-messages.svg)',
-    '',
-    `**Messages per query against the tree bound** d((d−1)^t − 1)/(d − 2) (flat, N = ${n(flood.size.nodes)}):`,
-    '',
-    `| t | ${[...new Set(flood.rows.map((r) => `d = ${r.degree}`))].join(' | ')} |`,
-    `|---|${[...new Set(flood.rows.map((r) => r.degree))].map(() => '---|').join('')}`,
-    ...[...new Set(flood.rows.map((r) => r.ttl))].map(
-      (t) =>
-        `| ${t} | ${flood.rows
-          .filter((r) => r.ttl === t)
-          .map((r) => `${r1(r.messagesPerQuery)} / ${r1(r.bound)}`)
-          .join(' | ')} |`,
-    ),
-    '',
-    '![Messages per query against TTL](results/experiments-flood.svg)',
-    '',
-    `**Success against TTL** (flat, N = ${n(success.size.nodes)}, degree ${success.size.degree}; rows: fraction r of servents holding the file):`,
-    '',
-    `| r | ${[...new Set(success.rows.map((r) => `t = ${r.ttl}`))].join(' | ')} |`,
-    `|---|${[...new Set(success.rows.map((r) => r.ttl))].map(() => '---|').join('')}`,
-    ...[...new Set(success.rows.map((r) => r.replication))].map(
-      (rep) =>
-        `| ${rep} | ${success.rows
-          .filter((r) => r.replication === rep)
-          .map((r) => pct(r.successRate))
-          .join(' | ')} |`,
-    ),
-    '',
-    `**Ping + Pong share of all descriptors** (${n(pings.size.nodes)} servents, a Ping every ${pings.size.pingIntervalMs / 1000} s each):`,
-    '',
-    '| one query (network-wide) per | without pong caching | with pong caching |',
-    '|---|---|---|',
-    ...[...new Set(pings.rows.map((r) => r.queryIntervalMs))].map((iv) => {
-      const s = (c) =>
-        pct(pings.rows.find((r) => r.queryIntervalMs === iv && r.pongCaching === c).pingPongShare);
-      return `| ${iv} ms | ${s(false)} | ${s(true)} |`;
-    }),
   ];
+  if (tiers) {
+    lines.push(
+      `**Flooding cost against N** (ultrapeers + QRP against flat flooding; degree ${tiers.size.degree}, TTL ${tiers.size.ttl}, files on 1 % of the servents, ${tiers.size.queries} queries):`,
+      '',
+      '| N | shape | Query messages/query | bytes/query (Query + Hit) | success | results/query | queries per servent: mean / p99 / max | routing bytes per servent |',
+      '|---|---|---|---|---|---|---|---|',
+      ...tiers.rows.map(
+        (r) =>
+          `| ${n(r.nodes)} | ${SHAPES[r.shape] ?? r.shape} | ${r1(r.messagesPerQuery)} | ${n(r.bytesPerQuery)} | ${pct(r.successRate)} | ${r1(r.hitsPerQuery)} | ${r1(r.queryLoadMean)} / ${r.queryLoadP99} / ${r.queryLoadMax} | ${n(r.routingBytesPerNode)} |`,
+      ),
+      '',
+      '![Query messages per query against N](results/experiments-tiers-messages.svg)',
+      '',
+    );
+  }
+  if (flood) {
+    lines.push(
+      `**Messages per query against the tree bound** d((d−1)^t − 1)/(d − 2) (flat, N = ${n(flood.size.nodes)}):`,
+      '',
+      `| t | ${[...new Set(flood.rows.map((r) => `d = ${r.degree}`))].join(' | ')} |`,
+      `|---|${[...new Set(flood.rows.map((r) => r.degree))].map(() => '---|').join('')}`,
+      ...[...new Set(flood.rows.map((r) => r.ttl))].map(
+        (t) =>
+          `| ${t} | ${flood.rows
+            .filter((r) => r.ttl === t)
+            .map((r) => `${r1(r.messagesPerQuery)} / ${r1(r.bound)}`)
+            .join(' | ')} |`,
+      ),
+      '',
+      '![Messages per query against TTL](results/experiments-flood.svg)',
+      '',
+    );
+  }
+  if (success) {
+    lines.push(
+      `**Success against TTL** (flat, N = ${n(success.size.nodes)}, degree ${success.size.degree}; rows: fraction r of servents holding the file):`,
+      '',
+      `| r | ${[...new Set(success.rows.map((r) => `t = ${r.ttl}`))].join(' | ')} |`,
+      `|---|${[...new Set(success.rows.map((r) => r.ttl))].map(() => '---|').join('')}`,
+      ...[...new Set(success.rows.map((r) => r.replication))].map(
+        (rep) =>
+          `| ${rep} | ${success.rows
+            .filter((r) => r.replication === rep)
+            .map((r) => pct(r.successRate))
+            .join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  if (pings) {
+    lines.push(
+      `**Ping + Pong share of all descriptors** (${n(pings.size.nodes)} servents, a Ping every ${pings.size.pingIntervalMs / 1000} s each):`,
+      '',
+      '| one query (network-wide) per | without pong caching | with pong caching |',
+      '|---|---|---|',
+      ...[...new Set(pings.rows.map((r) => r.queryIntervalMs))].map((iv) => {
+        const s = (c) =>
+          pct(
+            pings.rows.find((r) => r.queryIntervalMs === iv && r.pongCaching === c).pingPongShare,
+          );
+        return `| ${iv} ms | ${s(false)} | ${s(true)} |`;
+      }),
+      '',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -70,13 +70,6 @@ const SHAPES = {
   ultrapeers: 'ultrapeers, QRP to leaves and on the last hop',
 };
 
-const previous = (() => {
-  try {
-    return readResult(pkg, 'experiments')?.data ?? {};
-  } catch {
-    return {};
-  }
-})();
 const data = {};
 const onRun = (label, r) =>
   log(
@@ -97,7 +90,7 @@ if (only.has('flood')) {
     );
   }
   data.flood = { size: SIZE.flood, rows };
-} else data.flood = previous.flood;
+}
 
 if (only.has('success')) {
   log('success: against TTL and replication');
@@ -105,7 +98,7 @@ if (only.has('success')) {
     size: SIZE.success,
     rows: await successVsTtl({ ...SIZE.success, seed: SEED, onRun }),
   };
-} else data.success = previous.success;
+}
 
 if (only.has('pings')) {
   log('pings: share of Ping/Pong, with and without pong caching');
@@ -121,7 +114,7 @@ if (only.has('pings')) {
     }
   }
   data.pings = { size: SIZE.pings, rows };
-} else data.pings = previous.pings;
+}
 
 if (only.has('tiers')) {
   log('tiers: ultrapeers + QRP against flat flooding');
@@ -149,13 +142,20 @@ if (only.has('tiers')) {
       wallMs: runs[i].wallMs,
     })),
   };
-} else data.tiers = previous.tiers;
+}
 
-for (const k of ALL) {
-  if (data[k] === undefined) {
-    log(`no ${k} data: run without --only/--report first`);
-    process.exit(1);
+// What this run did not redo comes from the last results file, read now (not at the start) so
+// that two runs of different parts at once both land.
+const previous = (() => {
+  try {
+    return readResult(pkg, 'experiments')?.data ?? {};
+  } catch {
+    return {};
   }
+})();
+for (const k of ALL) {
+  data[k] ??= previous[k];
+  if (data[k] === undefined) log(`no ${k} data yet: its section is left out`);
 }
 
 // ---------------------------------------------------------------- figures and charts
@@ -164,7 +164,7 @@ const blocks = [];
 const command = `pnpm --filter @p2pkit/gnutella experiments${quick ? ' --quick' : ''}`;
 
 // flood
-{
+if (data.flood) {
   const { rows, size } = data.flood;
   const treeLike = rows.filter((r) => r.bound <= size.nodes / 20);
   for (const r of treeLike) {
@@ -203,7 +203,7 @@ const command = `pnpm --filter @p2pkit/gnutella experiments${quick ? ' --quick' 
 }
 
 // success
-{
+if (data.success) {
   const { rows, size } = data.success;
   const reps = [...new Set(rows.map((r) => r.replication))];
   const ttls = [...new Set(rows.map((r) => r.ttl))];
@@ -233,7 +233,7 @@ const command = `pnpm --filter @p2pkit/gnutella experiments${quick ? ' --quick' 
 }
 
 // pings
-{
+if (data.pings) {
   const { rows, size } = data.pings;
   const intervals = [...new Set(rows.map((r) => r.queryIntervalMs))];
   const share = (iv, caching) =>
@@ -271,7 +271,7 @@ const command = `pnpm --filter @p2pkit/gnutella experiments${quick ? ' --quick' 
 }
 
 // tiers
-{
+if (data.tiers) {
   const { rows, size } = data.tiers;
   const sizes = [...new Set(rows.map((r) => r.nodes))];
   const row = (n, shape) => rows.find((r) => r.nodes === n && r.shape === shape);
