@@ -13,7 +13,7 @@ const pct = (x) => `${(100 * x).toFixed(1)} %`;
 export function updateReadme(pkg = new URL('..', import.meta.url)) {
   const result = readResult(pkg, 'experiments');
   if (!result?.data) return;
-  const { tiers, churn } = result.data;
+  const { tiers, churn, freeriders } = result.data;
   const lines = [
     `Command: \`${result.command}\` (${result.date?.slice(0, 10) ?? ''}, commit ${result.commit ?? '?'}${result.conditions?.quick ? ', **quick run**' : ''}).`,
     '',
@@ -38,6 +38,19 @@ export function updateReadme(pkg = new URL('..', import.meta.url)) {
       ...churn.rows.map(
         (r) =>
           `| ${r.crashed} (${r.churn * 100} %) | ${pct(r.successRate)} | ${r3(r.reparentP50)}, ${r3(r.reparentP99)} |`,
+      ),
+    );
+  }
+  if (freeriders) {
+    lines.push(
+      '',
+      'Free-riders against contributors racing for one file at busy seeders (mean download ms):',
+      '',
+      '| participation levels | seed | contributors | free-riders |',
+      '|---|---|---|---|',
+      ...freeriders.rows.map(
+        (r) =>
+          `| ${r.reputation} | ${r.seed} | ${Math.round(r.contributors.mean)} | ${Math.round(r.freeriders.mean)} |`,
       ),
     );
   }

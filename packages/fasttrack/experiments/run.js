@@ -12,13 +12,16 @@
  * churn: a fraction of the supernodes crash during the queries: queries lost, time for their
  *        children to re-parent (shares uploaded to the new supernode).
  *
+ * freeriders: download times of contributors and free-riders racing for one popular file held
+ *        by seeders with one upload slot, with participation levels and without.
+ *
  * --quick shrinks every experiment (a smoke run); --only reruns some and keeps the others' data
  * from results/experiments.json; --report reruns none (re-renders).
  */
 import { parseArgs } from 'node:util';
 import { simulate as gnutella } from '@p2pkit/gnutella/scenarios';
 import { barChart, lineChart, loadNow, readResult, writeReport } from '@p2pkit/report';
-import { simulate } from '../dist/scenarios/index.js';
+import { freeriderExperiment, simulate } from '../dist/scenarios/index.js';
 import { updateReadme } from './readme.js';
 
 const { values } = parseArgs({
@@ -30,7 +33,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const pkg = new URL('..', import.meta.url);
-const ALL = ['tiers', 'churn'];
+const ALL = ['tiers', 'churn', 'freeriders'];
 const only = values.report ? new Set() : new Set(values.only ? values.only.split(',') : ALL);
 const log = (line) => process.stderr.write(`${line}\n`);
 const r3 = (x) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x);
@@ -144,6 +147,21 @@ if (only.has('churn')) {
   data.churn = { size, rows };
 } else if (previous.churn) data.churn = previous.churn;
 
+if (only.has('freeriders')) {
+  const seeds = quick ? [1] : [1, 2, 3];
+  const rows = [];
+  for (const reputation of ['observed', 'off']) {
+    for (const seed of seeds) {
+      const r = await freeriderExperiment({ reputation, contributors: 12, freeriders: 12, seed });
+      rows.push(r);
+      log(
+        `  free-riders, ${reputation}, seed ${seed}: contributors ${r3(r.contributors.mean)} ms, free-riders ${r3(r.freeriders.mean)} ms`,
+      );
+    }
+  }
+  data.freeriders = { seeds, rows };
+} else if (previous.freeriders) data.freeriders = previous.freeriders;
+
 const figures = [];
 const blocks = [
   `Every run: real \`FastTrackNode\`s and Gnutella servents on simulated hosts, one-way latency uniform in [25, 75] ms, 100 files each on 1 % of the nodes, the same queries for both protocols (seed ${WORKLOAD.seed}). FastTrack: ${FASTTRACK.supernodeRatio * 100} % supernodes, ${FASTTRACK.supernodeDegree} supernode links dialed by each, queries ${FASTTRACK.ttl} supernode hops. Gnutella: degree ${GNUTELLA.degree}, TTL ${GNUTELLA.ttl}, no pings; two-tier with 10 % ultrapeers and QRP.${quick ? '\n\n**Quick run** (--quick): small sizes, a smoke test, not the figures.' : ''}`,
@@ -254,6 +272,39 @@ if (data.churn) {
       series: [
         { name: 'p50', values: rows.map((r) => r.reparentP50) },
         { name: 'p99', values: rows.map((r) => r.reparentP99) },
+      ],
+    }),
+  );
+}
+
+if (data.freeriders) {
+  const { rows } = data.freeriders;
+  const mean = (mode, group) => {
+    const xs = rows.filter((r) => r.reputation === mode).map((r) => r[group].mean);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  const on = { c: mean('observed', 'contributors'), f: mean('observed', 'freeriders') };
+  const off = { c: mean('off', 'contributors'), f: mean('off', 'freeriders') };
+  figures.push({
+    figure:
+      "FREERIDERS: free-riders' mean download time over contributors', with participation levels",
+    value: r3(on.f / on.c),
+    unit: 'ratio',
+    better: 'higher',
+    peer: { name: 'without participation levels', value: r3(off.f / off.c), source: 'same run' },
+    headline: 'FastTrack: free-riders wait longer than contributors (ratio of download times)',
+  });
+  blocks.push(
+    `## Free-riders with and without participation levels\n\n12 contributors (others downloaded from them) and 12 free-riders (they only downloaded) race for one 2 MiB file held by 2 seeders with one upload slot each (2 MB/s); free-riders ask 5 ms earlier. Levels come from the reports of the other side of each transfer; a claimed level is ignored.\n\n| levels | seed | contributors: mean, p90 ms | free-riders: mean, p90 ms | level: contributors, free-riders |\n|---|---|---|---|---|\n${rows.map((r) => `| ${r.reputation} | ${r.seed} | ${Math.round(r.contributors.mean)}, ${Math.round(r.contributors.p90)} | ${Math.round(r.freeriders.mean)}, ${Math.round(r.freeriders.p90)} | ${r3(r.contributorLevel)}, ${r3(r.freeriderLevel)} |`).join('\n')}`,
+    barChart({
+      id: 'freeriders',
+      title: 'Mean download time of the popular file',
+      x: { label: 'participation levels', unit: 'mode' },
+      y: { label: 'download time', unit: 'ms' },
+      categories: ['observed', 'off'],
+      series: [
+        { name: 'contributors', values: [on.c, off.c] },
+        { name: 'free-riders', values: [on.f, off.f] },
       ],
     }),
   );
