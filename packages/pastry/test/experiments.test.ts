@@ -1,9 +1,10 @@
 /**
  * The reproduction targets at CI size (pastry.md §5.3; the full sizes run in `pnpm
- * experiments`): each asserts what the experiment measures, against the spec's tolerance.
+ * experiments`): each asserts what the experiment measures, against the spec's tolerance
+ * (PA-FAIL: experiments-fail.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { failRun, hopsRun } from '../src/scenarios/experiments.js';
+import { hopsRun } from '../src/scenarios/experiments.js';
 
 const log16 = (n: number) => Math.log(n) / Math.log(16);
 
@@ -22,19 +23,4 @@ describe('PA-HOPS (Fig. 4, 5) at CI size', () => {
       expect(r.misdeliveries).toBe(0);
     }, 120_000);
   }
-});
-
-describe('PA-FAIL (Fig. 9, 10) at CI size', () => {
-  it('1000 nodes, 100 fail: no misdelivery; longer routes without repair; back within 0.1 after', async () => {
-    const r = await failRun({ nodes: 1000, fail: 100, lookups: 3000, seed: 1 });
-    for (const phase of [r.baseline, r.noRepair, r.repairing, r.afterRepair]) {
-      expect(phase.misdeliveries).toBe(0);
-      expect(phase.failedLookups).toBe(0);
-    }
-    expect(r.noRepair.hops.mean).toBeGreaterThan(r.baseline.hops.mean);
-    expect(r.afterRepair.hops.mean).toBeLessThanOrEqual(r.baseline.hops.mean + 0.1);
-    expect(r.afterRepair.hops.mean).toBeLessThan(r.noRepair.hops.mean);
-    expect(r.repairedEntries).toBeGreaterThan(0);
-    expect(r.rpcsPerFailed).toBeGreaterThan(0);
-  }, 120_000);
 });
