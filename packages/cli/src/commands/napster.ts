@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import { hostPort, integer, port } from '../options.js';
 import { createReporter, formatBytes, formatElapsed, formatRate, outputMode } from '../progress.js';
 import { untilSignal } from '../signals.js';
+import { quietOnClosedPipe } from './napster-pipe.js';
 import { simCommand } from './sim.js';
 import { registerSimNapster } from './sim-napster.js';
 
@@ -563,15 +564,4 @@ function explain(error: unknown, server: Address): unknown {
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-}
-
-/**
- * A reader that goes away (`| head`) ends the command quietly instead of with an EPIPE stack
- * trace: what it wanted was written.
- */
-function quietOnClosedPipe(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
 }
