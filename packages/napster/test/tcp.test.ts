@@ -168,6 +168,23 @@ async function find(session: RawSession, nick: string) {
   }
 }
 
+/** Our client searches until `nick`'s file is indexed; its first hit. */
+async function searchUntil(client: NapsterClient, nick: string) {
+  for (;;) {
+    const hit = (await client.search('song')).find((f) => f.nick === nick);
+    if (hit) return hit;
+  }
+}
+
+/** Dials the accepting side of a transfer, which speaks first: the single byte `1`. */
+async function dialAccepting(port: number) {
+  const socket = tcpConnect({ host: '127.0.0.1', port });
+  const r = reader(socket);
+  await r.until((b) => b.length >= 1);
+  expect(new TextDecoder().decode(r.take(1))).toBe('1');
+  return { socket, r };
+}
+
 function listen(): Promise<{ server: Server; port: number; accepted: Promise<Socket> }> {
   return new Promise((resolve) => {
     let accept!: (s: Socket) => void;
@@ -205,10 +222,7 @@ describe('downloads over real TCP', () => {
       expect(ack).toMatchObject({ nick: 'alice', filename: NAME, port: alice.dataPort });
       expect(napsterToIp(ack.ip)).toBe('127.0.0.1');
 
-      const socket = tcpConnect({ host: '127.0.0.1', port: ack.port });
-      const r = reader(socket);
-      await r.until((b) => b.length >= 1);
-      expect(new TextDecoder().decode(r.take(1))).toBe('1');
+      const { socket, r } = await dialAccepting(ack.port);
       socket.write(text('GET'));
       socket.write(text(`bob "${NAME}" ${offset}`));
       // The size is the whole file's, as bare digits, and the bytes from the offset follow.
@@ -244,16 +258,11 @@ describe('downloads over real TCP', () => {
       frequency: 44100,
       duration: 60,
     });
-    const [found] = await (async () => {
-      for (;;) {
-        const list = (await bob.search('song')).filter((f) => f.nick === 'alice');
-        if (list.length > 0) return list;
-      }
-    })();
+    const found = await searchUntil(bob, 'alice');
     expect(found).toMatchObject({ nick: 'alice', filename: NAME, size: SIZE });
     const offset = 40_000;
     const collected = collect.reset();
-    const download = bob.download(found!, { offset, onData: collect.push });
+    const download = bob.download(found, { offset, onData: collect.push });
 
     // The server asks the firewalled uploader (607) once bob sends 500; alice accepts (608) and
     // is told where bob listens (501).
@@ -264,10 +273,7 @@ describe('downloads over real TCP', () => {
     expect(push).toMatchObject({ nick: 'bob', port: bob.dataPort, filename: NAME });
     expect(napsterToIp(push.ip)).toBe('127.0.0.1');
 
-    const socket = tcpConnect({ host: '127.0.0.1', port: push.port });
-    const r = reader(socket);
-    await r.until((b) => b.length >= 1);
-    expect(new TextDecoder().decode(r.take(1))).toBe('1');
+    const { socket, r } = await dialAccepting(push.port);
     socket.write(text('SEND'));
     socket.write(text(`alice "${NAME}" ${SIZE}`));
     // Bob answers the offset as bare digits, nothing after.
@@ -288,14 +294,9 @@ describe('downloads over real TCP', () => {
       ['alice', 'direct'],
       ['carol', 'push'],
     ] as const) {
-      const [found] = await (async () => {
-        for (;;) {
-          const list = (await bob.search('song')).filter((f) => f.nick === nick);
-          if (list.length > 0) return list;
-        }
-      })();
+      const found = await searchUntil(bob, nick);
       collect.reset();
-      const result = await bob.download(found!, { offset: 12_345, onData: collect.push });
+      const result = await bob.download(found, { offset: 12_345, onData: collect.push });
       expect(result.mode).toBe(mode);
       expect(Buffer.from(collect.bytes()).equals(Buffer.from(w.data.subarray(12_345)))).toBe(true);
     }
