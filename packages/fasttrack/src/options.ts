@@ -60,14 +60,10 @@ export interface FastTrackOptions {
   readonly queryTtl?: number;
   /** How long a search may take, forwarding included (default 5,000 ms). */
   readonly queryTimeoutMs?: number;
-  /** Supernode: searches forwarded at once; more wait, highest level first (default 32). */
-  readonly maxConcurrentQueries?: number;
   /** Supernode: entries one child may have in the index (default 5,000). */
   readonly maxSharesPerChild?: number;
   /** Supernode: how levels are obtained (default 'observed'). */
   readonly reputation?: ReputationMode;
-  /** Supernode: dial back every new child to learn whether it is reachable (default true). */
-  readonly verifyChildren?: boolean;
 
   /** Election: least uptime before a node may become a supernode (default 120,000 ms). */
   readonly minUptimeMs?: number;
