@@ -81,6 +81,6 @@ export const fasttrack: ProtocolAdapter = {
       .map((r) => `${Math.round(r.messagesPerLookup ?? 0)} at N = ${r.nodes}`)
       .join(', ');
     const sn = rows.map((r) => `${Math.round(r.server?.entries ?? 0)}`).join(' → ');
-    return `FastTrack puts an index on one node in a hundred (the supernodes): an ordinary node asks its parent, which floods only the supernode layer, so a query costs about a hundredth of a Gnutella flood: ${msgs} messages. A supernode's state stays about constant as N grows with a fixed ratio (${sn} entries over these N); an ordinary node keeps a session and a short cache.`;
+    return `FastTrack puts an index on one node in a hundred (the supernodes): an ordinary node asks its parent, which floods only the supernode layer, so a query reaches only the supernodes within its TTL: ${msgs} messages. A supernode holds its children's index and its links (${sn} entries over these N, with 1 % of the nodes as supernodes); an ordinary node keeps a session and a short supernode cache.`;
   },
 };
