@@ -83,8 +83,14 @@ export class TcpConnection extends Emitter<ConnectionEvents> implements Connecti
     this.#error = error;
     const socket = this.#socket;
     if (socket.destroyed) return;
-    // RST rather than FIN: the peer must see a reset, as the Connection contract says.
-    socket.resetAndDestroy();
+    // RST rather than FIN: the peer must see a reset, as the Connection contract says. But
+    // after end(), while the FIN is being sent, Node's resetAndDestroy() fails (EINVAL from
+    // libuv) and leaks the handle: no 'close' ever, and the process hangs at exit. So reset
+    // once the FIN is out ('finish', a loop turn away when nothing is queued); with bytes still
+    // queued behind a peer that may never read them, close without the reset.
+    if (!socket.writableEnded || socket.writableFinished) socket.resetAndDestroy();
+    else if (socket.writableLength === 0) socket.once('finish', () => socket.resetAndDestroy());
+    else socket.destroy();
   }
 
   pause(): void {

@@ -284,6 +284,25 @@ export function transportComplianceSuite(
           expect(selfError).toBe(reason);
         });
 
+        it('end then destroy at once: both ends close, the socket is released', async () => {
+          // Node's resetAndDestroy() during a pending shutdown fails with EINVAL and leaks the
+          // handle: no 'close', and the process never exits. A Connection must close anyway.
+          const { a, b } = await setup();
+          const { accepted, dialed } = await connectPair(a, b);
+          accepted.on('data', () => {});
+          // The peer hears the end (or the reset, where it comes first); a half-open peer that
+          // only reads may not notice a reset that follows the FIN until it writes.
+          const peerHeard = Promise.race([next(accepted, 'end'), next(accepted, 'close')]);
+          const selfClosed = next<[Error?]>(dialed, 'close');
+          dialed.write(utf8('bye'));
+          dialed.end();
+          dialed.destroy();
+          expect(dialed.destroyed).toBe(true);
+          await until(selfClosed, 'own close');
+          await until(peerHeard, 'peer end or close');
+          accepted.destroy();
+        });
+
         it('holds bytes, end and reset until the first data listener', async () => {
           const { a, b, h } = await setup();
           let mode: 'greet' | 'reset' = 'greet';
