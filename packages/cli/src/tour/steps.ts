@@ -1,6 +1,5 @@
 import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
-import { compareStep } from './compare.js';
 import { coreSteps } from './core.js';
 import { fasttrackStep } from './fasttrack.js';
 import { gnutellaStep } from './gnutella.js';
@@ -19,5 +18,4 @@ export const tourSteps: readonly TourStep[] = [
   chordStep,
   pastryStep,
   kelipsStep,
-  compareStep,
 ];
