@@ -54,9 +54,9 @@ function experimentsSection() {
       `|---|${[...new Set(flood.rows.map((r) => r.degree))].map(() => '---|').join('')}`,
       ...[...new Set(flood.rows.map((r) => r.ttl))].map(
         (t) =>
-          `| ${t} | ${flood.rows
-            .filter((r) => r.ttl === t)
-            .map((r) => `${r1(r.messagesPerQuery)} / ${r1(r.bound)}`)
+          `| ${t} | ${[...new Set(flood.rows.map((r) => r.degree))]
+            .map((d) => flood.rows.find((r) => r.ttl === t && r.degree === d))
+            .map((r) => (r ? `${r1(r.messagesPerQuery)} / ${r1(r.bound)}` : '— (bound > N/4)'))
             .join(' | ')} |`,
       ),
       '',
