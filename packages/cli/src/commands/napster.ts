@@ -17,7 +17,6 @@ import type { Command } from 'commander';
 import { hostPort, integer, port } from '../options.js';
 import { createReporter, formatBytes, formatElapsed, formatRate, outputMode } from '../progress.js';
 import { untilSignal } from '../signals.js';
-import { quietOnClosedPipe } from './napster-pipe.js';
 import { simCommand } from './sim.js';
 import { registerSimNapster } from './sim-napster.js';
 
@@ -149,7 +148,6 @@ function registerSearch(napster: Command): void {
         words: string,
         options: { server: Address; max: number; nick?: string; timeout: number; json?: boolean },
       ) => {
-        quietOnClosedPipe();
         if (words.includes('"'))
           throw new P2PError('search words cannot contain a double quote', 'ERR_INVALID_ARGUMENT');
         if (words.trim() === '')
@@ -293,7 +291,6 @@ function registerGet(napster: Command): void {
           json?: boolean;
         },
       ) => {
-        quietOnClosedPipe();
         if ((options.from === undefined) !== (options.file === undefined)) {
           throw new P2PError('--from and --file go together', 'ERR_INVALID_ARGUMENT');
         }

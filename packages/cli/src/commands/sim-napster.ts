@@ -1,7 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { fraction, integer } from '../options.js';
-import { quietOnClosedPipe } from './napster-pipe.js';
 
 /**
  * `p2pkit sim napster --clients N --files-per-client f --searches Q [--downloads d]
@@ -34,7 +33,6 @@ export function registerSimNapster(sim: Command): void {
         seed: number;
         json?: boolean;
       }) => {
-        quietOnClosedPipe();
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/napster/scenarios');
         const tty = process.stderr.isTTY;
