@@ -11,6 +11,7 @@ export {
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';
+export { decodeBase32, encodeBase32 } from './codec/base32.js';
 export { ByteQueue, type ReadLineOptions } from './codec/byte-queue.js';
 export { equalBytes } from './codec/bytes.js';
 export {
