@@ -106,8 +106,16 @@ export async function writeReport(
     `results/${input.name}.md`,
   ];
   const keep = new Set(charts.map((c) => `${input.name}-${c.id}.svg`));
-  for (const f of readdirSync(dir)) {
-    if (f.startsWith(`${input.name}-`) && f.endsWith('.svg') && !keep.has(f)) rmSync(join(dir, f));
+  const present = readdirSync(dir);
+  // Another report whose name starts with this one's (`experiments-quick` beside `experiments`)
+  // owns the SVG files under its own prefix: those are not this report's stale charts.
+  const longer = present
+    .filter((f) => f.endsWith('.json') && f.startsWith(`${input.name}-`))
+    .map((f) => `${f.slice(0, -'.json'.length)}-`);
+  for (const f of present) {
+    if (!f.startsWith(`${input.name}-`) || !f.endsWith('.svg') || keep.has(f)) continue;
+    if (longer.some((prefix) => f.startsWith(prefix))) continue;
+    rmSync(join(dir, f));
   }
   for (const c of charts) {
     writeFileSync(join(dir, `${input.name}-${c.id}.svg`), `${await renderSvg(c)}\n`);

@@ -104,6 +104,9 @@ describe('charts rendered to SVG without a browser', () => {
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@p2pkit/demo' }));
     mkdirSync(join(pkg, 'results'));
     writeFileSync(join(pkg, 'results', 'exp-stale.svg'), '<svg/>');
+    // A report named `exp-quick` beside it keeps its chart.
+    writeFileSync(join(pkg, 'results', 'exp-quick.json'), '{}');
+    writeFileSync(join(pkg, 'results', 'exp-quick-one.svg'), '<svg/>');
     const chart = lineChart({
       id: 'one',
       title: 'One',
@@ -133,6 +136,8 @@ describe('charts rendered to SVG without a browser', () => {
     expect(files).toContain('results/exp-one.svg');
     expect(readdirSync(join(pkg, 'results')).sort()).toEqual([
       'exp-one.svg',
+      'exp-quick-one.svg',
+      'exp-quick.json',
       'exp.html',
       'exp.json',
       'exp.md',
