@@ -48,9 +48,31 @@ describe('p2pkit sim pastry', () => {
     // No failures: one datagram per forwarding plus the answer back to the source.
     expect(r.messagesPerLookup).toBeCloseTo(r.hops.mean + 1, 6);
     expect(r.bytesPerLookup).toBeGreaterThan(r.messagesPerLookup * 16);
+    // Zero delay by default: every lookup takes 0 simulated ms.
+    expect(r.latencyMs).toEqual({ mean: 0, p50: 0, p99: 0 });
     const b = await run(args);
     expect(JSON.parse(b.stdout).hops).toEqual(r.hops);
   }, 120_000);
+
+  it('--latency: latencyMs is (hops + 1) one-way delays, the answer trip included', async () => {
+    const a = await run([
+      'sim',
+      'pastry',
+      '--nodes',
+      '300',
+      '--lookups',
+      '2000',
+      '--latency',
+      '7',
+      '--json',
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout);
+    expect(r.latencyMs.mean).toBeCloseTo(7 * (r.hops.mean + 1), 6);
+    expect(r.latencyMs.p50).toBe(7 * (r.hops.p50 + 1));
+    expect(r.latencyMs.p99).toBe(7 * (r.hops.p99 + 1));
+    expect(r.misdeliveries).toBe(0);
+  }, 60_000);
 
   it('--fail: crashed nodes are routed around, no lookup misdelivered', async () => {
     const a = await run([

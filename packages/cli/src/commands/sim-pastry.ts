@@ -20,6 +20,7 @@ interface SimPastryOptions {
   keys: 'node' | 'random';
   b: number;
   leafSet: number;
+  latency?: number;
   json?: boolean;
   quiet?: boolean;
   progressInterval: number;
@@ -52,6 +53,11 @@ export function registerSimPastry(sim: Command): void {
     )
     .option('--b <bits>', 'bits per digit', integer(1, 6), 4)
     .option('--leaf-set <n>', 'leaf set size |L| (even)', leafSetSize, 16)
+    .option(
+      '--latency <ms>',
+      'one-way delay of every datagram, simulated ms (default 0; 10 with --fail or joins; the plane with --locality)',
+      integer(0, 10_000),
+    )
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .addOption(
@@ -93,6 +99,7 @@ export function registerSimPastry(sim: Command): void {
         b: options.b,
         leafSet: options.leafSet,
         ...(options.fail !== undefined ? { fail: options.fail } : {}),
+        ...(options.latency !== undefined ? { latency: options.latency } : {}),
         ...(options.locality ? { locality: true } : {}),
         ...(options.build !== undefined ? { build: options.build } : {}),
         onSetup: (done, total) => progress('joins', done, total),
@@ -126,6 +133,7 @@ export function registerSimPastry(sim: Command): void {
         `histogram      ${h.histogram.map((c, i) => `${i}:${c}`).join('  ')}`,
         `state per node ${f(result.state.tableEntries)} table entries, ${f(result.state.leafSet)} leaf-set members (${f(result.state.entries)} peers, ${Math.round(result.state.bytes)} bytes)`,
         `per lookup     ${f(result.messagesPerLookup)} datagrams, ${Math.round(result.bytesPerLookup)} bytes`,
+        `latency        mean ${f(result.latencyMs.mean)} ms  p50 ${f(result.latencyMs.p50)} ms  p99 ${f(result.latencyMs.p99)} ms (simulated, start to answer)`,
       ];
       if (result.failed !== undefined) lines.push(`failed nodes   ${result.failed}`);
       if (result.relativeDistance !== undefined) {

@@ -40,6 +40,11 @@ export interface SimulateOptions {
   b?: number;
   /** Leaf set size (default 16). */
   leafSet?: number;
+  /**
+   * One-way delay of every datagram, simulated ms (default 0; 10 with --fail or joins, so that
+   * "no answer" means "dead"). Ignored with --locality, whose plane gives the delays.
+   */
+  latency?: number;
   seed?: number;
   /**
    * Called after every 100 simulated ms of lookups, and at the end, with (lookups done, lookups
@@ -73,6 +78,11 @@ export interface SimulateResult {
   failedLookups: number;
   /** Forwardings that found their next hop dead and were rerouted. */
   reroutes: number;
+  /**
+   * Simulated ms from a lookup's start to its answer at the origin (the route plus the answer's
+   * one-way trip), over the answered lookups. 0 with the default zero delay: see --latency.
+   */
+  latencyMs: { mean: number; p50: number; p99: number };
   /** Mean of route latency / direct latency (only with --locality). */
   relativeDistance?: number;
   /** Crashed nodes (only with --fail). */
@@ -113,7 +123,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   // below the RPC timeout, so that "no answer" means "dead", never "slow".
   const sim = new Simulation({
     seed,
-    latency: plane ?? constant(failing || build === 'join' ? 10 : 0),
+    latency: plane ?? constant(options.latency ?? (failing || build === 'join' ? 10 : 0)),
     traceHash: 'off',
   });
   const nodeOptions: NodeOptions = {
@@ -160,6 +170,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const oracle: PastryOracle = world.oracle();
   const random = sim.random('simulate:lookups');
   const hops = new Distribution('hops');
+  const latencies = new Distribution('latency');
   const histogram: number[] = [];
   let misdeliveries = 0;
   let failedLookups = 0;
@@ -185,6 +196,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       (answer) => {
         done++;
         hops.record(answer.hops);
+        latencies.record(answer.ms);
         histogram[answer.hops] = (histogram[answer.hops] ?? 0) + 1;
         // A live node's id belongs to that node; any other key, to the oracle's closest.
         const owner = to?.state.self ?? oracle.closest(key);
@@ -249,6 +261,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       p99: hops.percentile(99),
       max: hops.max,
       histogram: Array.from(histogram, (x) => x ?? 0),
+    },
+    latencyMs: {
+      mean: latencies.mean,
+      p50: latencies.percentile(50),
+      p99: latencies.percentile(99),
     },
     misdeliveries,
     failedLookups,
