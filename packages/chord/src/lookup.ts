@@ -64,6 +64,8 @@ export interface RouteResult {
   owner: Peer;
   hops: number;
   timeouts: number;
+  /** Clock ms from the route call to the answer at this node (set by route() and recursive lookups). */
+  ms?: number;
   /** The owner candidates that followed the owner in the namer's successor list (iterative). */
   alternates?: Peer[];
 }

@@ -38,6 +38,8 @@ interface Pending {
   resolve: (r: RouteResult) => void;
   reject: (e: Error) => void;
   deadline: number;
+  /** Clock time of the start, for the lookup's duration. */
+  started: number;
 }
 
 export class RecursiveLookups {
@@ -68,7 +70,7 @@ export class RecursiveLookups {
     const h = this.#host;
     const t = h.table;
     if (t.predecessor !== undefined && t.owns(key)) {
-      return Promise.resolve({ owner: t.self, hops: 0, timeouts: 0 });
+      return Promise.resolve({ owner: t.self, hops: 0, timeouts: 0, ms: 0 });
     }
     if (this.#pending.size >= h.maxPending) {
       return Promise.reject(new P2PError('too many lookups in flight', 'ERR_BUSY'));
@@ -86,7 +88,8 @@ export class RecursiveLookups {
     t.space.write(key, body, msg.LOOKUP_KEY_OFFSET);
     body.set(wire.subarray(n), msg.LOOKUP_KEY_OFFSET + n);
     return new Promise<RouteResult>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, deadline: h.clock.now() + h.timeoutMs };
+      const now = h.clock.now();
+      const pending: Pending = { resolve, reject, deadline: now + h.timeoutMs, started: now };
       if (signal) {
         const onAbort = () => {
           if (this.#pending.get(lookupId) === pending) this.#pending.delete(lookupId);
@@ -172,7 +175,9 @@ export class RecursiveLookups {
     const pending = this.#pending.get(lookupId);
     if (pending === undefined) return;
     this.#pending.delete(lookupId);
-    pending.resolve({ owner, hops, timeouts: 0 });
+    // The duration is taken here, as the answer arrives: the promise's continuations may run
+    // later (the simulator's synchronous loop runs them after a whole batch of events).
+    pending.resolve({ owner, hops, timeouts: 0, ms: this.#host.clock.now() - pending.started });
   }
 
   has(lookupId: number): boolean {

@@ -30,16 +30,15 @@ export async function route(
 ): Promise<RouteResult> {
   const { signal } = options;
   throwIfAborted(signal);
-  const deadline = ctx.clock.now() + (options.timeoutMs ?? ctx.options.lookupTimeoutMs);
+  const started = ctx.clock.now();
+  const deadline = started + (options.timeoutMs ?? ctx.options.lookupTimeoutMs);
   ctx.stats.lookups++;
   try {
     if (ctx.gateway !== undefined) {
-      return await iterate(ctx, key, {
-        signal,
-        deadline,
-        via: [ctx.gateway],
-        trace: options.trace,
-      });
+      return timed(
+        await iterate(ctx, key, { signal, deadline, via: [ctx.gateway], trace: options.trace }),
+        ctx.clock.now() - started,
+      );
     }
     if ((options.mode ?? ctx.options.lookup) === 'recursive') {
       try {
@@ -50,11 +49,18 @@ export async function route(
         ctx.stats.timeouts++;
       }
     }
-    return await iterate(ctx, key, { signal, deadline, trace: options.trace });
+    const r = await iterate(ctx, key, { signal, deadline, trace: options.trace });
+    return timed(r, ctx.clock.now() - started);
   } catch (error) {
     ctx.stats.lookupFailures++;
     throw error;
   }
+}
+
+/** `r` with its duration (an iterative lookup's continuation runs as its last answer arrives). */
+function timed(r: RouteResult, ms: number): RouteResult {
+  r.ms = ms;
+  return r;
 }
 
 /** An iterative lookup within the node's lookup timeout, from `via` when given (maintenance). */

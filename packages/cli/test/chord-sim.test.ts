@@ -34,6 +34,7 @@ describe('p2pkit sim chord --json', () => {
       nodes: 300,
       lookups: 500,
       hops: summary,
+      latencyMs: { mean: 0, p50: 0, p99: 0 },
       keysPerNode: {
         mean: 10,
         p1: expect.any(Number),
@@ -58,6 +59,18 @@ describe('p2pkit sim chord --json', () => {
     const hops = (r.hops as { mean: number }).mean;
     expect(r.messagesPerLookup as number).toBeGreaterThanOrEqual(hops + 1);
     expect(r.messagesPerLookup as number).toBeLessThanOrEqual(hops + 2);
+  });
+
+  it('--latency: simulated ms per lookup, one delay per datagram of the lookup', async () => {
+    const r = await sim('--nodes', '300', '--lookups', '500', '--latency', '20', '--seed', '7');
+    const latency = r.latencyMs as { mean: number; p50: number; p99: number };
+    // A recursive lookup is a chain of datagrams, each delayed by an exponential draw of mean
+    // 20 ms: ~2,500 draws, so the mean per lookup is within a few % of 20 ms per datagram.
+    const expected = (r.messagesPerLookup as number) * 20;
+    expect(latency.mean).toBeGreaterThan(expected * 0.9);
+    expect(latency.mean).toBeLessThan(expected * 1.1);
+    expect(latency.p50).toBeLessThan(latency.p99);
+    expect(r).toMatchObject({ failedLookups: 0, wrongOwner: 0 });
   });
 
   it('half the nodes failed, r = 2·log2 N: every lookup still finds the live owner', async () => {

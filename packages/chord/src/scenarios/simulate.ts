@@ -47,6 +47,11 @@ export interface SimulateResult {
   virtualNodes: number;
   lookups: number;
   hops: Summary;
+  /**
+   * Simulated time per successful lookup in ms, from its start to the answer at the origin
+   * (timeouts and retries included): 0 on a static ring without `latencyMs`.
+   */
+  latencyMs: { mean: number; p50: number; p99: number };
   keysPerNode?: Omit<Summary, 'p50'>;
   failedLookups: number;
   wrongOwner: number;
@@ -155,6 +160,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   // ---- lookups ----
   const random = sim.random('simulate:lookups');
   const hops: number[] = [];
+  const latencies: number[] = [];
   let failedLookups = 0;
   let wrongOwner = 0;
   let timeouts = 0;
@@ -175,11 +181,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const issue = () => {
     const from = live[random.int(live.length)]!;
     const key = randomKey(random, m);
-    const started = from;
-    started.route(key, { mode }).then(
+    from.route(key, { mode }).then(
       (r) => {
         done++;
         hops.push(r.hops);
+        latencies.push(r.ms ?? Number.NaN);
         timeouts += r.timeouts;
         // Judged against the live ring when the answer arrives (C7/C8: the current successor).
         if (r.owner.key !== ownerNow(oracle, key)) wrongOwner++;
@@ -227,6 +233,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     virtualNodes: v,
     lookups: L,
     hops: summarize(hops),
+    latencyMs: latencySummary(latencies),
     failedLookups,
     wrongOwner,
     timeouts,
@@ -263,6 +270,11 @@ function stateSize(nodes: readonly ChordNode[]): SimulateResult['state'] {
   }
   const n = Math.max(1, nodes.length);
   return { entries: entries / n, bytes: bytes / n };
+}
+
+function latencySummary(values: readonly number[]): SimulateResult['latencyMs'] {
+  const s = summarize(values);
+  return { mean: s.mean, p50: s.p50, p99: s.p99 };
 }
 
 function ownerNow(oracle: RingOracle, key: Id): string {

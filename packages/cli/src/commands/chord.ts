@@ -5,7 +5,7 @@ import { type Address, formatAddress, P2PError } from '@p2pkit/core';
 import { type RealRuntime, realRuntime } from '@p2pkit/core/node';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { choice, fraction, hostPort, integer, positive } from '../options.js';
+import { choice, fraction, hostPort, integer, nonNegative, positive } from '../options.js';
 import { simCommand } from './sim.js';
 
 /**
@@ -279,7 +279,8 @@ function registerRing(chord: Command): void {
 
 /**
  * `p2pkit sim chord --nodes <N> [--lookups <L>] [--keys <K>] [--virtual-nodes <v>]
- * [--fail <fraction>] [--churn <rate per s>] [--successors <r>] [--seed <s>] [--json]`
+ * [--fail <fraction>] [--churn <rate per s>] [--successors <r>] [--seed <s>] [--latency <ms>]
+ * [--json]`
  */
 function registerSimChord(sim: Command): void {
   sim
@@ -315,6 +316,11 @@ function registerSimChord(sim: Command): void {
       'oracle',
     )
     .option('--m <bits>', 'id width in bits', integer(1, 160), 160)
+    .option(
+      '--latency <ms>',
+      'mean one-way delay in ms, exponential (default: 0 on a static ring, 50 with --churn)',
+      nonNegative,
+    )
     .option('--json', 'one JSON object on stdout')
     .action(
       async (options: {
@@ -329,6 +335,7 @@ function registerSimChord(sim: Command): void {
         mode?: 'recursive' | 'iterative';
         build: 'oracle' | 'join';
         m: number;
+        latency?: number;
         json?: boolean;
       }) => {
         // Every node needs its own m-bit id: 2^m of them at most, and near that SHA-1
@@ -355,6 +362,7 @@ function registerSimChord(sim: Command): void {
           ...(options.churn !== undefined ? { churn: options.churn } : {}),
           ...(options.successors !== undefined ? { successors: options.successors } : {}),
           ...(options.mode !== undefined ? { mode: options.mode } : {}),
+          ...(options.latency !== undefined ? { latencyMs: options.latency } : {}),
           onPhase: progress.phase,
           onProgress: progress.lookups,
         }).finally(progress.stop);
@@ -374,6 +382,7 @@ function registerSimChord(sim: Command): void {
           `nodes          ${result.nodes}${result.virtualNodes > 1 ? ` x ${result.virtualNodes} virtual` : ''}`,
           `lookups        ${result.lookups} (${result.mode})`,
           `hops           mean ${f(result.hops.mean)}  p1 ${f(result.hops.p1)}  p50 ${f(result.hops.p50)}  p99 ${f(result.hops.p99)}  max ${f(result.hops.max)}`,
+          `latency        mean ${f(result.latencyMs.mean)}  p50 ${f(result.latencyMs.p50)}  p99 ${f(result.latencyMs.p99)} ms (simulated)`,
         ];
         if (result.keysPerNode) {
           const k = result.keysPerNode;
