@@ -1,4 +1,11 @@
-import { type Address, formatAddress, P2PError, parseAddress } from '@p2pkit/core';
+import {
+  type Address,
+  DecodeError,
+  decodeBase32,
+  formatAddress,
+  P2PError,
+  parseAddress,
+} from '@p2pkit/core';
 import { fromHex, toHex } from './bencode/binary.js';
 
 /**
@@ -147,28 +154,18 @@ function percentDecode(value: string, key: string): string {
   }
 }
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
 function decodeInfoHash(text: string): Uint8Array {
   if (text.length === 40) {
     const bytes = fromHex(text);
     if (bytes) return bytes;
   } else if (text.length === 32) {
-    const bytes = new Uint8Array(20);
-    let bits = 0;
-    let acc = 0;
-    let at = 0;
-    for (const ch of text.toUpperCase()) {
-      const v = BASE32.indexOf(ch);
-      if (v === -1) throw new MagnetError('info-hash is not valid base32');
-      acc = (acc << 5) | v;
-      bits += 5;
-      if (bits >= 8) {
-        bits -= 8;
-        bytes[at++] = (acc >> bits) & 0xff;
-      }
+    // 32 base32 characters are exactly 160 bits: core's decoder (either case) gives 20 bytes.
+    try {
+      return decodeBase32(text);
+    } catch (error) {
+      if (error instanceof DecodeError) throw new MagnetError('info-hash is not valid base32');
+      throw error;
     }
-    return bytes;
   }
   throw new MagnetError('info-hash must be 40 hex or 32 base32 chars');
 }
