@@ -155,6 +155,8 @@ export class LeafSet {
       if (rel[mid]! < k) a = mid + 1;
       else b = mid;
     }
+    // A key that is a member's (or this node's) id: the paper's workload ends every route so.
+    if (rel[a] === k && ring[a]!.id === key) return ring[a];
     if (rel[a] !== k && a > 0 && rel[a - 1] !== k) {
       const dBefore = k - rel[a - 1]!;
       const dAfter = rel[a]! - k;

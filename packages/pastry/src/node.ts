@@ -15,7 +15,6 @@ import {
   Emitter,
   type Id,
   type IdSpace,
-  idSpace,
   type Logger,
   P2PError,
   type Random,
@@ -35,7 +34,7 @@ import { Peer } from './peer.js';
 import { type RouteAnswer, Router } from './router.js';
 import { NodeState } from './state.js';
 import { Storage } from './storage.js';
-import { PeerTrust } from './trust.js';
+import { PeerTrust, spaceFor } from './trust.js';
 import type {
   LookupAnswer,
   LookupOptions,
@@ -91,7 +90,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     super();
     this.options = resolveOptions(options);
     this.runtime = options.runtime;
-    this.space = idSpace(this.options.m, this.options.b);
+    this.space = spaceFor(this.options.m, this.options.b);
     this.#limits = {
       space: this.space,
       maxKeySize: this.options.maxKeySize,
@@ -236,7 +235,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     const started = this.#status === 'running';
     this.#status = 'stopped';
     if (!started) return;
-    this.#router?.close(new AbortError('node stopped'));
+    this.#router?.close(() => new AbortError('node stopped'));
     this.#maintenance?.stop();
     try {
       await this.#rpc?.close();

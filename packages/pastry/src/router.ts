@@ -103,9 +103,9 @@ export class Router {
       routeId,
       key,
       origin: ctx.state.self.address,
-      ...(options.appKey !== undefined ? { appKey: options.appKey } : {}),
-      ...(options.value !== undefined ? { value: options.value } : {}),
     };
+    if (options.appKey !== undefined) route.appKey = options.appKey;
+    if (options.value !== undefined) route.value = options.value;
     const body = msg.encodeRoute(route, ctx.space);
     const now = ctx.clock.now();
     const timeoutMs = options.timeoutMs ?? ctx.options.lookupTimeoutMs;
@@ -190,27 +190,34 @@ export class Router {
     const pending = this.#pending.get(result.routeId);
     if (pending === undefined) return;
     this.#pending.delete(result.routeId);
-    pending.resolve({
+    const answer: RouteAnswer = {
       responder: result.responder,
       hops: result.hops,
       status: result.status,
-      ...(result.version !== undefined ? { version: result.version } : {}),
-      ...(result.replicas !== undefined ? { replicas: result.replicas } : {}),
-      ...(result.value !== undefined ? { value: result.value.slice() } : {}),
       ms: this.#ctx.clock.now() - pending.started,
-    });
+    };
+    if (result.version !== undefined) answer.version = result.version;
+    if (result.replicas !== undefined) answer.replicas = result.replicas;
+    if (result.value !== undefined) answer.value = result.value.slice();
+    pending.resolve(answer);
   }
 
   has(routeId: number): boolean {
     return this.#pending.has(routeId);
   }
 
-  /** Rejects every pending route and stops the sweep timer (node stopping). */
-  close(error: Error): void {
+  /**
+   * Rejects every pending route with `error()` (made only when one is pending: 10^5 simulated
+   * nodes stop at the end of a run) and stops the sweep timer (node stopping).
+   */
+  close(error: () => Error): void {
     this.#closed = true;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    if (this.#pending.size > 0) {
+      const pending = [...this.#pending.values()];
+      this.#pending.clear();
+      const e = error();
+      for (const p of pending) p.reject(e);
+    }
     try {
       this.#ctx.clock.clearTimeout(this.#sweep);
     } catch {
@@ -285,12 +292,17 @@ export class Router {
   #answer(route: msg.Route, result: Omit<msg.RouteResult, 'routeId' | 'hops' | 'responder'>): void {
     const ctx = this.#ctx;
     const self = ctx.state.self;
+    // One object shape for every answer (no spread: the hot path answers every lookup).
     const full: msg.RouteResult = {
-      ...result,
       routeId: route.routeId,
       hops: route.hops,
+      purpose: result.purpose,
+      status: result.status,
       responder: self,
     };
+    if (result.version !== undefined) full.version = result.version;
+    if (result.replicas !== undefined) full.replicas = result.replicas;
+    if (result.value !== undefined) full.value = result.value;
     if (sameAddress(route.origin, self.address)) {
       this.resolve(full);
       return;

@@ -4,19 +4,47 @@
  * remembered as dead, so that stale mentions of them elsewhere are not taken back (the
  * keep-alive retries one now and then: a healed partition).
  */
-import { type Address, type Id, type IdSpace, type RpcRequest, sameAddress } from '@p2pkit/core';
+import {
+  type Address,
+  type Id,
+  type IdSpace,
+  idSpace,
+  type RpcRequest,
+  sameAddress,
+} from '@p2pkit/core';
 import type { PastryStats } from './context.js';
 import { Peer } from './peer.js';
 
-/** Checked ids and dead peers kept at most (each map is cleared when full). */
+/** Dead peers kept at most (the map is cleared when full). */
 const LIMIT = 4096;
+/** Verified (id, address) pairs the process remembers per id space before it starts over. */
+const VERIFIED = 1 << 18;
+
+/**
+ * Claimed ids that checked out, with the address they belong to, per id space. nodeId(address)
+ * is a pure function of the address (SHA-1, no secret), so one memo serves every node of a
+ * process: 10^4 simulated nodes each verifying the owners that answer their lookups hash each
+ * address once, not once per node that meets it, and no node carries a cache of its own.
+ */
+const verifiedIds = new WeakMap<IdSpace, Map<Id, Address>>();
+
+/**
+ * The id space of `m` bits and `b`-bit digits, one per process: every node of a simulated
+ * overlay shares it (and the verified-id memo that goes with it).
+ */
+export function spaceFor(m: number, b: number): IdSpace {
+  const key = m * 64 + b;
+  let space = spaces.get(key);
+  if (space === undefined) spaces.set(key, (space = idSpace(m, b)));
+  return space;
+}
+const spaces = new Map<number, IdSpace>();
 
 export class PeerTrust {
   readonly #space: IdSpace;
   readonly #verify: boolean;
   readonly #stats: PastryStats;
-  /** Claimed ids that checked out, with the address they belong to. */
-  readonly #verified = new Map<Id, Address>();
+  readonly #verified: Map<Id, Address>;
   /** Peers that failed to answer, by address key. */
   readonly #dead = new Map<string, Peer>();
 
@@ -24,11 +52,14 @@ export class PeerTrust {
     this.#space = space;
     this.#verify = verify;
     this.#stats = stats;
+    let verified = verifiedIds.get(space);
+    if (verified === undefined) verifiedIds.set(space, (verified = new Map()));
+    this.#verified = verified;
   }
 
   /**
-   * The claimed-id check: a peer's id must be nodeId(its address). Verified pairs are cached by
-   * id, so the check of a known peer builds no string.
+   * The claimed-id check: a peer's id must be nodeId(its address). Verified pairs are
+   * remembered by id (per process), so the check of a known peer builds no string.
    */
   accept(peer: Peer): boolean {
     if (!this.#verify) return true;
@@ -39,7 +70,7 @@ export class PeerTrust {
       this.#stats.rejectedPeers++;
       return false;
     }
-    if (this.#verified.size >= LIMIT) this.#verified.clear();
+    if (this.#verified.size >= VERIFIED) this.#verified.clear();
     this.#verified.set(peer.id, peer.address);
     return true;
   }
