@@ -101,8 +101,12 @@ async function connect({ port, clients: n, files }) {
   return { loginMs, sentMs: performance.now() - started };
 }
 
-/** Sends `rate` searches per second for `seconds`, open-loop; then waits for the stragglers. */
-async function search({ rate, seconds, warmup = 1 }) {
+/**
+ * Sends `rate` searches per second for `seconds`, open-loop; then waits for the stragglers.
+ * `pipeline` > 1 sends that many searches at once on one connection (one write, as a client
+ * with several searches outstanding would), so that socket writes are shared on both sides.
+ */
+async function search({ rate, seconds, warmup = 1, pipeline = 1 }) {
   const random = createRandom('searches');
   const pool = Array.from({ length: 20_000 }, () =>
     encodeClientMessage({
@@ -121,9 +125,19 @@ async function search({ rate, seconds, warmup = 1 }) {
         const due = Math.min(rate * ((now - start) / 1000), rate * duration);
         while (done < due) {
           const c = clients[random.int(clients.length)];
-          c.pending.push(performance.now());
-          c.socket.write(pool[(sent + done) % pool.length]);
-          done++;
+          const at = performance.now();
+          if (pipeline === 1) {
+            c.pending.push(at);
+            c.socket.write(pool[(sent + done) % pool.length]);
+          } else {
+            const batch = [];
+            for (let k = 0; k < pipeline; k++) {
+              c.pending.push(at);
+              batch.push(pool[(sent + done + k) % pool.length]);
+            }
+            c.socket.write(Buffer.concat(batch));
+          }
+          done += pipeline;
         }
         if (now - start < duration * 1000) setImmediate(tick);
         else resolve(done);
@@ -134,6 +148,7 @@ async function search({ rate, seconds, warmup = 1 }) {
   await new Promise((r) => setTimeout(r, 500));
   const resultsBefore = clients.reduce((n, c) => n + c.results, 0);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   sent = await run(seconds, true);
   const sendMs = performance.now() - t0;
   // Stragglers: up to 10 s more.
@@ -141,9 +156,11 @@ async function search({ rate, seconds, warmup = 1 }) {
   while (stats.completed < sent && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
   const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const results = clients.reduce((n, c) => n + c.results, 0) - resultsBefore;
   return {
     offered: rate,
+    pipeline,
     sent,
     completed: stats.completed,
     // Throughput while offering: what came back during the sending window and after it.
@@ -152,6 +169,7 @@ async function search({ rate, seconds, warmup = 1 }) {
     elapsedMs,
     meanResults: results / Math.max(1, stats.completed),
     errors: stats.errors,
+    generatorCpuMs: (cpu.user + cpu.system) / 1000,
     latencyMs: stats.latency.summary(),
   };
 }

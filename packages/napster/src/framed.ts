@@ -48,6 +48,12 @@ export class FramedConnection {
   private lingerTimer: TimerHandle | undefined;
   private closed = false;
   private notified = false;
+  /**
+   * While a batch of the peer's frames is handled, what we send waits here and goes out as one
+   * socket write at the end of the batch: a peer that pipelines k searches gets one write, not
+   * k (a loopback write costs about as much as the search itself).
+   */
+  private outbox: Uint8Array[] | undefined;
 
   constructor(connection: Connection, options: FramedOptions) {
     this.connection = connection;
@@ -74,6 +80,14 @@ export class FramedConnection {
     if (!this.isOpen) return;
     this.bytesOut += bytes.length;
     this.messagesOut += frames;
+    if (this.outbox !== undefined) {
+      this.outbox.push(bytes);
+      return;
+    }
+    this.write(bytes);
+  }
+
+  private write(bytes: Uint8Array): void {
     this.connection.write(bytes);
     if (this.connection.writableLength > this.maxQueued) {
       this.drop('ERR_SLOW_PEER', `peer left ${this.connection.writableLength} bytes unread`);
@@ -82,6 +96,8 @@ export class FramedConnection {
 
   /** Flushes what is queued, then closes our side. */
   end(): void {
+    if (!this.isOpen) return;
+    this.flush();
     if (!this.isOpen) return;
     this.closed = true;
     this.connection.end();
@@ -116,9 +132,39 @@ export class FramedConnection {
     if (this.pumpTimer === undefined) this.pump();
   }
 
-  /** Handles up to `batch` frames; yields (pausing the peer) when more are waiting. */
+  /** Writes what the batch queued: one write, however many replies. */
+  private flush(): void {
+    const queued = this.outbox;
+    this.outbox = undefined;
+    if (queued === undefined || queued.length === 0 || !this.isOpen) return;
+    if (queued.length === 1) {
+      this.write(queued[0]!);
+      return;
+    }
+    let length = 0;
+    for (const part of queued) length += part.length;
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const part of queued) {
+      all.set(part, at);
+      at += part.length;
+    }
+    this.write(all);
+  }
+
+  /** Handles up to `batch` frames, replies written once at the end (see `outbox`). */
   private pump(): void {
     this.pumpTimer = undefined;
+    this.outbox = [];
+    try {
+      this.handleBatch();
+    } finally {
+      this.flush();
+    }
+  }
+
+  /** Yields (pausing the peer) when more frames are waiting than one batch. */
+  private handleBatch(): void {
     for (let i = 0; i < this.batch; i++) {
       if (this.closed || this.connection.destroyed) return;
       let frame: Uint8Array | undefined;

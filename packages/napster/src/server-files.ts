@@ -121,6 +121,7 @@ export function search(state: ServerState, user: User, text: string, slots: Uint
   const index = state.index;
   const n = plan ? index.search(plan, limit, slots) : 0;
   state.counters.searchResults += n;
+  index.warm(slots, n);
   const out = state.reserve(n * (4 + index.maxFieldsBytes + 64) + 4);
   let pos = 0;
   const { tails, tailLengths, tailStride } = state;

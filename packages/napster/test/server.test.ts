@@ -204,6 +204,36 @@ describe('sharing and searching', () => {
     ]);
   });
 
+  it('pipelined searches in one write: answered in order, the replies in one write', async () => {
+    w = await world();
+    const sharer = await w.client('10.0.1.32');
+    await sharer.login('lefty');
+    for (const name of ['Alpha - One.mp3', 'Beta - Two.mp3', 'Beta - Three.mp3']) {
+      sharer.send(song(name));
+    }
+    const searcher = await w.client('10.0.1.33');
+    await searcher.login('bob');
+    const writes: number[] = [];
+    searcher.connection.on('data', (chunk) => writes.push(chunk.length));
+    const queries = ['beta', 'alpha', 'nothing', 'three beta'];
+    searcher.connection.write(
+      Buffer.concat(
+        queries.map((q) =>
+          encodeClientMessage({ kind: 'search', query: `FILENAME CONTAINS "${q}"` }),
+        ),
+      ),
+    );
+    await flush();
+    const replies = searcher
+      .take()
+      .map((m) => (m.kind === 'searchResult' ? m.filename : m.kind))
+      .join(', ');
+    expect(replies).toBe(
+      'Beta - Three.mp3, Beta - Two.mp3, searchEnd, Alpha - One.mp3, searchEnd, searchEnd, Beta - Three.mp3, searchEnd',
+    );
+    expect(writes).toHaveLength(1);
+  });
+
   it('never returns your own files, caps MAX_RESULTS at the server maximum, filters LINESPEED', async () => {
     w = await world({ maxResults: 3 });
     const a = await w.client();
