@@ -259,14 +259,22 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 function stateSize(nodes: readonly ChordNode[]): SimulateResult['state'] {
   let entries = 0;
   let bytes = 0;
+  // One set for every node, cleared between them (at 10^5 nodes, a Map and two spread arrays
+  // per node took 5 s).
+  const seen = new Set<string>();
+  const count = (p: { key: string; wire: Uint8Array }) => {
+    if (seen.has(p.key)) return;
+    seen.add(p.key);
+    entries++;
+    bytes += p.wire.length;
+  };
   for (const node of nodes) {
     const t = node.table;
-    const peers = new Map<string, (typeof t.successors)[number]>();
-    for (const p of [...t.successors, ...t.fingers]) peers.set(p.key, p);
-    if (t.predecessor) peers.set(t.predecessor.key, t.predecessor);
-    peers.delete(t.self.key);
-    entries += peers.size;
-    for (const p of peers.values()) bytes += p.wire.length;
+    seen.clear();
+    seen.add(t.self.key);
+    for (const p of t.successors) count(p);
+    for (const p of t.fingers) count(p);
+    if (t.predecessor) count(t.predecessor);
   }
   const n = Math.max(1, nodes.length);
   return { entries: entries / n, bytes: bytes / n };
