@@ -195,9 +195,9 @@ describe('servent on the memory network', () => {
     await c.connect(a.address);
     await settle();
     // a pings b and c (cache refresh); then c's ping to a is answered from a's cache.
-    (a as unknown as { pingNeighbours(): void }).pingNeighbours();
+    a.ping();
     await settle();
-    (c as unknown as { pingNeighbours(): void }).pingNeighbours();
+    c.ping();
     await settle();
     expect(b.stats.received.ping).toBe(1); // never forwarded to b
     expect(c.stats.received.pong).toBe(2); // a about itself, and b from a's cache
