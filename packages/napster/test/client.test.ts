@@ -182,16 +182,18 @@ describe('NapsterClient', () => {
     const alice = await client('10.0.0.2', 'alice', { folder: careless });
     expect(server.stats().files).toBe(1);
     const bob = await client('10.0.0.3', 'bob');
-    // A raw GET for ../secret straight to alice's data port.
-    const conn = await drive(bob.runtime.net.dial({ host: '10.0.0.2', port: alice.dataPort }));
-    const got: Uint8Array[] = [];
-    conn.on('data', (c) => got.push(c));
-    const ended = new Promise<void>((r) => conn.on('end', () => r()));
-    conn.write(new TextEncoder().encode('GET'));
-    conn.write(new TextEncoder().encode('bob "../secret" 0'));
-    await drive(ended);
-    conn.end();
-    expect(new TextDecoder().decode(Buffer.concat(got))).toBe('1FILE NOT SHARED');
+    // A raw GET for each bad name straight to alice's data port.
+    for (const name of ['../secret', '/etc/passwd', 'C:\\x.mp3']) {
+      const conn = await drive(bob.runtime.net.dial({ host: '10.0.0.2', port: alice.dataPort }));
+      const got: Uint8Array[] = [];
+      conn.on('data', (c) => got.push(c));
+      const ended = new Promise<void>((r) => conn.on('end', () => r()));
+      conn.write(new TextEncoder().encode('GET'));
+      conn.write(new TextEncoder().encode(`bob "${name}" 0`));
+      await drive(ended);
+      conn.end();
+      expect(new TextDecoder().decode(Buffer.concat(got))).toBe('1FILE NOT SHARED');
+    }
     expect(careless.asked).toEqual([]);
   });
 });

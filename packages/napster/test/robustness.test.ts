@@ -193,6 +193,62 @@ describe('robustness', () => {
     );
   }, 120_000);
 
+  it('an uploader whose machine dies mid-file: the download fails cleanly, the server drops only its files', async () => {
+    const { sim, drive, server } = await world2(4);
+    const data = pattern(400_000, 11);
+    const upHost = sim.addHost();
+    const up = createNapsterClient({
+      runtime: upHost,
+      server: { host: '10.0.0.1', port: 8888 },
+      nick: 'up',
+      dataPort: 6699,
+      folder: folder({ 'song.mp3': data }),
+    });
+    const keeper = createNapsterClient({
+      runtime: sim.addHost(),
+      server: { host: '10.0.0.1', port: 8888 },
+      nick: 'keeper',
+      firewalled: true,
+      folder: folder({ 'keep song.mp3': pattern(10, 1) }),
+    });
+    const down = createNapsterClient({
+      runtime: sim.addHost(),
+      server: { host: '10.0.0.1', port: 8888 },
+      nick: 'down',
+      firewalled: true,
+    });
+    for (const c of [up, keeper, down]) await drive(c.connect());
+    await drive(up.share());
+    await drive(keeper.share());
+    await sim.runFor(1000);
+    expect(server.stats()).toMatchObject({ users: 3, files: 2 });
+    const sink = new Sink();
+    let received = 0;
+    const target = { nick: 'up', filename: 'song.mp3', size: data.length };
+    const download = down.download(target, {
+      onData: (chunk) => {
+        sink.onData(chunk);
+        received += chunk.length;
+        // Half-way, the uploader's machine dies: its sockets vanish, its peers get resets.
+        if (received > 150_000) sim.crash(upHost);
+      },
+    });
+    await expect(drive(download)).rejects.toThrow();
+    const kept = sink.bytes().length;
+    expect(kept).toBeGreaterThan(150_000);
+    expect(kept).toBeLessThan(data.length);
+    expect(Buffer.from(sink.bytes()).equals(Buffer.from(data.subarray(0, kept)))).toBe(true);
+    await sim.runFor(5000);
+    expect(server.nicks().sort()).toEqual(['down', 'keeper']);
+    expect(server.stats()).toMatchObject({ users: 2, files: 1 });
+    expect((await drive(down.search('song'))).map((r) => `${r.nick} ${r.filename}`)).toEqual([
+      'keeper keep song.mp3',
+    ]);
+    await drive(keeper.stop());
+    await drive(down.stop());
+    await drive(server.stop());
+  }, 60_000);
+
   it('an uploader that vanishes mid-file: the downloader fails cleanly, then resumes elsewhere', async () => {
     const { sim, drive, server } = await world2(3);
     const data = pattern(400_000, 9);
