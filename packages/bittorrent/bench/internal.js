@@ -38,3 +38,20 @@ export async function importInternal(path) {
   await compiled;
   return import(pathToFileURL(join(out, path)).href);
 }
+
+/**
+ * `import` of one TypeScript file of the package that imports only Node's modules (e.g. the
+ * interop tests' drivers of real clients, `test/interop/external.ts`), compiled on first use
+ * into tmp/bench-src/, so the benchmark drives those clients with the tests' code.
+ */
+export async function importTypeScript(path) {
+  const file = join(root, path);
+  const { outputText } = ts.transpileModule(await readFile(file, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    fileName: file,
+  });
+  const target = join(out, path).replace(/\.ts$/, '.js');
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, outputText);
+  return import(pathToFileURL(target).href);
+}

@@ -1,7 +1,9 @@
 // One of our peers in its own process, for the throughput benchmark (and handy by hand).
 //   node bench/peer.js seed <file.torrent> <folder> <host> <port>
 //   node bench/peer.js get  <file.torrent> <folder> <host> <peer-host:port>
-// Prints one JSON line: {"event":"ready",...} for seed, {"event":"done","ms":..,"maxRssMB":..} for get.
+// Prints JSON lines: {"event":"ready",...} for seed (and {"event":"stopped","maxRssMB":..} when
+// stopped), {"event":"done","ms":..,"maxRssMB":..,"firstPeerMs":..} for get; `ms` counts from
+// the client's start, `firstPeerMs` and `startMs` from the process's (performance.now()).
 import { readFile } from 'node:fs/promises';
 import { parseAddress } from '@p2pkit/core';
 import { realRuntime } from '@p2pkit/core/node';
@@ -26,6 +28,10 @@ const client = await createClient({
 const peers = mode === 'get' && arg !== 'tracker' ? [parseAddress(arg)] : [];
 const torrent = await client.add(meta, { peers });
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+let firstPeerMs;
+torrent.once('peer', () => {
+  firstPeerMs = performance.now();
+});
 if (process.env.BT_TRACE) {
   const t =
     (what) =>
@@ -48,6 +54,7 @@ if (mode === 'seed') {
   const stop = async () => {
     await client.stop();
     await runtime.close();
+    out({ event: 'stopped', maxRssMB: process.resourceUsage().maxRSS / 1024 });
     process.exit(0);
   };
   process.on('SIGTERM', stop);
@@ -60,7 +67,13 @@ if (mode === 'seed') {
     await runtime.close();
     if (process.env.BT_TRACE)
       process.stderr.write(`${(performance.now() - started).toFixed(0)}ms stopped\n`);
-    out({ event: 'done', ms, maxRssMB: process.resourceUsage().maxRSS / 1024 });
+    out({
+      event: 'done',
+      ms,
+      startMs: started,
+      firstPeerMs,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+    });
     process.exit(0);
   });
 }

@@ -1,8 +1,9 @@
 // Runs the bittorrent benchmarks (build first: pnpm turbo run build --filter=@p2pkit/bittorrent...)
 // and writes results/<name>.json in the report module's convention (packages/report/README.md):
-// results/formats.json, results/mse.json, results/throughput.json. The scripts themselves keep
-// their detailed output in bench/results/*.json; this runner turns it into figures.
-// Extra arguments go to throughput.js (e.g. --size 1024 --runs 1).
+// results/formats.json, results/mse.json, results/matrix.{json,html,md} (every seeder × every
+// leecher, with charts). The scripts themselves keep their detailed output in bench/results/*.json;
+// this runner turns it into figures. Extra arguments go to matrix.js (e.g. --sizes 32 --runs 1;
+// BENCH_LOCK=/path/to/lock holds a lock around each timed run).
 //   node bench/run.js [--from-files]   (--from-files: convert the last outputs, run nothing)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The report module is a private workspace package; imported by path until @p2pkit/report is a
 // devDependency of @p2pkit/bittorrent (the root `pnpm bench` builds it first).
-import { loadNow, writeResult } from '../../report/dist/index.js';
+import { loadNow, writeReport, writeResult } from '../../report/dist/index.js';
+import { matrixReport } from './matrix-report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '..');
@@ -24,19 +26,15 @@ const argv = process.argv.slice(2).filter((a) => a !== '--');
 const fromFiles = argv.includes('--from-files');
 const extra = argv.filter((a) => a !== '--from-files');
 const read = (file) => JSON.parse(readFileSync(join(here, 'results', file), 'utf8'));
-const option = (name, fallback) => {
-  const i = extra.indexOf(name);
-  return i >= 0 ? extra[i + 1] : fallback;
-};
 
 const BENCHES = [
   { name: 'formats', file: 'formats.js', args: [], convert: formats },
   { name: 'mse', file: 'mse.js', args: [], convert: mse },
   {
-    name: 'throughput',
-    file: 'throughput.js',
+    name: 'matrix',
+    file: 'matrix.js',
     args: ['--runs', '3', ...extra],
-    convert: throughput,
+    convert: () => matrixReport(read('matrix.json')),
   },
 ];
 
@@ -51,7 +49,8 @@ for (const bench of BENCHES) {
     });
     if (run.status !== 0) process.exit(run.status ?? 1);
   }
-  const { figures, conditions, data, date } = bench.convert();
+  const converted = bench.convert();
+  const { figures, conditions, data, date } = converted;
   // Converting an earlier run: its own date, and no claim about which commit produced it.
   const earlier = fromFiles
     ? {
@@ -67,7 +66,7 @@ for (const bench of BENCHES) {
         },
       }
     : {};
-  writeResult(pkg, {
+  const result = {
     name: bench.name,
     kind: 'bench',
     command,
@@ -76,7 +75,10 @@ for (const bench of BENCHES) {
     data,
     loadAtStart: load,
     ...earlier,
-  });
+  };
+  const { title, blocks } = converted;
+  if (blocks) await writeReport(pkg, { ...result, title, blocks });
+  else writeResult(pkg, result);
   console.log(`wrote results/${bench.name}.json`);
 }
 
@@ -128,60 +130,6 @@ function mse() {
       },
       { figure: 'RC4 stream cipher', value: d.rc4MiBps, unit: 'MiB/s', better: 'higher' },
     ],
-  };
-}
-
-function throughput() {
-  const size = Number(option('--size', '256'));
-  const d = read(`throughput-${size}MiB.json`);
-  const best = (pair) => {
-    const runs = d.results.filter((r) => r.pair === pair);
-    return runs.length ? Math.max(...runs.map((r) => r.mibps)) : undefined;
-  };
-  const rss = (pair) =>
-    Math.max(...d.results.filter((r) => r.pair === pair).map((r) => r.leecherRssMB));
-  const aria = best('aria2-aria2');
-  const peer =
-    aria === undefined
-      ? {}
-      : { peer: { name: 'aria2c → aria2c', value: aria, source: 'same run' } };
-  const figures = [
-    {
-      figure: `${d.sizeMiB} MiB over loopback, ours → ours, best of ${d.runs}`,
-      value: best('ours-ours'),
-      unit: 'MiB/s',
-      better: 'higher',
-      ...peer,
-      goal: { on: 'ratio', atLeast: 1 },
-      headline: `BitTorrent: ${d.sizeMiB} MiB over loopback, ours → ours vs aria2c → aria2c`,
-    },
-    { figure: 'leecher peak RSS, ours', value: rss('ours-ours'), unit: 'MB', better: 'lower' },
-  ];
-  for (const [pair, label] of [
-    ['ours-aria2', 'ours → aria2c'],
-    ['aria2-ours', 'aria2c → ours'],
-  ]) {
-    const v = best(pair);
-    if (v !== undefined)
-      figures.push({
-        figure: `${d.sizeMiB} MiB over loopback, ${label}`,
-        value: v,
-        unit: 'MiB/s',
-        better: 'higher',
-        ...peer,
-      });
-  }
-  return {
-    conditions: {
-      sizeMiB: d.sizeMiB,
-      pieceKiB: d.pieceKiB,
-      runs: d.runs,
-      measuredAt: d.measuredAt,
-      loadAverage: d.loadAverage,
-    },
-    date: d.measuredAt,
-    data: d,
-    figures,
   };
 }
 
