@@ -5,7 +5,7 @@
  * then searches sent open-loop at the goal's rate (20,000/s), with p50/p99 latency.
  * Writes results/scale.json (the report module's convention).
  *
- *   node bench/scale.js [--quick] [--clients 1000] [--files 1000] [--rate 20000] [--seconds 10]
+ *   node bench/scale.js [--quick] [--clients 1000] [--files 1000] [--rate 20000] [--seconds 5] [--pipeline 1,8]
  *
  * OpenNap, the server a user would run instead, is not packaged by Debian 12 and cannot be
  * fetched here (see README); the index is measured beside FlexSearch, the in-memory full-text
@@ -36,7 +36,7 @@ const quick = values.quick;
 const clients = Number(values.clients ?? (quick ? 100 : 1000));
 const files = Number(values.files ?? (quick ? 100 : 1000));
 const rate = Number(values.rate ?? (quick ? 5000 : 20_000));
-const seconds = Number(values.seconds ?? (quick ? 3 : 10));
+const seconds = Number(values.seconds ?? (quick ? 3 : 5));
 const pipelines = (values.pipeline ?? '1,8').split(',').map(Number);
 const load = loadNow();
 
