@@ -1,7 +1,7 @@
 /**
  * `p2pkit sim chord --json`: the output fields are a contract scripts rely on (issue 4).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -119,4 +119,33 @@ describe('p2pkit sim chord --json', () => {
       expect(failed?.stderr).toContain(expected);
     }
   });
+
+  it('runs in a child with the V8 flags it needs; SIGTERM reaches that child and ends both', async () => {
+    // The CLI starts `sim` again as `node --max-semi-space-size=128 ...` (bin.ts): a signal to the
+    // process a user started must stop the run, not leave it in a child until its end.
+    const p = spawn(
+      process.execPath,
+      [bin, 'sim', 'chord', '--nodes', '300', '--lookups', '100000000'],
+      {
+        // Its own process group, so that a failure can end the child too (kill -pgid).
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      p.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+        if (stderr.includes('100000000 lookups')) resolve();
+      });
+      p.on('exit', () => reject(new Error(`ended before the lookups: ${stderr}`)));
+    });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) =>
+      p.on('exit', (_c, s) => resolve(s)),
+    );
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => process.kill(-p.pid!, 'SIGKILL'), 20_000);
+    expect(await ended).toBe('SIGTERM');
+    clearTimeout(timer);
+  }, 60_000);
 });
