@@ -36,6 +36,10 @@ interface Row {
   hops: { mean: number } | null;
   successRate: number | null;
   fault: { command: string; crashed: number; success: number } | null;
+  server: { entries: number | null } | null;
+  memory: { entries: number | null };
+  messagesPerLookup: number | null;
+  swarm: { completionS: { mean: number }; boundS: number } | null;
 }
 
 /** How many nodes the fault phase crashed, as each protocol's own JSON names it. */
@@ -50,6 +54,24 @@ async function simJson(command: string): Promise<Record<string, unknown>> {
   const r = await runCli(args.slice(1), { cwd: dir });
   expect(r.code, `${command}\n${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/**
+ * BitTorrent's row against its own run: the tracker holds every peer (N leechers and the seed),
+ * each peer's connections stay within the session's 50, finding peers costs a few tracker
+ * datagrams (BEP 15 connect + announce, both ways) and the swarm figures are the run's.
+ */
+function checkSwarmRow(row: Row, own: Record<string, unknown>): void {
+  expect(row.server?.entries, 'tracker peers').toBe(row.nodes + 1);
+  expect(row.memory.entries).toBeGreaterThan(0);
+  expect(row.memory.entries).toBeLessThanOrEqual(50);
+  expect(row.messagesPerLookup).toBeGreaterThanOrEqual(4);
+  expect(row.messagesPerLookup).toBeLessThan(20);
+  const completion = own.completionS as { mean: number };
+  expect(row.swarm?.completionS.mean).toBeCloseTo(completion.mean, 9);
+  expect(row.swarm?.boundS).toBe(own.boundS);
+  expect(row.successRate).toBe(1);
+  expect(row.hops).toBeNull();
 }
 
 describe('p2pkit compare', () => {
@@ -76,19 +98,29 @@ describe('p2pkit compare', () => {
       'chord',
       'pastry',
       'kelips',
+      'bittorrent',
     ]);
     expect(result.workload).toMatchObject({ nodes: [20, 40], lookups: 20, seed: 7 });
     expect(result.rows.map((row) => `${row.protocol}@${row.nodes}`)).toEqual(
       result.protocols.flatMap((p) => [`${p}@20`, `${p}@40`]),
     );
-    // BitTorrent has no lookup simulation: named, with the reason, and no row made up for it.
-    expect(result.unavailable.bittorrent).toMatch(/bittorrent is not in compare yet/);
+    expect(result.unavailable).toEqual({});
     // The larger N of every protocol, checked against its own command (CI time: one N is enough).
     for (const row of result.rows.filter((x) => x.nodes === 40)) {
       // Same seed, same command: the protocol's own simulation gives the same figures.
       expect(row.command).toContain('--seed 7');
       const own = await simJson(row.command);
-      expect(withoutTiming(own), row.command).toEqual(withoutTiming(row.sim));
+      if (row.protocol === 'bittorrent') {
+        // sim bt --json names the completions completionsS and summarizes the upload rates.
+        const { completions, ...figures } = withoutTiming(row.sim) as Record<string, unknown>;
+        const printed = withoutTiming(own) as Record<string, unknown>;
+        for (const [key, value] of Object.entries(figures))
+          expect(printed[key], `${row.command}: ${key}`).toEqual(value);
+        expect(printed.completionsS, row.command).toEqual(completions);
+        checkSwarmRow(row, printed);
+      } else {
+        expect(withoutTiming(own), row.command).toEqual(withoutTiming(row.sim));
+      }
       expect(row.successRate, row.command).toBeGreaterThan(0);
       if (row.fault) {
         const crashed = await simJson(row.fault.command);
@@ -116,12 +148,15 @@ describe('p2pkit compare', () => {
   });
 
   it('names the protocols that cannot hold --nodes 100000, and why', async () => {
-    const r = await runCli(['compare', '--protocols', 'kelips,gnutella', '--nodes', '100000'], {
+    const r = await runCli(['compare', '--protocols', 'kelips,gnutella,bt', '--nodes', '100000'], {
       cwd: dir,
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/kelips at N = 100000 skipped: cannot hold N = 100000 .*gossip/);
     expect(r.stderr).toMatch(/gnutella at N = 100000 skipped: cannot hold N = 100000 .*flood/);
+    expect(r.stderr).toMatch(
+      /bittorrent at N = 100000 skipped: cannot hold N = 100000 .*CPU-seconds/,
+    );
     expect(r.stderr).toMatch(/nothing left to run/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -129,7 +164,6 @@ describe('p2pkit compare', () => {
   it('refuses bad values in one line, before running anything', async () => {
     for (const [args, pattern] of [
       [['--protocols', 'chord,kademlia'], /unknown protocol kademlia/],
-      [['--protocols', 'chord,bittorrent'], /bittorrent is not in compare yet: .*lookups/],
       [['--nodes', '100,abc'], /comma list of node counts/],
       [['--nodes', '0'], /comma list of node counts/],
       [['--fail', '1.5'], /fraction in \[0, 1\)/],

@@ -32,7 +32,9 @@ function protocolList(text: string): string[] {
   const names = text
     .split(',')
     .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+    .filter(Boolean)
+    // `bt`, as in `p2pkit sim bt`.
+    .map((s) => (s === 'bt' ? 'bittorrent' : s));
   const missing = names.find((n) => NOT_YET[n] !== undefined);
   if (missing)
     throw new InvalidArgumentError(`${NOT_YET[missing]}; available: ${PROTOCOL_NAMES.join(', ')}`);
@@ -101,7 +103,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--protocols <list>',
-      `comma list of ${PROTOCOL_NAMES.join(', ')} (not yet: ${Object.keys(NOT_YET).join(', ')})`,
+      `comma list of ${PROTOCOL_NAMES.join(', ')}${Object.keys(NOT_YET).length ? ` (not yet: ${Object.keys(NOT_YET).join(', ')})` : ''}`,
       protocolList,
       [...PROTOCOL_NAMES],
     )

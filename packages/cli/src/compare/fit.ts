@@ -92,6 +92,8 @@ export function costOf(row: Row, cost: Cost): number | undefined {
         return row.messagesPerLookup;
       case 'bytesPerLookup':
         return row.bytesPerLookup;
+      case 'completionS':
+        return row.swarm?.completionS.mean;
     }
   })();
   return v === null || v === undefined || !Number.isFinite(v) ? undefined : v;

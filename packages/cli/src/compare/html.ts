@@ -14,7 +14,7 @@ import {
 } from '@p2pkit/report';
 import { costOf } from './fit.js';
 import { adapter, type CompareResult } from './run.js';
-import { type Cells, concernCells, costCells, fitCells } from './table.js';
+import { type Cells, concernCells, costCells, fitCells, swarmCells } from './table.js';
 import { COSTS, type Cost } from './types.js';
 
 function markdownTable({ header, rows }: Cells): string[] {
@@ -39,6 +39,7 @@ export function reportBlocks(result: CompareResult, loadAtStart?: number): Block
     '',
     ...markdownTable(concernCells(result.rows)),
     '',
+    ...swarmBlock(result),
     '## Growth against N',
     '',
     'Each cost is drawn against N on log-log axes; its slope is fitted by least squares and set beside the class the lecture gives (O(1): slope 0, O(log N): the slope of log N over the same N, O(√N): 0.5, O(N): 1). ✗ marks a measured class that differs from the lecture.',
@@ -98,6 +99,20 @@ export function reportBlocks(result: CompareResult, loadAtStart?: number): Block
     `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load average ${m.loadAverage.join(' → ')}`,
   );
   return blocks;
+}
+
+/** BitTorrent's download, when it ran: the swarm has no lookups, so it gets its own table. */
+function swarmBlock(result: CompareResult): string[] {
+  const cells = swarmCells(result.rows);
+  if (cells.rows.length === 0) return [];
+  return [
+    '## The swarm (BitTorrent)',
+    '',
+    'N leechers and one seed download one file from a flash crowd start; completion times against the fluid lower bound for the same upload rates.',
+    '',
+    ...markdownTable(cells),
+    '',
+  ];
 }
 
 const TITLE = 'p2pkit compare: the cost table, measured';

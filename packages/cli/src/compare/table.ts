@@ -98,6 +98,36 @@ export function concernCells(rows: readonly Row[]): Cells {
   };
 }
 
+/** The swarm's download (BitTorrent's rows only). */
+export function swarmCells(rows: readonly Row[]): Cells {
+  const swarms = rows.filter((r) => r.swarm !== null);
+  return {
+    header: [
+      'protocol',
+      'N',
+      'file bytes',
+      'completion s mean/p50/p99',
+      'fluid bound s',
+      'last / bound',
+      'received B/peer',
+      'wire B/peer',
+    ],
+    rows: swarms.map((r) => {
+      const s = r.swarm!;
+      return [
+        r.protocol,
+        String(r.nodes),
+        num(s.size),
+        stat3(s.completionS),
+        num(s.boundS),
+        num(s.ratio),
+        num(s.receivedBytesPerPeer),
+        num(s.wireBytesPerPeer),
+      ];
+    }),
+  };
+}
+
 /** Fitted slopes beside the lecture's class; `✗` marks a measured class that is not the lecture's. */
 export function fitCells(fits: readonly Fit[]): Cells {
   return {
@@ -122,6 +152,8 @@ export function formatComparison(result: CompareResult): string[] {
     '',
     ...columns(concernCells(result.rows)),
   ];
+  const swarm = swarmCells(result.rows);
+  if (swarm.rows.length > 0) out.push('', ...columns(swarm));
   if (result.fits.length > 0) {
     const ns = result.workload.nodes;
     out.push(

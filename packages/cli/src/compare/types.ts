@@ -41,7 +41,8 @@ export type Cost =
   | 'hops'
   | 'latencyMs'
   | 'messagesPerLookup'
-  | 'bytesPerLookup';
+  | 'bytesPerLookup'
+  | 'completionS';
 
 /** What a figure is, for tables and charts. */
 export const COSTS: Record<Cost, { label: string; unit: string }> = {
@@ -53,6 +54,7 @@ export const COSTS: Record<Cost, { label: string; unit: string }> = {
   latencyMs: { label: 'lookup latency (mean)', unit: 'simulated ms' },
   messagesPerLookup: { label: 'messages per lookup', unit: 'messages' },
   bytesPerLookup: { label: 'bytes per lookup', unit: 'bytes' },
+  completionS: { label: 'download completion time (mean)', unit: 'simulated s' },
 };
 
 /** Fault tolerance: lookups after `fail` of the nodes crashed at once. */
@@ -69,6 +71,21 @@ export interface FaultFigures {
   afterRepair: { success: number; wrong: number } | null;
   /** The `p2pkit sim` command that gives the same figures. */
   command: string;
+}
+
+/** A swarm's download (BitTorrent): every leecher fetches the same file from one seed. */
+export interface SwarmFigures {
+  /** File size, bytes. */
+  size: number;
+  /** Seconds from the flash crowd's arrival to each leecher's completion. */
+  completionS: Stat;
+  /** The fluid lower bound for the same rates, seconds, and last completion / bound. */
+  boundS: number;
+  ratio: number;
+  /** Piece payload each leecher received (duplicates included), bytes. */
+  receivedBytesPerPeer: number;
+  /** Every stream byte sent (payload, framing, requests, haves, handshakes) per peer. */
+  wireBytesPerPeer: number;
 }
 
 /** Every figure of one protocol at one N. A null figure was not measured: `notes` says why. */
@@ -90,6 +107,8 @@ export interface Row {
   fault: FaultFigures | null;
   /** Route latency / direct latency between the same two hosts (1 is the best possible). */
   locality: number | null;
+  /** The download itself, where the protocol is a swarm (BitTorrent); null for lookups. */
+  swarm: SwarmFigures | null;
   /** Background traffic, bytes sent per node per second. */
   maintenance: { atRest: number | null; underChurn: number | null };
   /** The `p2pkit sim` command that gives the same base figures (one source of truth). */

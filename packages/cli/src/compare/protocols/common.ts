@@ -30,6 +30,7 @@ export function emptyRow(protocol: string, workload: Workload, command: string):
     loadBalance: null,
     fault: null,
     locality: null,
+    swarm: null,
     maintenance: { atRest: null, underChurn: null },
     command,
     sim: undefined,
