@@ -252,7 +252,7 @@ export function sendJoinState(ctx: Context, joiner: Peer, route: msg.Route, fina
     routeId: route.routeId,
     state: {
       rows,
-      leaves: final ? state.leaf.members() : [],
+      leaves: final ? [...state.leaf.members()] : [],
       neighbors: first ? [...state.neighborhood.peers] : [],
     },
   };

@@ -9,6 +9,9 @@
 import type { Id, IdSpace } from '@p2pkit/core';
 import type { Peer } from './peer.js';
 
+/** #span of a full set decided on the ids alone. */
+const EXACT = -2;
+
 export class LeafSet {
   readonly self: Peer;
   readonly space: IdSpace;
@@ -32,10 +35,13 @@ export class LeafSet {
   #loHi = 0;
   /**
    * rel of the farthest clockwise member when the set is full and its sides do not meet; -1
-   * otherwise (then every key is covered). One field read on the hot path, not four.
+   * otherwise (then every key is covered); EXACT for a full set whose arc the leading bits
+   * cannot order (see #update). One field read on the hot path, not four.
    */
   #span = -1;
   readonly #mask: number;
+  /** members(), until the set changes. */
+  #members: readonly Peer[] | undefined;
 
   constructor(self: Peer, space: IdSpace, size: number) {
     this.self = self;
@@ -60,17 +66,29 @@ export class LeafSet {
     return indexOf(this.cw, key) >= 0 || indexOf(this.ccw, key) >= 0;
   }
 
-  /** Distinct members, from the farthest counter-clockwise to the farthest clockwise. */
-  members(): Peer[] {
-    const out: Peer[] = [];
-    for (let i = this.ccw.length - 1; i >= 0; i--) out.push(this.ccw[i]!);
-    for (const p of this.cw) if (indexOf(this.ccw, p.key) < 0) out.push(p);
+  /**
+   * Distinct members, from the farthest counter-clockwise to the farthest clockwise. The same
+   * array until the set changes (every ANNOUNCE reply and STATE carries it): do not modify it.
+   */
+  members(): readonly Peer[] {
+    let out = this.#members;
+    if (out === undefined) {
+      const list: Peer[] = [];
+      for (let i = this.ccw.length - 1; i >= 0; i--) list.push(this.ccw[i]!);
+      for (const p of this.cw) if (indexOf(this.ccw, p.key) < 0) list.push(p);
+      out = list;
+      this.#members = out;
+    }
     return out;
   }
 
   /** Whether `peer` would enter the set (without adding it). */
   admits(peer: Peer): boolean {
-    if (peer.id === this.self.id || this.has(peer.key)) return false;
+    if (peer.id === this.self.id) return false;
+    const where = this.#where(peer.id);
+    if (where < 0) return false;
+    if (this.has(peer.key)) return false;
+    if (where > 0) return true;
     const s = this.space;
     const self = this.self.id;
     return (
@@ -84,7 +102,7 @@ export class LeafSet {
    * the set changed.
    */
   add(peer: Peer): boolean {
-    if (peer.id === this.self.id) return false;
+    if (peer.id === this.self.id || this.#where(peer.id) < 0) return false;
     const s = this.space;
     const self = this.self.id;
     const a = insert(this.cw, peer, this.half, (p) => s.distance(self, p.id));
@@ -119,6 +137,10 @@ export class LeafSet {
     if (ring === undefined || this.cw.length < this.half || this.ccw.length < this.half) {
       return true;
     }
+    if (this.#span === EXACT) {
+      const lo = ring[0]!.id;
+      return key === lo || this.space.inHalfOpen(key, lo, ring[ring.length - 1]!.id);
+    }
     const rel = this.#rel;
     const k = (this.space.hi(key) - this.#loHi) & this.#mask;
     const last = rel[rel.length - 1]!;
@@ -141,7 +163,11 @@ export class LeafSet {
    */
   deliverTo(key: Id): Peer | undefined {
     const span = this.#span;
-    if (span < 0) return this.#closestOfAll(key);
+    if (span < 0) {
+      if (span === EXACT)
+        return this.covers(key) ? this.#closestInRing(key, this.#ring!) : undefined;
+      return this.#closestOfAll(key);
+    }
     const k = (this.space.hi(key) - this.#loHi) & this.#mask;
     if (k > span) return undefined;
     const ring = this.#ring!;
@@ -167,6 +193,21 @@ export class LeafSet {
       }
     }
     return this.covers(key) ? this.#closestInRing(key, ring) : undefined;
+  }
+
+  /**
+   * Where an id lies, by leading bits only (numbers, no id arithmetic): -1 clearly outside the
+   * range of a full set, 1 clearly inside it, 0 too close to an end to tell (or a set that is
+   * not full, or whose sides meet). A full set admits an id inside its range that is not a
+   * member, and no id outside it.
+   */
+  #where(id: Id): number {
+    const span = this.#span;
+    if (span < 0) return 0;
+    const k = (this.space.hi(id) - this.#loHi) & this.#mask;
+    if (k > span + 1 && k < this.#mask) return -1;
+    if (k > 1 && k + 1 < span) return 1;
+    return 0;
   }
 
   /** The member or this node closest to `key`, by scanning (a set spanning the ring). */
@@ -204,6 +245,7 @@ export class LeafSet {
   }
 
   #update(): void {
+    this.#members = undefined;
     for (const p of this.cw) {
       if (indexOf(this.ccw, p.key) >= 0) {
         this.#ring = undefined;
@@ -218,8 +260,15 @@ export class LeafSet {
     this.#ring = ring;
     const lo = this.space.hi(ring[0]!.id);
     this.#loHi = lo;
-    this.#rel = ring.map((p) => (this.space.hi(p.id) - lo) & this.#mask);
-    this.#span = this.full ? this.#rel[this.#rel.length - 1]! : -1;
+    const rel = ring.map((p) => (this.space.hi(p.id) - lo) & this.#mask);
+    this.#rel = rel;
+    const last = rel[rel.length - 1]!;
+    // The leading bits order the ring only if its arc stays clear of a full turn: a set whose
+    // farthest members are within a unit of each other across the gap (a ring barely larger
+    // than the set) wraps around; it is then decided on the ids.
+    let ordered = last < this.#mask - 1;
+    for (let i = 1; ordered && i < rel.length; i++) ordered = rel[i - 1]! <= rel[i]!;
+    this.#span = !this.full ? -1 : ordered ? last : EXACT;
   }
 }
 

@@ -120,7 +120,7 @@ export class NodeState {
   parts(q: StateRequest): State {
     return {
       rows: (q.parts & PART_ROWS) !== 0 ? this.table.filledRows(q.firstRow, q.lastRow) : [],
-      leaves: (q.parts & PART_LEAVES) !== 0 ? this.leaf.members() : [],
+      leaves: (q.parts & PART_LEAVES) !== 0 ? [...this.leaf.members()] : [],
       neighbors: (q.parts & PART_NEIGHBORS) !== 0 ? [...this.neighborhood.peers] : [],
     };
   }

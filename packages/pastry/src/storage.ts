@@ -29,7 +29,7 @@ export class Storage {
   readonly #items = new Map<string, Stored>();
   #bytes = 0;
   /** Leaf-set member keys when the replica sets were last computed. */
-  #members: Peer[] = [];
+  #members: readonly Peer[] = [];
 
   constructor(ctx: Context) {
     this.#ctx = ctx;

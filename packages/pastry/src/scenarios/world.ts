@@ -51,6 +51,8 @@ export class PastryWorld extends OverlayWorld<PastryNode> {
   readonly distance: ((a: number, b: number) => number) | undefined;
   /** Members that are part of the overlay (joined, the first node, or oracle-built). */
   readonly #joined = new Set<PastryNode>();
+  /** The members and their host indices, for nearest(); undefined until needed or after a removal. */
+  #scanned: { nodes: PastryNode[]; hosts: number[] } | undefined;
 
   constructor(
     sim: Simulation,
@@ -76,24 +78,55 @@ export class PastryWorld extends OverlayWorld<PastryNode> {
 
   /**
    * The member of the overlay nearest to `node` by the latency model (a random one without a
-   * plane): where the paper's new node starts its join.
+   * plane): where the paper's new node starts its join. With a plane, a scan of the members'
+   * host indices (kept beside them: no array of the world's nodes per join, no map lookups).
    */
   nearest(node: PastryNode): PastryNode | undefined {
-    const others = this.joined().filter((n) => n !== node);
-    if (others.length === 0) return undefined;
     const distance = this.distance;
-    if (distance === undefined) return others[this.sim.random('world:join').int(others.length)];
+    if (distance === undefined) {
+      const others = this.joined().filter((n) => n !== node);
+      if (others.length === 0) return undefined;
+      return others[this.sim.random('world:join').int(others.length)];
+    }
+    const { nodes, hosts } = this.#scan();
     const me = this.hostIndex(node);
-    let best = others[0]!;
+    let best: PastryNode | undefined;
     let bestD = Number.POSITIVE_INFINITY;
-    for (const other of others) {
-      const d = distance(me, this.hostIndex(other));
+    for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i] === node) continue;
+      const d = distance(me, hosts[i]!);
       if (d < bestD) {
         bestD = d;
-        best = other;
+        best = nodes[i];
       }
     }
     return best;
+  }
+
+  /** The overlay's members with their host indices (rebuilt after a crash or leave). */
+  #scan(): { nodes: PastryNode[]; hosts: number[] } {
+    let scan = this.#scanned;
+    if (scan === undefined) {
+      const nodes = this.joined();
+      scan = { nodes, hosts: nodes.map((n) => this.hostIndex(n)) };
+      this.#scanned = scan;
+    }
+    return scan;
+  }
+
+  /** A member joined the overlay (appended to the scan, if one is kept). */
+  #add(node: PastryNode): void {
+    if (this.#joined.has(node)) return;
+    this.#joined.add(node);
+    if (this.#scanned !== undefined) {
+      this.#scanned.nodes.push(node);
+      this.#scanned.hosts.push(this.hostIndex(node));
+    }
+  }
+
+  /** A member left the overlay. */
+  #remove(node: PastryNode): void {
+    if (this.#joined.delete(node)) this.#scanned = undefined;
   }
 
   /**
@@ -103,7 +136,7 @@ export class PastryWorld extends OverlayWorld<PastryNode> {
   override async join(node: PastryNode, via?: PastryNode): Promise<void> {
     const bootstrap = via ?? this.nearest(node);
     if (bootstrap !== undefined) await this.settle(node.join(bootstrap.address));
-    this.#joined.add(node);
+    this.#add(node);
   }
 
   override async joinAll(
@@ -111,23 +144,23 @@ export class PastryWorld extends OverlayWorld<PastryNode> {
     members: readonly PastryNode[],
   ): Promise<void> {
     await super.joinAll(fresh, members);
-    for (const n of [...members, ...fresh]) this.#joined.add(n);
+    for (const n of [...members, ...fresh]) this.#add(n);
   }
 
   override crash(node: PastryNode): void {
-    this.#joined.delete(node);
+    this.#remove(node);
     super.crash(node);
   }
 
   override async leave(node: PastryNode): Promise<void> {
-    this.#joined.delete(node);
+    this.#remove(node);
     await super.leave(node);
   }
 
   /** Gives every live node an ideal leaf set and a routing table of random qualifying nodes. */
   buildOracle(): void {
     const nodes = this.nodes();
-    for (const n of nodes) this.#joined.add(n);
+    for (const n of nodes) this.#add(n);
     this.oracle().build(
       nodes.map((n) => n.state),
       this.sim.random('world:oracle'),
