@@ -13,7 +13,7 @@ export { sleepOn } from './clock-sleep.js';
 export { allocBytes } from './codec/alloc.js';
 export { decodeBase32, encodeBase32 } from './codec/base32.js';
 export { ByteQueue, type ReadLineOptions } from './codec/byte-queue.js';
-export { equalBytes } from './codec/bytes.js';
+export { concatBytes, equalBytes } from './codec/bytes.js';
 export {
   encodeFrame,
   FrameDecoder,

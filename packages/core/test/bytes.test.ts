@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { equalBytes } from '../src/index.js';
+import { concatBytes, equalBytes } from '../src/index.js';
 
 const naive = (a: Uint8Array, b: Uint8Array) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
@@ -33,5 +33,19 @@ describe('equalBytes', () => {
     b[1026] = 1;
     expect(equalBytes(a, b)).toBe(false);
     expect(equalBytes(a, a.subarray(0, 1026))).toBe(false);
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins chunks in order, with or without the total, and hands back a lone chunk as is', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }), (chunks) => {
+        const joined = Uint8Array.from(chunks.flatMap((c) => [...c]));
+        expect(concatBytes(chunks)).toEqual(joined);
+        expect(concatBytes(chunks, joined.length)).toEqual(joined);
+      }),
+    );
+    const only = new Uint8Array([1, 2, 3]);
+    expect(concatBytes([only])).toBe(only);
   });
 });

@@ -4,7 +4,7 @@
  * (sync-flushed, never finished: spec sheet §2.1). Synchronous, so it runs the same on a real
  * socket and in the simulator.
  */
-import { DecodeError } from '@p2pkit/core';
+import { concatBytes, DecodeError } from '@p2pkit/core';
 import { Deflate, deflate, Inflate, Z_NO_FLUSH, Z_SYNC_FLUSH } from 'pako';
 
 /**
@@ -45,7 +45,7 @@ export function inflateBounded(data: Uint8Array, maxOutput: number): Uint8Array 
   }
   if (status === undefined) throw new DecodeError('truncated zlib data');
   if (status !== 0) throw new DecodeError(`invalid zlib data (${inflater.msg || status})`);
-  return concat(parts, total);
+  return concatBytes(parts, total);
 }
 
 /**
@@ -103,15 +103,4 @@ export class InflateStream {
       }
     }
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
 }

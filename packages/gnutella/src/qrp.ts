@@ -2,7 +2,7 @@
  * Query Routing Protocol (LimeWire QRP v1.0, Rohrs 2002): the keyword hash, route tables,
  * and the RESET/PATCH messages that carry a leaf's table to its ultrapeers.
  */
-import { DecodeError, P2PError, ProtocolError } from '@p2pkit/core';
+import { concatBytes, DecodeError, P2PError, ProtocolError } from '@p2pkit/core';
 import type { QrpPatch, QrpReset } from './descriptors.js';
 import { deflateZlib, inflateBounded } from './inflate.js';
 
@@ -351,7 +351,7 @@ export class QrpReceiver {
     const table = this.pending!;
     const n = table.size;
     const rawLength = this.entryBits === 8 ? n : Math.ceil(n / 2);
-    let data = concat(this.chunks, this.buffered);
+    let data = concatBytes(this.chunks, this.buffered);
     if (this.compressor === 1) data = inflateBounded(data, rawLength);
     if (data.length !== rawLength) {
       throw new DecodeError(`QRP patch has ${data.length} bytes, the table needs ${rawLength}`);
@@ -381,15 +381,4 @@ export class QrpReceiver {
     this.pending = undefined;
     this.startSequence();
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
 }

@@ -19,3 +19,23 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * The chunks joined in one array. A single chunk is returned as it is, not copied: callers
+ * that keep the result while the chunk's owner reuses it must copy it themselves.
+ * `total` (the sum of the lengths), when the caller already counts it, saves a pass.
+ */
+export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  if (total === undefined) {
+    total = 0;
+    for (const c of chunks) total += c.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -47,6 +47,8 @@ export interface HarnessScope<
   setup(): Promise<{ a: Runtime; b: Runtime; h: H }>;
   /** `driveUntil` on the current harness. */
   until<T>(promise: Promise<T>, what: string): Promise<T>;
+  /** The error `promise` rejects with (driving the harness); fails when it resolves. */
+  rejection(promise: Promise<unknown>, what: string): Promise<unknown>;
 }
 
 /**
@@ -57,6 +59,8 @@ export function harnessScope<
   H extends Drivable & { runtimes: readonly Runtime[]; close(): Promise<void> },
 >(factory: () => Promise<H>, stepMs: number, waitMs: number): HarnessScope<H> {
   let current: H | undefined;
+  const until = <T>(promise: Promise<T>, what: string): Promise<T> =>
+    driveUntil(current!, promise, what, stepMs, waitMs);
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -81,6 +85,14 @@ export function harnessScope<
       expect(h.runtimes.length).toBeGreaterThanOrEqual(2);
       return { a: h.runtimes[0]!, b: h.runtimes[1]!, h };
     },
-    until: (promise, what) => driveUntil(current!, promise, what, stepMs, waitMs),
+    until,
+    async rejection(promise, what) {
+      try {
+        await until(promise, what);
+      } catch (error) {
+        return error;
+      }
+      throw new Error(`${what}: expected a rejection`);
+    },
   };
 }

@@ -42,16 +42,7 @@ export function httpComplianceSuite(
 
   describe(`http compliance: ${name}`, () => {
     const scope = harnessScope(factory, virtualStepMs, virtualWaitMs);
-    const { cleanups, setup, until } = scope;
-
-    async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {
-      try {
-        await until(promise, what);
-      } catch (error) {
-        return error;
-      }
-      throw new Error(`${what}: expected a rejection`);
-    }
+    const { cleanups, setup, until, rejection } = scope;
 
     async function serve(
       runtime: Runtime,

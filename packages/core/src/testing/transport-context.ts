@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { concatBytes } from '../codec/bytes.js';
 import { isP2PError } from '../errors.js';
 import type { Address, Connection, DatagramSocket, Runtime } from '../runtime.js';
 import type { HarnessScope } from './drive.js';
@@ -27,8 +28,6 @@ export interface TransportSuiteContext extends HarnessScope<TransportHarness> {
   ): Promise<DatagramSocket>;
   /** Asserts that `error` is a P2PError with `code`. */
   expectCode(error: unknown, code: string): void;
-  /** The error `promise` rejects with (driving the harness); fails when it resolves. */
-  rejection(promise: Promise<unknown>, what: string): Promise<unknown>;
 }
 
 export function transportContext(
@@ -50,7 +49,7 @@ export function transportContext(
   function collect(connection: Connection): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     return new Promise((resolve) => {
-      const done = () => resolve(concat(chunks));
+      const done = () => resolve(concatBytes(chunks));
       connection.on('data', (chunk) => chunks.push(chunk));
       connection.once('end', done);
       connection.once('close', done);
@@ -91,15 +90,6 @@ export function transportContext(
     expect(isP2PError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
   }
 
-  async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {
-    try {
-      await until(promise, what);
-    } catch (error) {
-      return error;
-    }
-    throw new Error(`${what}: expected a rejection`);
-  }
-
   return {
     get cleanups() {
       return scope.cleanups;
@@ -115,7 +105,7 @@ export function transportContext(
     connectPair,
     bind,
     expectCode,
-    rejection,
+    rejection: scope.rejection,
   };
 }
 
@@ -125,18 +115,6 @@ export function pattern(length: number, start: number): Uint8Array {
   for (let i = 0; i < length; i++) {
     const x = start + i;
     out[i] = (x * 31 + (x >>> 8) * 7 + (x >>> 16)) & 0xff;
-  }
-  return out;
-}
-
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { equalBytes } from '../codec/bytes.js';
+import { concatBytes, equalBytes } from '../codec/bytes.js';
 import type { Connection } from '../runtime.js';
-import { concat, pattern, type TransportSuiteContext, text, utf8 } from './transport-context.js';
+import { pattern, type TransportSuiteContext, text, utf8 } from './transport-context.js';
 
 /** The stream half of the transport compliance suite: listen, dial, bytes in order, end, destroy. */
 export function streamTests(ctx: TransportSuiteContext): void {
@@ -42,7 +42,7 @@ export function streamTests(ctx: TransportSuiteContext): void {
         dialed.write(chunk.slice());
       }
       dialed.end();
-      expect(equalBytes(await until(echoed, 'echo'), concat(sent))).toBe(true);
+      expect(equalBytes(await until(echoed, 'echo'), concatBytes(sent))).toBe(true);
     });
 
     it(`carries a large write (${largeWriteBytes} bytes) intact`, async () => {
@@ -110,7 +110,7 @@ export function streamTests(ctx: TransportSuiteContext): void {
       await until(drained, 'drain after resume');
       dialed.end();
       await until(ended, 'end');
-      const got = concat(chunks);
+      const got = concatBytes(chunks);
       expect(got.length).toBe(written);
       expect(equalBytes(got, pattern(written, 0))).toBe(true);
     });
