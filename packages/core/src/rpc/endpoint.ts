@@ -132,9 +132,7 @@ export class RpcCore {
   // (a simulated Chord ring doing recursive lookups: 10^5 of them) never carry it.
   #pending: Map<number, PendingRequest> | undefined;
   #deadlines: DeadlineQueue<PendingRequest> | undefined;
-  // Handlers by message type, in an array: a Map of Chord's dozen handlers took ~500 bytes per
-  // endpoint, a tenth of a simulated node (types are u16; large ones just make it sparse).
-  readonly #handlers: (RpcHandler | undefined)[] = [];
+  readonly #handlers = new Map<number, RpcHandler>();
   #nextId: number;
   #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
@@ -186,12 +184,12 @@ export class RpcCore {
 
   handle(type: number, handler: RpcHandler): void {
     checkType(type);
-    this.#handlers[type] = handler;
+    this.#handlers.set(type, handler);
     this.#lastType = -1;
   }
 
   unhandle(type: number): void {
-    if (this.#handlers[type] !== undefined) this.#handlers[type] = undefined;
+    this.#handlers.delete(type);
     this.#lastType = -1;
   }
 
@@ -363,7 +361,7 @@ export class RpcCore {
   ): void {
     let handler = this.#lastHandler;
     if (type !== this.#lastType) {
-      handler = this.#handlers[type];
+      handler = this.#handlers.get(type);
       this.#lastType = type;
       this.#lastHandler = handler;
     }
