@@ -382,6 +382,28 @@ async function singleCoreLimit(dataPath, sizeMiB) {
 const results = [];
 const limits = {};
 const loadAtStart = loadavg();
+/** Writes what was measured so far (after every run: an interrupted matrix keeps its runs). */
+async function writeSummary(complete) {
+  const summary = {
+    sizes,
+    runs,
+    pieceKiB: PIECE / 1024,
+    seeders,
+    leechers,
+    limits,
+    loadAtStart,
+    loadAtEnd: loadavg(),
+    measuredAt: new Date().toISOString(),
+    complete,
+    node: process.version,
+    results,
+  };
+  await mkdir(join(here, 'results'), { recursive: true });
+  await writeFile(
+    join(here, 'results', `${outName}.json`),
+    `${JSON.stringify(summary, null, 2)}\n`,
+  );
+}
 const runtime = realRuntime({ host: '127.0.0.1' });
 for (const sizeMiB of sizes) {
   const seedDir = join(work, `seed-${sizeMiB}`);
@@ -454,6 +476,7 @@ for (const sizeMiB of sizes) {
           await rm(dir, { recursive: true, force: true });
         }
         results.push(row);
+        await writeSummary(false);
         const f = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '—');
         console.log(
           row.error
@@ -467,21 +490,7 @@ for (const sizeMiB of sizes) {
 }
 await runtime.close();
 
-const summary = {
-  sizes,
-  runs,
-  pieceKiB: PIECE / 1024,
-  seeders,
-  leechers,
-  limits,
-  loadAtStart,
-  loadAtEnd: loadavg(),
-  measuredAt: new Date().toISOString(),
-  node: process.version,
-  results,
-};
-await mkdir(join(here, 'results'), { recursive: true });
-await writeFile(join(here, 'results', `${outName}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+await writeSummary(true);
 console.log(`wrote bench/results/${outName}.json`);
 if (existsSync(work)) await rm(work, { recursive: true, force: true });
 process.exit(0);

@@ -4,7 +4,7 @@
 // leecher, with charts). The scripts themselves keep their detailed output in bench/results/*.json;
 // this runner turns it into figures. Extra arguments go to matrix.js (e.g. --sizes 32 --runs 1;
 // BENCH_LOCK=/path/to/lock holds a lock around each timed run).
-//   node bench/run.js [--from-files]   (--from-files: convert the last outputs, run nothing)
+//   node bench/run.js [--from-files] [--only matrix]   (--from-files: convert the last outputs, run nothing)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +24,10 @@ if (!existsSync(join(pkg, 'dist', 'index.js'))) {
 }
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 const fromFiles = argv.includes('--from-files');
-const extra = argv.filter((a) => a !== '--from-files');
+// --only <name>: one of the benchmarks (e.g. --only matrix).
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+const extra = argv.filter((a, i) => a !== '--from-files' && i !== onlyAt && i !== onlyAt + 1);
 const read = (file) => JSON.parse(readFileSync(join(here, 'results', file), 'utf8'));
 
 const BENCHES = [
@@ -39,7 +42,7 @@ const BENCHES = [
 ];
 
 for (const bench of BENCHES) {
-  if (!existsSync(join(here, bench.file))) continue;
+  if (!existsSync(join(here, bench.file)) || (only && bench.name !== only)) continue;
   const command = ['node', `packages/bittorrent/bench/${bench.file}`, ...bench.args].join(' ');
   const load = loadNow();
   if (!fromFiles) {
