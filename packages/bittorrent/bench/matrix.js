@@ -7,7 +7,7 @@
 //                        [--lock /work/coord/bench.lock] [--out matrix]
 // Per run: `wall` = leecher start (process spawn, or the torrent handed to a running daemon) to
 // verified completion; `startup` = leecher start to its first peer connection; `transfer` = the
-// phase after it. `--lock FILE` holds an flock on FILE for each run only (a shared machine's
+// phase after it. `--lock FILE` holds an flock on FILE for each seeder's row (a shared machine's
 // benchmarks never overlap, and none waits for a whole matrix). Writes bench/results/<out>.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -425,13 +425,14 @@ for (const sizeMiB of sizes) {
     `${sizeMiB} MiB: single-core limit (SHA-1 + one copy) ${limits[sizeMiB].toFixed(0)} MiB/s`,
   );
   for (const seeder of seeders) {
+    // One lock per seeder's row (its leechers × runs: a few minutes), not per run: on a shared
+    // machine every acquisition can wait minutes behind someone else's benchmark.
+    const held = await lock(lockFile);
     for (const leecher of leechers) {
       for (let run = 0; run < runs; run++) {
         // A pair that failed its first run fails the others the same way (each up to RUN_MS).
         if (run > 0 && results.at(-1).error) break;
         const row = { sizeMiB, seeder, leecher, run, load: loadavg()[0] };
-        const held = await lock(lockFile);
-        row.load = loadavg()[0];
         const dir = join(work, `run-${sizeMiB}-${seeder}-${leecher}-${run}`);
         const tracker = await createTracker({
           runtime,
@@ -472,7 +473,6 @@ for (const sizeMiB of sizes) {
         } finally {
           if (seed) row.seederRssMB = await seed.stop();
           await tracker.close();
-          await held.release();
           await rm(dir, { recursive: true, force: true });
         }
         results.push(row);
@@ -485,6 +485,7 @@ for (const sizeMiB of sizes) {
         );
       }
     }
+    await held.release();
   }
   await rm(seedDir, { recursive: true, force: true });
 }
