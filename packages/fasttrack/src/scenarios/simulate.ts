@@ -46,6 +46,11 @@ export interface SimulateResult {
   hitsPerQuery: number;
   /** Supernodes whose index answered, per query (mean). */
   supernodesPerQuery: number;
+  /**
+   * Simulated ms from a successful query's start to the answer at the asking node: the parent
+   * answers once every supernode within the TTL answered (results travel back the flood tree).
+   */
+  latencyMs: Summary;
   /** Children and queries received (QUERY + FORWARD) per supernode during the query phase. */
   supernodeLoad: { children: Summary; queries: Summary };
   /** Messages received per ordinary node during the query phase. */
@@ -89,6 +94,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const interval = o.queryIntervalMs;
   const timeout = o.queryTimeoutMs;
   const reparent = new Distribution('reparent ms');
+  const answerMs = new Distribution('answer ms');
   try {
     await world.build();
     for (const n of nodes) n.on('reparent', (e) => reparent.record(e.ms));
@@ -117,8 +123,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     let hits = 0;
     let searched = 0;
     let done = 0;
-    const finish = (answer: SearchAnswer | undefined) => {
-      if (answer && answer.results.length > 0) succeeded++;
+    const finish = (answer: SearchAnswer | undefined, startedAt = sim.now) => {
+      if (answer && answer.results.length > 0) {
+        succeeded++;
+        answerMs.record(sim.now - startedAt);
+      }
       hits += answer?.results.length ?? 0;
       searched += answer?.supernodes ?? 0;
       done++;
@@ -129,9 +138,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         const { file, from } = world.catalogue.pickQuery(pick);
         const node = nodes[from]!;
         if (!world.hosts[from]!.alive) return finish(undefined);
+        const startedAt = sim.now;
         node
           .search(fileQuery(file), { timeoutMs: timeout, maxResults: 100 })
-          .then(finish, () => finish(undefined));
+          .then(
+            (answer) => finish(answer, startedAt),
+            () => finish(undefined),
+          );
       });
     }
     await sim.runUntil(() => done === queries, {
@@ -186,6 +199,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       successRate: per(succeeded),
       hitsPerQuery: per(hits),
       supernodesPerQuery: per(searched),
+      latencyMs: summary(answerMs),
       supernodeLoad: { children: summary(children), queries: summary(queryLoad) },
       ordinaryLoad: summary(ordinaryLoad),
       routingEntries: { supernode: snEntries / sns, ordinary: onEntries / ons },

@@ -59,17 +59,32 @@ export const kelips: ProtocolAdapter = {
     );
     let phase = 1;
     if (w.fail > 0) {
-      const fflags = { ...flags, fail: w.fail };
-      const f = await simulate({ ...base, fail: w.fail, onProgress: progress(phase++) });
+      const fflags = { ...flags, fail: w.fail, 'after-repair': true };
+      const f = await simulate({
+        ...base,
+        fail: w.fail,
+        afterRepair: true,
+        onProgress: progress(phase++),
+      });
       const judged = Math.max(1, f.lookups - f.homeCrashed);
+      const repaired = f.afterRepair;
       row.fault = {
         fail: w.fail,
         crashed: f.failed ?? 0,
         success: f.successRate,
         wrong: f.wrongHome / judged,
-        afterRepair: null,
+        afterRepair: repaired
+          ? {
+              success: repaired.successRate,
+              wrong: repaired.wrongHome / Math.max(1, f.lookups - repaired.homeCrashed),
+            }
+          : null,
         command: simCommand('kelips', fflags),
       };
+      if (repaired)
+        row.notes.push(
+          `after repair: the same lookups again once the crashed nodes' entries timed out everywhere (${(repaired.repairMs / 1000).toFixed(0)} simulated s: the contact timeout and 5 gossip rounds)`,
+        );
     }
     if (w.churn > 0) {
       const c = await simulate({ ...base, churn: w.churn, onProgress: progress(phase++) });

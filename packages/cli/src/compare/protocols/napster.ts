@@ -60,6 +60,9 @@ export const napster: ProtocolAdapter = {
     if (w.fail > 0) {
       const fflags = { ...flags, fail: w.fail };
       const f = await simulate({ ...base, fail: w.fail, onProgress: progress(1) });
+      row.notes.push(
+        'after repair: no repair phase; the server drops a crashed client’s files when its connection closes, before the searches',
+      );
       row.fault = {
         fail: w.fail,
         crashed: f.crashed,
