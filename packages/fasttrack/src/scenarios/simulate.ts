@@ -139,12 +139,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         const node = nodes[from]!;
         if (!world.hosts[from]!.alive) return finish(undefined);
         const startedAt = sim.now;
-        node
-          .search(fileQuery(file), { timeoutMs: timeout, maxResults: 100 })
-          .then(
-            (answer) => finish(answer, startedAt),
-            () => finish(undefined),
-          );
+        node.search(fileQuery(file), { timeoutMs: timeout, maxResults: 100 }).then(
+          (answer) => finish(answer, startedAt),
+          () => finish(undefined),
+        );
       });
     }
     await sim.runUntil(() => done === queries, {
