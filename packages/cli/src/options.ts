@@ -96,3 +96,8 @@ export function nonNegative(text: string): number {
     throw new InvalidArgumentError('expected a number >= 0');
   return x;
 }
+
+/** A repeatable `host:port` option (`--peer a --peer b`): the addresses in the order given. */
+export function hostPorts(text: string, previous: Address[] = []): Address[] {
+  return [...previous, hostPort(text)];
+}

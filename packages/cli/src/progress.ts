@@ -147,3 +147,20 @@ export function formatElapsed(ms: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/**
+ * Progress of a simulation as plain stderr lines (`<what> 120/1000`): one at most every
+ * `intervalMs`, and always the last one. For `onProgress(done, total)` callbacks.
+ */
+export function progressLines(
+  what: string,
+  intervalMs = 2000,
+): (done: number, total: number) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - last < intervalMs && done < total) return;
+    last = now;
+    process.stderr.write(`${what} ${done}/${total}\n`);
+  };
+}

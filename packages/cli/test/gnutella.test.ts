@@ -149,7 +149,7 @@ describe('p2pkit gnutella (real servents on 127.0.0.1)', () => {
     expect(bad.stderr).toMatch(/--via/);
     const missing = await run(['gnutella', 'start', '--share', join(dir, 'nope')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^p2pkit: cannot read --share .*nope: ENOENT\n$/);
+    expect(missing.stderr).toMatch(/^p2pkit: cannot open --share .*nope: no such folder\n$/);
   }, 20_000);
 
   it('get downloads the first hit into -o and verifies its urn', async () => {

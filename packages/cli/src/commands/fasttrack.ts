@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Address, formatAddress, P2PError, type SharedFolder } from '@p2pkit/core';
-import { openSharedFolder, realRuntime } from '@p2pkit/core/node';
+import { realRuntime } from '@p2pkit/core/node';
 import {
   FastTrackNode,
   hashFromHex,
@@ -9,7 +9,8 @@ import {
   type SearchResult,
 } from '@p2pkit/fasttrack';
 import type { Command } from 'commander';
-import { hostPort, integer } from '../options.js';
+import { openFolder } from '../folders.js';
+import { hostPort, hostPorts, integer } from '../options.js';
 import { createReporter, formatBytes, formatElapsed, formatRate, outputMode } from '../progress.js';
 import { untilSignal } from '../signals.js';
 import { simCommand } from './sim.js';
@@ -32,22 +33,6 @@ export function registerFastTrack(program: Command): void {
 /** Exit code when the node to search through cannot be reached or takes nobody. */
 const EXIT_UNREACHABLE = 2;
 
-function collect(value: Address, previous: Address[] = []): Address[] {
-  return [...previous, value];
-}
-
-/** Opens an existing folder (never creates one: a typo should not share nothing). */
-async function openFolder(dir: string, what: string, create = false): Promise<SharedFolder> {
-  try {
-    return await openSharedFolder(dir, { create });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(
-      `cannot open ${what} ${dir}: ${code && code !== 'ERR_P2P' ? code : (error as Error).message}`,
-    );
-  }
-}
-
 /** `p2pkit fasttrack start --host --port --share <dir> [--peer host:port]... [--supernode|--auto]` */
 function registerStart(fasttrack: Command): void {
   fasttrack
@@ -63,11 +48,7 @@ function registerStart(fasttrack: Command): void {
       0,
     )
     .requiredOption('--share <dir>', 'folder whose files are shared (not recursive)')
-    .option(
-      '--peer <host:port>',
-      'a node or supernode to bootstrap from (repeatable)',
-      (v, p: Address[]) => collect(hostPort(v), p),
-    )
+    .option('--peer <host:port>', 'a node or supernode to bootstrap from (repeatable)', hostPorts)
     .option('--supernode', 'be a supernode from the start')
     .option('--ordinary', 'never become a supernode')
     .option('--auto', 'start ordinary, become a supernode when elected (default)')
@@ -97,7 +78,7 @@ function registerStart(fasttrack: Command): void {
           : options.ordinary
             ? 'ordinary'
             : 'auto';
-        const folder = await openFolder(options.share, '--share');
+        const folder = await openFolder('--share', options.share, { create: false });
         const runtime = realRuntime({ host: options.host });
         const node = new FastTrackNode({
           runtime,
@@ -260,7 +241,7 @@ function registerGet(fasttrack: Command): void {
         options: { via: Address; out: string; sources: number; json?: boolean },
       ) => {
         if (query.trim() === '') throw new Error('nothing to get: give keywords or a UUHash');
-        const folder = await openFolder(resolve(options.out), '--out');
+        const folder = await openFolder('--out', resolve(options.out), { create: false });
         const attached = await attachThrough(options.via, 'search', folder);
         if (!attached) return;
         const controller = new AbortController();

@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
-import { type Address, formatAddress, type SharedFolder } from '@p2pkit/core';
-import { openSharedFolder, realRuntime } from '@p2pkit/core/node';
+import { type Address, formatAddress } from '@p2pkit/core';
+import { realRuntime } from '@p2pkit/core/node';
 import { guidFromHex, guidToHex, type SearchHit, Servent } from '@p2pkit/gnutella';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { hostPort, integer } from '../options.js';
+import { openFolder } from '../folders.js';
+import { hostPort, hostPorts, integer } from '../options.js';
 import { registerSimGnutella } from './sim-gnutella.js';
 
 /**
@@ -23,22 +24,6 @@ export function registerGnutella(program: Command): void {
 
 /** Exit code when the servent to search through cannot be reached or refuses us. */
 const EXIT_UNREACHABLE = 2;
-
-function collect(value: Address, previous: Address[] = []): Address[] {
-  return [...previous, value];
-}
-
-/** Opens an existing folder to share (never creates it: a typo should not share nothing). */
-async function openShare(dir: string): Promise<SharedFolder> {
-  try {
-    return await openSharedFolder(dir, { create: false });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(
-      `cannot read --share ${dir}: ${code && code !== 'ERR_P2P' ? code : (error as Error).message}`,
-    );
-  }
-}
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -69,9 +54,7 @@ function registerStart(gnutella: Command): void {
       0,
     )
     .requiredOption('--share <dir>', 'folder whose files are shared (not recursive)')
-    .option('--peer <host:port>', 'servent to connect to (repeatable)', (v, p: Address[]) =>
-      collect(hostPort(v), p),
-    )
+    .option('--peer <host:port>', 'servent to connect to (repeatable)', hostPorts)
     .option('--ultrapeer', 'run as an ultrapeer')
     .option('--leaf', 'run as a leaf (connects to ultrapeers only)')
     .option('--firewalled', 'we cannot be reached: hits carry the push flag')
@@ -87,7 +70,7 @@ function registerStart(gnutella: Command): void {
       }) => {
         if (options.ultrapeer && options.leaf)
           throw new Error('--ultrapeer and --leaf exclude each other');
-        const folder = await openShare(options.share);
+        const folder = await openFolder('--share', options.share, { create: false });
         const runtime = realRuntime({ host: options.host });
         const servent = new Servent({
           runtime,
@@ -318,11 +301,7 @@ function registerGet(gnutella: Command): void {
         if (!given && (words === undefined || words.trim() === '')) {
           throw new Error('give keywords or --hit');
         }
-        const folder = await openSharedFolder(options.output).catch((error: Error) => {
-          throw new Error(
-            `cannot use -o ${options.output}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
-          );
-        });
+        const folder = await openFolder('-o', options.output, { create: true });
         const { runtime, servent } = client(options.via);
         const abort = new AbortController();
         const onSignal = () => abort.abort(new Error('interrupted'));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { fraction, integer } from '../options.js';
+import { progressLines } from '../progress.js';
 
 /**
  * `p2pkit sim fasttrack --nodes N --queries Q [--supernode-ratio r] [--churn rate]
@@ -41,7 +42,6 @@ export function registerSimFastTrack(sim: Command): void {
       }) => {
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/fasttrack/scenarios');
-        let last = 0;
         const result = await simulate({
           nodes: options.nodes,
           queries: options.queries,
@@ -54,12 +54,7 @@ export function registerSimFastTrack(sim: Command): void {
           files: options.files,
           latencyMs: options.latency,
           seed: options.seed,
-          onProgress: (done, total) => {
-            const now = performance.now();
-            if (now - last < 2000 && done < total) return;
-            last = now;
-            process.stderr.write(`queries ${done}/${total}\n`);
-          },
+          onProgress: progressLines('queries'),
         });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);

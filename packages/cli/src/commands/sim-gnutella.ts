@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { fraction, integer } from '../options.js';
+import { progressLines } from '../progress.js';
 import { simCommand } from './sim.js';
 
 /**
@@ -54,7 +55,6 @@ export function registerSimGnutella(program: Command): void {
       }) => {
         // Imported here: the simulator is only loaded by `p2pkit sim`.
         const { simulate } = await import('@p2pkit/gnutella/scenarios');
-        let last = 0;
         const result = await simulate({
           nodes: options.nodes,
           degree: options.degree,
@@ -68,12 +68,7 @@ export function registerSimGnutella(program: Command): void {
           pongCaching: options.pongCaching,
           ultrapeerQueryRouting: options.ultrapeerQrp,
           seed: options.seed,
-          onProgress: (done, total) => {
-            const now = performance.now();
-            if (now - last < 2000 && done < total) return;
-            last = now;
-            process.stderr.write(`queries ${done}/${total}\n`);
-          },
+          onProgress: progressLines('queries'),
         });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
