@@ -49,6 +49,13 @@ const BENCHES = [
         value: r.lookupsPerCpuSec,
         unit: 'lookups/CPU-s',
         better: 'higher',
+        peer: {
+          name: 'PeerSim MSPastry',
+          value: PEERSIM.lookupsPerSec,
+          source:
+            "PeerSim's lookups per wall second on this machine (issue 15); one thread, so about its rate per CPU-second",
+        },
+        goal: { on: 'ratio', atLeast: 2, source: 'issue 15' },
       },
       {
         figure: 'mean hops',

@@ -87,7 +87,7 @@ function benchTable() {
   if (lookups) {
     const [speed, cpu, hops, bad] = lookups.figures;
     lines.push(
-      `| ${lookups.conditions.nodes.toLocaleString('en-US')} nodes × ${lookups.conditions.lookups.toLocaleString('en-US')} lookups (\`p2pkit sim pastry\`'s workload) | \`${lookups.command}\` | **${speed.value.toLocaleString('en-US')} lookups/s** (${cpu.value.toLocaleString('en-US')} per CPU-second), ${r3(hops.value)} hops, ${bad.value} misdelivered or failed; load ${lookups.machine.loadAverage[0]} at start, ${lookups.date.slice(0, 10)} | ≥ 2× PeerSim MSPastry (${speed.peer.value.toLocaleString('en-US')}/s, ${hops.peer.value} hops): **${r3(speed.ratio)}×**, goal ${speed.met ? 'met' : '**not met**'} |`,
+      `| ${lookups.conditions.nodes.toLocaleString('en-US')} nodes × ${lookups.conditions.lookups.toLocaleString('en-US')} lookups (\`p2pkit sim pastry\`'s workload) | \`${lookups.command}\` | **${speed.value.toLocaleString('en-US')} lookups/s** (${cpu.value.toLocaleString('en-US')} per CPU-second), ${r3(hops.value)} hops, ${bad.value} misdelivered or failed; load ${lookups.machine.loadAverage[0]} at start, ${lookups.date.slice(0, 10)} | ≥ 2× PeerSim MSPastry (${speed.peer.value.toLocaleString('en-US')}/s, ${hops.peer.value} hops): **${r3(speed.ratio)}×**, goal ${speed.met ? 'met' : '**not met**'}${cpu.ratio !== undefined ? `; per CPU-second **${r3(cpu.ratio)}×**, ${cpu.met ? 'met' : '**not met**'}` : ''} |`,
     );
   }
   if (memory) {
