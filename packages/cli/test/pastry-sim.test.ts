@@ -5,6 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from './helpers/cli.js';
 
+/** `sim pastry --json` on 300 nodes and 2,000 lookups, with more options. */
+const small = (...options: string[]) =>
+  run(['sim', 'pastry', '--nodes', '300', '--lookups', '2000', ...options, '--json']);
+
 describe('p2pkit sim pastry', () => {
   it('--json: the contract fields, every lookup accounted for, the same for the same seed', async () => {
     const args = ['sim', 'pastry', '--nodes', '400', '--lookups', '3000', '--seed', '7', '--json'];
@@ -55,17 +59,7 @@ describe('p2pkit sim pastry', () => {
   }, 120_000);
 
   it('--latency: latencyMs is (hops + 1) one-way delays, the answer trip included', async () => {
-    const a = await run([
-      'sim',
-      'pastry',
-      '--nodes',
-      '300',
-      '--lookups',
-      '2000',
-      '--latency',
-      '7',
-      '--json',
-    ]);
+    const a = await small('--latency', '7');
     expect(a.code, a.stderr).toBe(0);
     const r = JSON.parse(a.stdout);
     expect(r.latencyMs.mean).toBeCloseTo(7 * (r.hops.mean + 1), 6);
@@ -75,17 +69,7 @@ describe('p2pkit sim pastry', () => {
   }, 60_000);
 
   it('--fail: crashed nodes are routed around, no lookup misdelivered', async () => {
-    const a = await run([
-      'sim',
-      'pastry',
-      '--nodes',
-      '300',
-      '--lookups',
-      '2000',
-      '--fail',
-      '0.1',
-      '--json',
-    ]);
+    const a = await small('--fail', '0.1');
     expect(a.code, a.stderr).toBe(0);
     const r = JSON.parse(a.stdout);
     expect(r.failed).toBeGreaterThan(10);
