@@ -5,8 +5,10 @@
  *
  *   node experiments/all.js [--quick]
  */
+
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { lineChart, loadNow, writeReport } from '@p2pkit/report';
+import { gitCommit, lineChart, loadNow, writeReport } from '@p2pkit/report';
 import { writeReadme } from '../bench/readme.js';
 import { growth } from './growth.js';
 import { saturation } from './saturation.js';
@@ -18,6 +20,9 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const load = loadNow();
+// The commit as the run starts: writeReport writes the charts before it stamps the results
+// file, so a stamp taken then always says +dirty.
+const commit = gitCommit(fileURLToPath(new URL('..', import.meta.url)));
 const log = (line) => process.stderr.write(`napster experiments: ${line}\n`);
 
 const sizes = quick ? [10, 30, 100] : [10, 30, 100, 300, 1000];
@@ -96,6 +101,7 @@ const table = (rows, cols) =>
 await writeReport(new URL('..', import.meta.url), {
   name: quick ? 'experiments-quick' : 'experiments',
   kind: 'experiment',
+  commit,
   title: 'Napster: the server is the problem',
   command: `pnpm --filter @p2pkit/napster experiments${quick ? ' -- --quick' : ''}`,
   loadAtStart: load,
