@@ -1,5 +1,6 @@
 import { bittorrentStep } from './bittorrent.js';
 import { chordStep } from './chord.js';
+import { compareStep } from './compare.js';
 import { coreSteps } from './core.js';
 import { fasttrackStep } from './fasttrack.js';
 import { gnutellaStep } from './gnutella.js';
@@ -18,4 +19,5 @@ export const tourSteps: readonly TourStep[] = [
   chordStep,
   pastryStep,
   kelipsStep,
+  compareStep,
 ];

@@ -10,6 +10,7 @@ export const napster: ProtocolAdapter = {
   name: 'napster',
   lecture: {
     memoryEntries: 'O(1)',
+    memoryBytes: 'O(1)',
     serverEntries: 'O(N)',
     serverBytes: 'O(N)',
     hops: 'O(1)',
@@ -51,7 +52,7 @@ export const napster: ProtocolAdapter = {
     row.bytesPerLookup = r.serverBytesPerSearch;
     row.successRate = r.successRate;
     // A client's routing state is its one connection to the server, whatever N.
-    row.memory.entries = r.clientRoutingEntries;
+    row.memory = { entries: r.memoryPerNode.entries, bytes: r.memoryPerNode.bytes };
     row.server = { entries: r.files, bytes: r.serverIndexBytes };
     row.notes.push(
       'client state: one server connection by construction; the index lives at the server',
