@@ -57,7 +57,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(check, ms, what, debug = () => '') {
   const deadline = performance.now() + ms;
   for (;;) {
-    const value = await check();
+    // A daemon's API may fail while it starts or before the torrent shows: not yet, try again.
+    const value = await Promise.resolve()
+      .then(check)
+      .catch(() => undefined);
     if (value) return value;
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}\n${debug()}`);
     await sleep(50);
