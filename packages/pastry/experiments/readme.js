@@ -62,10 +62,20 @@ function experimentsTable() {
       ),
     );
   }
-  for (const f of fig(e, 'PA-LOC: relative distance')) {
+  const single = [10_000, 100_000]
+    .map((n) => read(`locality-${n}`))
+    .filter(
+      (x) =>
+        x !== undefined &&
+        !fig(e, 'PA-LOC: relative distance').some((f) => f.figure === x.figures[0].figure),
+    );
+  const alone = new Map(single.map((x) => [x.figures[0], x.command]));
+  for (const f of [...fig(e, 'PA-LOC: relative distance'), ...alone.keys()]) {
+    const command = alone.get(f);
     lines.push(
       row(
-        f.figure.replace('PA-LOC: relative distance, ', 'PA-LOC: route / direct latency, '),
+        f.figure.replace('PA-LOC: relative distance, ', 'PA-LOC: route / direct latency, ') +
+          (command ? ` (run alone: \`${command}\`)` : ''),
         f.peer ? `≈ ${f.peer.value} [fig]` : '(negative control)',
         `${r3(f.value)}${f.met === false ? ' ❌' : ''}`,
       ),
