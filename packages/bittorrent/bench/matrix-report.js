@@ -79,6 +79,8 @@ export function matrixReport(d) {
   const small = Math.min(...d.sizes);
   for (const sizeMiB of d.sizes) {
     const limit = d.limits[sizeMiB];
+    // An interrupted run: a size with no run at all gets no section.
+    if (!all.some((c) => c.sizeMiB === sizeMiB && c.runs > 0)) continue;
     const oo = cell(sizeMiB, 'ours', 'ours');
     const aa = cell(sizeMiB, 'aria2c', 'aria2c');
     if (oo?.wall) {

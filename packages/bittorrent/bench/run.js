@@ -4,14 +4,15 @@
 // leecher, with charts). The scripts themselves keep their detailed output in bench/results/*.json;
 // this runner turns it into figures. Extra arguments go to matrix.js (e.g. --sizes 32 --runs 1;
 // BENCH_LOCK=/path/to/lock holds a lock around each timed run).
-//   node bench/run.js [--from-files] [--only matrix]   (--from-files: convert the last outputs, run nothing)
+//   node bench/run.js [--from-files [--commit <hash>]] [--only matrix]   (--from-files: convert the
+//   last outputs, run nothing; --commit: the commit they measured)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The report module is a private workspace package; imported by path until @p2pkit/report is a
 // devDependency of @p2pkit/bittorrent (the root `pnpm bench` builds it first).
-import { loadNow, writeReport, writeResult } from '../../report/dist/index.js';
+import { loadNow, machine, writeReport, writeResult } from '../../report/dist/index.js';
 import { matrixReport } from './matrix-report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,17 @@ const fromFiles = argv.includes('--from-files');
 // --only <name>: one of the benchmarks (e.g. --only matrix).
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-const extra = argv.filter((a, i) => a !== '--from-files' && i !== onlyAt && i !== onlyAt + 1);
+// --commit <hash> (with --from-files): the commit the converted run measured, when known.
+const commitAt = argv.indexOf('--commit');
+const commitArg = commitAt >= 0 ? argv[commitAt + 1] : undefined;
+const extra = argv.filter(
+  (a, i) =>
+    a !== '--from-files' &&
+    i !== onlyAt &&
+    i !== onlyAt + 1 &&
+    i !== commitAt &&
+    i !== commitAt + 1,
+);
 const read = (file) => JSON.parse(readFileSync(join(here, 'results', file), 'utf8'));
 
 const BENCHES = [
@@ -55,18 +66,27 @@ for (const bench of BENCHES) {
   const converted = bench.convert();
   const { figures, conditions, data, date } = converted;
   // Converting an earlier run: its own date, and no claim about which commit produced it.
+  // With --commit (a run just made on this machine, e.g. an interrupted matrix): this machine,
+  // the run's own load average at its start and end.
   const earlier = fromFiles
     ? {
         date,
-        commit: 'unknown (converted from bench/results)',
-        machine: {
-          cpu: 'unknown (converted from bench/results)',
-          cores: 2,
-          memoryGiB: 24,
-          node: data.node ?? 'v20',
-          os: 'linux',
-          loadAverage: (data.loadAverage ?? [0, 0]).slice(0, 2),
-        },
+        commit: commitArg ?? 'unknown (converted from bench/results)',
+        machine: commitArg
+          ? {
+              ...machine(),
+              loadAverage: [data.loadAtStart?.[0] ?? 0, data.loadAtEnd?.[0] ?? 0].map(
+                (l) => Math.round(l * 100) / 100,
+              ),
+            }
+          : {
+              cpu: 'unknown (converted from bench/results)',
+              cores: 2,
+              memoryGiB: 24,
+              node: data.node ?? 'v20',
+              os: 'linux',
+              loadAverage: (data.loadAverage ?? [0, 0]).slice(0, 2),
+            },
       }
     : {};
   const result = {
