@@ -42,6 +42,9 @@ interface Pending {
   started: number;
 }
 
+/** The empty map every RecursiveLookups starts with: only `set` would change it, and none does. */
+const NO_PENDING: Map<number, Pending> = new Map();
+
 export class RecursiveLookups {
   // The hot path reads this object, the routing table and the endpoint, nothing else of the
   // node: at 10^5 simulated nodes each further object is a cache miss of several hundred ns.
@@ -50,7 +53,8 @@ export class RecursiveLookups {
   readonly #rpc: Pick<ChordRpc, 'notify'>;
   readonly #m: number;
   readonly #host: RecursiveHost;
-  readonly #pending = new Map<number, Pending>();
+  // Shared and empty until the first lookup from this node (most simulated nodes never start one).
+  #pending: Map<number, Pending> = NO_PENDING;
   #nextId = 1;
   #sweep: TimerHandle | undefined;
 
@@ -105,6 +109,7 @@ export class RecursiveLookups {
           reject(e);
         };
       }
+      if (this.#pending === NO_PENDING) this.#pending = new Map();
       this.#pending.set(lookupId, pending);
       this.#armSweep();
       // Route the first hop from here exactly as a forwarding node would.

@@ -51,11 +51,19 @@ const GRAVEYARD = 16;
 /** Merge attempts through one dead peer before it is forgotten. */
 const MERGE_ATTEMPTS = 8;
 
+interface Grave {
+  peer: Peer;
+  attempts: number;
+}
+/** The empty graveyard every node starts with: only `set` would change it, and none does. */
+const NO_GRAVES: Map<string, Grave> = new Map();
+
 export class Maintenance {
   readonly #h: MaintenanceHost;
   readonly #timers: (TimerHandle | undefined)[] = [undefined, undefined, undefined, undefined];
   /** Peers we declared dead, oldest first, with failed merge attempts. */
-  readonly #graveyard = new Map<string, { peer: Peer; attempts: number }>();
+  // Shared and empty until the first dead peer is buried.
+  #graveyard: Map<string, Grave> = NO_GRAVES;
   #stabilizing = false;
   #fixing = false;
 
@@ -88,6 +96,7 @@ export class Maintenance {
     if (this.#h.options.mergeMs <= 0 || this.#graveyard.has(peer.key)) return;
     if (this.#graveyard.size >= GRAVEYARD)
       this.#graveyard.delete(this.#graveyard.keys().next().value!);
+    if (this.#graveyard === NO_GRAVES) this.#graveyard = new Map();
     this.#graveyard.set(peer.key, { peer, attempts: 0 });
   }
 
