@@ -27,7 +27,11 @@ export class FieldReader {
     const start = this.pos;
     const end = this.text.indexOf(' ', start);
     this.pos = end < 0 ? this.text.length : end;
-    return this.text.slice(start, this.pos);
+    const word = this.text.slice(start, this.pos);
+    // A quote starts a quoted field in OpenNap's parser: inside a bare word it is malformed,
+    // and a word with one could not be written back (a nick echoed in 302, 209, 210...).
+    if (word.includes('"')) throw new DecodeError(`${name} has a quote: ${clip(word)}`);
+    return word;
   }
 
   /**

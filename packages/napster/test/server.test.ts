@@ -140,6 +140,22 @@ describe('after login', () => {
     ]);
   });
 
+  it('a nick with a quote (hotlist, browse, whois) is a parse error, never a throw', async () => {
+    w = await world();
+    const c = await w.client();
+    await c.login('a');
+    for (const type of [207, 208, 211, 603]) c.sendRaw(type, '"9D>A7AW');
+    c.send({ kind: 'stats' });
+    await flush();
+    expect(c.take()).toEqual([
+      ...Array.from({ length: 4 }, () => ({
+        kind: 'errorMessage',
+        message: 'Unable to parse command',
+      })),
+      { kind: 'stats', users: 1, files: 0, gigabytes: 0 },
+    ]);
+  });
+
   it('closes a connection whose frame data exceeds max_command_length', async () => {
     w = await world({ maxCommandLength: 100 });
     const c = await w.client();
