@@ -9,29 +9,22 @@ import {
   type Address,
   type Connection,
   Emitter,
-  equalBytes,
   formatAddress,
-  type HttpHandler,
   type Listener,
   P2PError,
   type RpcRequest,
   type Runtime,
-  sameAddress,
   serveHttp,
-  TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
 import { SupernodeCache } from './cache.js';
 import { type Resolved, resolveOptions } from './defaults.js';
-import { downloadFile, type Source } from './download.js';
 import { count, Link, type LinkCounters } from './link.js';
 import {
   ByeReason,
-  Direction,
   decodeBye,
   decodeHello,
   decodeHelloReply,
-  decodePush,
   decodeQuery,
   decodeRefresh,
   decodeResults,
@@ -41,7 +34,6 @@ import {
   encodeBye,
   encodeHello,
   encodeHelloReply,
-  encodePush,
   encodeQuery,
   encodeRefresh,
   encodeResults,
@@ -55,6 +47,7 @@ import {
   MessageType,
   Role,
 } from './messages.js';
+import { AVOID_MS, type NodeContext } from './node-context.js';
 import type {
   DownloadOptions,
   DownloadResult,
@@ -67,17 +60,14 @@ import type {
   SearchOptions,
 } from './options.js';
 import { measureUpload } from './probe.js';
-import { give, readGive } from './push.js';
 import { Reputation } from './reputation-service.js';
 import { QueryRouter, type QuerySource } from './router.js';
 import { acceptSession, dialSession, isSessionMagic, readHead } from './session.js';
 import { type HashFolderOptions, hashFolder } from './share-folder.js';
-import { HEADER_NETWORK, NETWORK_NAME, UploadQueue, uploadHandler } from './transfer.js';
+import { Transfers } from './transfers.js';
 import { hashToHex } from './uuhash.js';
 import type { SearchResult, SupernodeEntry } from './wire.js';
 
-/** How long a refused or dead supernode is left alone. */
-const AVOID_MS = 60_000;
 /** Supernodes tried in one attachment round. */
 const ATTACH_TRIES = 8;
 
@@ -110,10 +100,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
   readonly #children = new Map<string, Link>();
   readonly #peers = new Map<string, Link>();
   readonly #router: QueryRouter;
-  readonly #uploads: UploadQueue;
-  readonly #http: HttpHandler;
-  /** Downloads waiting for a pushed connection, by push id. */
-  readonly #pushes = new Map<number, (connection: Connection) => void>();
+  readonly #transfers: Transfers;
   readonly #stats: NodeStats = {
     sent: this.#counters.sent,
     received: this.#counters.received,
@@ -140,7 +127,6 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
         this.#stats.duplicates++;
       },
     });
-    this.#uploads = new UploadQueue(this.#o.uploadSlots, this.#o.uploadQueue);
     this.#reputation = new Reputation({
       mode: this.#o.reputation,
       node: this,
@@ -149,28 +135,8 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
       parent: () => this.#parent,
     });
     for (const f of options.files ?? []) this.#files.set(hashToHex(f.uuhash), f);
-    this.#http = uploadHandler({
-      folder: this.#o.folder,
-      lookup: (hex) => {
-        const f = this.#files.get(hex);
-        if (!f) return undefined;
-        return { path: f.path ?? f.name, size: f.size, ...(f.pieces ? { pieces: f.pieces } : {}) };
-      },
-      levelOf: (requester) => this.#reputation.levelOf(requester.id, requester.supernode),
-      served: (bytes, requester) => {
-        this.#stats.uploadedBytes += bytes;
-        if (bytes > 0) this.emit('upload', bytes, requester.remote);
-        if (bytes > 0 && requester.id) {
-          this.#reputation.report(Direction.uploaded, requester.id, requester.supernode, bytes);
-        }
-      },
-      headers: () => ({
-        'X-Kazaa-Username': hashToHex(this.id),
-        [HEADER_NETWORK]: NETWORK_NAME,
-        ...(this.#parent ? { 'X-Kazaa-SupernodeIP': formatAddress(this.#parent.remote) } : {}),
-      }),
-      queue: this.#uploads,
-    });
+    const ctx = this.#context();
+    this.#transfers = new Transfers(ctx);
   }
 
   get role(): NodeRole {
@@ -340,154 +306,41 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     results: readonly SearchResult[],
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    const first = results[0];
-    if (!first) throw new P2PError('nothing to download', 'ERR_INVALID_ARGUMENT');
-    const folder = options.folder ?? this.#o.folder;
-    if (!folder) throw new P2PError('no folder to save into', 'ERR_INVALID_ARGUMENT');
-    const same = results.filter(
-      (r) =>
-        r.size === first.size &&
-        equalBytes(r.uuhash, first.uuhash) &&
-        equalBytes(r.root, first.root),
-    );
-    const sources: Source[] = [];
-    for (const r of same) {
-      if (sources.some((s) => sameAddress(s.address, r.holder))) continue;
-      sources.push({
-        address: r.holder,
-        id: r.holderId,
-        supernode: r.supernode,
-        firewalled: r.firewalled,
-      });
-    }
-    const plan = {
-      uuhash: first.uuhash,
-      root: first.root,
-      size: first.size,
-      name: first.name,
-      sources,
-    };
-    const result = await downloadFile(
-      {
-        runtime: this.#runtime,
-        headers: () => this.#requestHeaders(),
-        pushConnection: (source, signal) => this.#pushed(source, first.uuhash, signal),
-        report: (source, bytes) => {
-          if (source.id)
-            this.#reputation.report(Direction.downloaded, source.id, source.supernode, bytes);
-        },
-      },
-      plan,
-      folder,
-      options,
-    );
-    this.#stats.downloadedBytes += result.fetched;
-    return result;
+    return this.#transfers.download(results, options);
   }
 
-  #requestHeaders(): Record<string, string> {
-    const sn = this.#role === 'supernode' ? this.#advertise : this.#parent?.remote;
+  /** What the parts share, built once; the getters read this node's current state. */
+  #context(): NodeContext {
+    const node = this;
     return {
-      'X-Kazaa-Username': hashToHex(this.id),
-      [HEADER_NETWORK]: NETWORK_NAME,
-      ...(sn ? { 'X-Kazaa-SupernodeIP': formatAddress(sn) } : {}),
+      runtime: this.#runtime,
+      o: this.#o,
+      id: this.id,
+      get role() {
+        return node.#role;
+      },
+      get stopped() {
+        return node.#stopped;
+      },
+      get advertise() {
+        return node.#advertise;
+      },
+      get parent() {
+        return node.#parent;
+      },
+      cache: this.#cache,
+      reputation: this.#reputation,
+      router: this.#router,
+      stats: this.#stats,
+      files: this.#files,
+      children: this.#children,
+      peers: this.#peers,
+      dial: (address) => this.#dial(address),
+      hello: (role) => this.#hello(role),
+      emit: (event, ...args) => {
+        this.emit(event, ...args);
+      },
     };
-  }
-
-  /** Asks the holder's supernode for a Push; resolves with the holder's GIVE connection. */
-  async #pushed(source: Source, uuhash: Uint8Array, signal: AbortSignal): Promise<Connection> {
-    const { supernode, id } = source;
-    if (!(supernode && id)) throw new P2PError('no supernode to push through', 'ERR_NO_ROUTE');
-    const runtime = this.#runtime;
-    const pushId = runtime.random.u32();
-    let cancel: (error: Error) => void = () => {};
-    const connection = new Promise<Connection>((resolve, reject) => {
-      const done = () => {
-        runtime.clock.clearTimeout(timer);
-        this.#pushes.delete(pushId);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const timer = runtime.clock.setTimeout(() => {
-        done();
-        reject(new TimeoutError(`no GIVE from ${formatAddress(source.address)} after a Push`));
-      }, this.#o.pushTimeoutMs);
-      const onAbort = () => {
-        done();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      cancel = (error) => {
-        done();
-        reject(error);
-      };
-      this.#pushes.set(pushId, (c) => {
-        done();
-        resolve(c);
-      });
-    });
-    connection.catch(() => {});
-    const body = encodePush({ pushId, holderId: id, uuhash, requester: this.#advertise });
-    let status: number;
-    try {
-      if (this.#role === 'supernode' && sameAddress(supernode, this.#advertise)) {
-        status = this.#deliverPush(body);
-      } else {
-        const viaParent = this.#parent && sameAddress(this.#parent.remote, supernode);
-        const link = viaParent ? this.#parent! : await this.#clientSession(supernode);
-        try {
-          status = decodeStatus((await link.request(MessageType.PUSH, body)).body);
-        } finally {
-          if (!viaParent) void link.close();
-        }
-      }
-    } catch (error) {
-      cancel(error as Error);
-      throw error;
-    }
-    if (status !== 0) {
-      cancel(new P2PError('push refused', 'ERR_NO_ROUTE'));
-      throw new P2PError(`${formatAddress(supernode)} does not know the holder`, 'ERR_NO_ROUTE');
-    }
-    return connection;
-  }
-
-  /** A short client session (HELLO role client) to a supernode. */
-  async #clientSession(address: Address): Promise<Link> {
-    const link = await this.#dial(address);
-    try {
-      const reply = decodeHelloReply(
-        (await link.request(MessageType.HELLO, this.#hello(Role.client))).body,
-      );
-      if (reply.status !== HelloStatus.ok)
-        throw new P2PError(`${formatAddress(address)} refused us`, 'ERR_REFUSED');
-      link.kind = 'client';
-      return link;
-    } catch (error) {
-      void link.close();
-      throw error;
-    }
-  }
-
-  /** Supernode: passes a PUSH to the child it names (0), or says it has no such child (1). */
-  #deliverPush(body: Uint8Array): number {
-    const push = decodePush(body);
-    const child = this.#children.get(hashToHex(push.holderId));
-    if (!child) return 1;
-    return child.notify(MessageType.PUSH, body) ? 0 : 1;
-  }
-
-  #onPush(link: Link, request: RpcRequest): Uint8Array {
-    if (request.oneway) {
-      // From our parent: connect to the requester and serve it.
-      if (link !== this.#parent) return EMPTY;
-      const push = decodePush(request.body);
-      give(this.#runtime, push.requester, push.pushId, this.#http, this.#o.pushTimeoutMs).catch(
-        (error) => this.emit('warning', error as Error),
-      );
-      return EMPTY;
-    }
-    if (this.#role !== 'supernode') return encodeStatus(1);
-    return encodeStatus(this.#deliverPush(request.body));
   }
 
   // Connections --------------------------------------------------------------------------
@@ -517,18 +370,15 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
         }
         const start = String.fromCharCode(...head.subarray(0, 4));
         if (start === 'GET ' || start === 'HEAD') {
-          void serveHttp(connection, { runtime: this.#runtime, handler: this.#http }, head);
+          void serveHttp(
+            connection,
+            { runtime: this.#runtime, handler: this.#transfers.http },
+            head,
+          );
           return;
         }
         if (start === 'GIVE') {
-          readGive(this.#runtime, connection, head, 10_000).then(
-            (id) => {
-              const waiter = this.#pushes.get(id);
-              if (waiter) waiter(connection);
-              else connection.destroy();
-            },
-            () => connection.destroy(),
-          );
+          this.#transfers.onGive(connection, head);
           return;
         }
         connection.destroy();
@@ -580,7 +430,7 @@ export class FastTrackNode extends Emitter<FastTrackEvents> {
     on(MessageType.BYE, (r) => this.#onBye(link, r));
     on(MessageType.PROMOTE, () => this.#onPromote(link));
     on(MessageType.PING, () => EMPTY);
-    on(MessageType.PUSH, (r) => this.#onPush(link, r));
+    on(MessageType.PUSH, (r) => this.#transfers.onPush(link, r));
     on(MessageType.REPORT, (r) => this.#reputation.onReport(link, r.body));
     on(MessageType.CREDIT, (r) => this.#reputation.onCredit(link, r.body));
     on(MessageType.LEVEL, (r) => this.#reputation.onLevel(r.body));
