@@ -13,7 +13,8 @@ import {
   type TupleEntry,
   tupleLength,
 } from './messages.js';
-import type { Heard, Member, SoftState, Tuple } from './state.js';
+import type { SoftState } from './state.js';
+import type { Heard, Member, Tuple } from './state-entries.js';
 import { addressLength } from './wire.js';
 
 /** Most entries a fresh-entry scan looks at before giving up (bounds work per message). */

@@ -7,7 +7,8 @@ import { type Address, type Clock, type DatagramRpc, P2PError, sameAddress } fro
 import { memberEntry, tupleEntry } from './gossip.js';
 import { FILETUPLE_BYTES, groupOfAddress, MEMBER_ENTRY_BYTES } from './groups.js';
 import * as msg from './messages.js';
-import type { Member, SoftState } from './state.js';
+import type { SoftState } from './state.js';
+import type { Member } from './state-entries.js';
 
 /** Entries per INFO page. */
 const INFO_PAGE = 256;

@@ -16,7 +16,7 @@ import {
 import { applyEntries, buildGossip, joinSeed, pickTargets } from './gossip.js';
 import type { NodeInternals } from './host.js';
 import * as msg from './messages.js';
-import type { Member } from './state.js';
+import type { Member } from './state-entries.js';
 
 /** What membership needs from its node. */
 export interface MembershipHost extends NodeInternals {

@@ -9,7 +9,7 @@ import { groupOfName } from './groups.js';
 import type { NodeInternals } from './host.js';
 import * as msg from './messages.js';
 import type { InsertAnswer, LookupAnswer, OperationOptions } from './node.js';
-import type { Member } from './state.js';
+import type { Member } from './state-entries.js';
 import { checkName } from './wire.js';
 
 /** What the operations need from their node. */

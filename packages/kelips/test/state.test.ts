@@ -7,7 +7,8 @@ import { type Address, createRandom, formatAddress } from '@p2pkit/core';
 import { describe, expect, it } from 'vitest';
 import { pickRation, pickTargets } from '../src/gossip.js';
 import { groupOfAddress, groupOfName } from '../src/groups.js';
-import { SoftState, type StateLimits } from '../src/state.js';
+import { SoftState } from '../src/state.js';
+import type { StateLimits } from '../src/state-entries.js';
 
 const K = 4;
 const limits: StateLimits = {
