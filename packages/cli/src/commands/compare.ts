@@ -144,6 +144,11 @@ export function registerCompare(program: Command): void {
       });
       const started = performance.now();
       const loadAtStart = loadavg()[0];
+      // The checkout's commit as the run starts (see saveResults).
+      const commit =
+        options.save === undefined
+          ? undefined
+          : (await import('@p2pkit/report')).gitCommit(resolve(options.save));
       let current = '';
       const stop = new AbortController();
       const interrupted = untilSignal(stop.signal).then((signal) => ({ signal }));
@@ -199,7 +204,7 @@ export function registerCompare(program: Command): void {
       if (options.save !== undefined) {
         const { saveResults } = await import('../compare/html.js');
         const command = ['p2pkit', ...process.argv.slice(2)].join(' ');
-        await saveResults(options.save, result, command, loadAtStart);
+        await saveResults(options.save, result, command, loadAtStart, commit);
       }
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(`${formatComparison(result).join('\n')}\n`);

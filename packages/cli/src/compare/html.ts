@@ -144,8 +144,12 @@ export async function saveResults(
   result: CompareResult,
   command: string,
   loadAtStart?: number,
+  commit?: string,
 ): Promise<string[]> {
   const { files } = await writeReport(folder, {
+    // The commit as the run started: writeReport writes the charts before it stamps the
+    // results file, so a stamp taken then says +dirty even for a clean checkout.
+    ...(commit !== undefined ? { commit } : {}),
     name: 'compare',
     kind: 'experiment',
     title: TITLE,
