@@ -29,7 +29,10 @@ export function loadNow(): number {
   return loadavg()[0] ?? 0;
 }
 
-/** The short commit hash of `cwd`'s checkout, with `+dirty` when files differ; 'unknown' outside git. */
+/**
+ * The short commit hash of `cwd`'s checkout, with `+dirty` when tracked files under `cwd` differ
+ * (other than its results/ and README.md); 'unknown' outside git.
+ */
 export function gitCommit(cwd: string = process.cwd()): string {
   try {
     const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -37,11 +40,21 @@ export function gitCommit(cwd: string = process.cwd()): string {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '.'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    // What a run writes itself (its results, the README tables made from them) does not make
+    // the code it measured dirty: a second run in the same clone stays at the plain commit.
+    const dirty = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        '.',
+        ':(exclude)results',
+        ':(exclude)README.md',
+      ],
+      { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
     return dirty ? `${hash}+dirty` : hash;
   } catch {
     return 'unknown';

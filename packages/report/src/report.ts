@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { marked } from 'marked';
 import { type Chart, escapeXml, renderSvg } from './charts.js';
+import { gitCommit } from './machine.js';
 import { type Result, type ResultInput, toPath, writeResult } from './results.js';
 
 /**
@@ -89,7 +90,9 @@ export async function writeReport(
   packageDir: string | URL,
   options: ReportOptions,
 ): Promise<WrittenReport> {
-  const { title, blocks, ...input } = options;
+  const { title, blocks, ...given } = options;
+  // The commit is read before any file is written, so the charts do not stamp it `+dirty`.
+  const input = { ...given, commit: given.commit ?? gitCommit(toPath(packageDir)) };
   const dir = join(toPath(packageDir), 'results');
   mkdirSync(dir, { recursive: true });
   const charts = blocks.filter((b): b is Chart => typeof b !== 'string');
