@@ -333,7 +333,9 @@ describe('p2pkit napster share and get', () => {
       '/nonexistent/p2pkit',
     ]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe('p2pkit: --dir /nonexistent/p2pkit: no such folder');
+    expect(missing.stderr.trim()).toBe(
+      'p2pkit: cannot open --dir /nonexistent/p2pkit: no such folder',
+    );
     const usage = await runCli(['napster', 'get', '--server', server.address, '--from', 'bob']);
     expect(usage.code).toBe(1);
     expect(usage.stderr.trim()).toBe('p2pkit: --from and --file go together');

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Address, formatAddress, P2PError, type SharedFolder } from '@p2pkit/core';
-import { openSharedFolder, type RealRuntime, realRuntime } from '@p2pkit/core/node';
+import { type RealRuntime, realRuntime } from '@p2pkit/core/node';
 import {
   createMetaserver,
   createNapsterClient,
@@ -14,6 +14,7 @@ import {
   type SearchResult,
 } from '@p2pkit/napster';
 import type { Command } from 'commander';
+import { openFolder } from '../folders.js';
 import { hostPort, integer, port } from '../options.js';
 import { createReporter, formatBytes, formatElapsed, formatRate, outputMode } from '../progress.js';
 import { untilSignal } from '../signals.js';
@@ -193,7 +194,7 @@ function registerShare(napster: Command): void {
         password: string;
         linkType: number;
       }) => {
-        const folder = await openFolder('--dir', options.dir, false);
+        const folder = await openFolder('--dir', options.dir, { create: false });
         const runtime = realRuntime({ host: options.host ?? localHostFor(options.server) });
         const client = createNapsterClient({
           runtime,
@@ -310,7 +311,7 @@ function registerGet(napster: Command): void {
           throw new P2PError('search words cannot contain a double quote', 'ERR_INVALID_ARGUMENT');
         if (words?.trim() === '')
           throw new P2PError('give at least one word to search for', 'ERR_INVALID_ARGUMENT');
-        const folder = await openFolder('-o', options.output, true);
+        const folder = await openFolder('-o', options.output, { create: true });
         const clientOptions = { firewalled: options.firewalled ?? false, dataPort: options.port };
         const outcome = await withClient(
           options.server,
@@ -460,22 +461,6 @@ async function fetch(
         `p2pkit: ${formatBytes(kept)} kept in ${join(dir, name)}.part: run the same command again to resume\n`,
       );
     throw error;
-  }
-}
-
-/** Opens a folder for sharing (must exist) or downloading (created), one clear line on failure. */
-async function openFolder(option: string, dir: string, create: boolean): Promise<SharedFolder> {
-  try {
-    return await openSharedFolder(dir, { create });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such folder'
-        : code === 'ENOTDIR'
-          ? 'not a folder'
-          : (error as Error).message;
-    throw new P2PError(`${option} ${dir}: ${reason}`, 'ERR_INVALID_ARGUMENT');
   }
 }
 
