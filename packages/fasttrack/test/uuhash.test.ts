@@ -87,7 +87,7 @@ describe('UUHash', () => {
         expect(hashToHex(d.uuhash)).toBe(hashToHex(whole.uuhash));
         expect(hashToHex(d.root)).toBe(hashToHex(whole.root));
       }),
-      { numRuns: 25 },
+      { numRuns: 10 },
     );
   });
 
