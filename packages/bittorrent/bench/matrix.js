@@ -46,8 +46,15 @@ const work = join(tmpdir(), `p2pkit-bt-matrix-${process.pid}`);
 await mkdir(work, { recursive: true });
 // Gigabytes of temporary files and client daemons: gone however the run ends.
 const children = new Set();
+/** Daemons started through the interop drivers (not our children): killed at exit too. */
+const daemonPids = new Set();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
+  for (const pid of daemonPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
   rmSync(work, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
@@ -288,8 +295,9 @@ const CLIENTS = {
 function daemon(binary, start) {
   const pidOf = () => {
     // The newest process of that name: the one just started (for its peak RSS).
-    const out = spawnSyncText('pgrep', ['-n', '-x', binary.slice(0, 15)]);
-    return Number(out.trim());
+    const pid = Number(spawnSyncText('pgrep', ['-n', '-x', binary.slice(0, 15)]).trim());
+    if (pid > 0) daemonPids.add(pid);
+    return pid;
   };
   return {
     async seed({ torrentPath, seedDir, host, tracker, dir }) {
@@ -312,6 +320,7 @@ function daemon(binary, start) {
         stop: async () => {
           const rss = peakRss(pid);
           await peer.stop();
+          daemonPids.delete(pid);
           return rss;
         },
       };
@@ -336,6 +345,7 @@ function daemon(binary, start) {
         return { wallMs: performance.now() - started, firstPeerMs, rssMB: peakRss(pid) };
       } finally {
         await peer.stop();
+        daemonPids.delete(pid);
       }
     },
   };
