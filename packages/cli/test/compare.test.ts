@@ -122,6 +122,14 @@ describe('p2pkit compare', () => {
         expect(withoutTiming(own), row.command).toEqual(withoutTiming(row.sim));
       }
       expect(row.successRate, row.command).toBeGreaterThan(0);
+      if (row.protocol === 'pastry') {
+        // Locality is sim pastry --locality's own ratio, route latency over direct latency.
+        const own = await simJson(
+          `p2pkit sim pastry --nodes ${row.nodes} --lookups 20 --keys random --locality --seed 7 --json`,
+        );
+        expect(row.locality).toBe(own.relativeDistance);
+        expect(row.locality).toBeGreaterThanOrEqual(1);
+      }
       if (row.fault) {
         const crashed = await simJson(row.fault.command);
         expect(crashedOf(crashed), row.fault.command).toBe(row.fault.crashed);

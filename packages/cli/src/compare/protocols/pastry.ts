@@ -86,7 +86,8 @@ export const pastry: ProtocolAdapter = {
         seed: w.seed,
       };
       const l = await simulate({ ...lflags, onProgress: progress(phase++) });
-      if (l.relativeDistance !== undefined) row.locality = 1 + l.relativeDistance;
+      // sim pastry's relativeDistance is already route latency / direct latency (1 is the best).
+      if (l.relativeDistance !== undefined) row.locality = l.relativeDistance;
     } else if (w.locality) {
       row.notes.push(`locality: measured up to N = ${LOCALITY_MAX_NODES} (it needs N real joins)`);
     }
