@@ -7,6 +7,7 @@
 import {
   type Clock,
   type Connection,
+  concatBytes,
   DecodeError,
   FrameDecoder,
   type TimerHandle,
@@ -137,19 +138,7 @@ export class FramedConnection {
     const queued = this.outbox;
     this.outbox = undefined;
     if (queued === undefined || queued.length === 0 || !this.isOpen) return;
-    if (queued.length === 1) {
-      this.write(queued[0]!);
-      return;
-    }
-    let length = 0;
-    for (const part of queued) length += part.length;
-    const all = new Uint8Array(length);
-    let at = 0;
-    for (const part of queued) {
-      all.set(part, at);
-      at += part.length;
-    }
-    this.write(all);
+    this.write(concatBytes(queued));
   }
 
   /** Handles up to `batch` frames, replies written once at the end (see `outbox`). */

@@ -19,7 +19,7 @@
  * Both roles are pure state machines: feed received bytes, get bytes to send and, at the end,
  * the negotiated streams. The caller owns the socket and the timeouts.
  */
-import { ProtocolError, type Random } from '@p2pkit/core';
+import { concatBytes, ProtocolError, type Random } from '@p2pkit/core';
 import { createDhKeyPair, DH_KEY_LENGTH, type DhKeyPair, dhSecret } from './dh.js';
 import { RC4 } from './rc4.js';
 
@@ -53,17 +53,8 @@ export interface MseStep {
   readonly done?: MseResult;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
+/** The parts joined (always a new array: there are two or more at every call). */
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const REQ1 = ascii('req1');
