@@ -40,6 +40,7 @@ interface Row {
   memory: { entries: number | null };
   messagesPerLookup: number | null;
   swarm: { completionS: { mean: number }; boundS: number } | null;
+  locality: number | null;
 }
 
 /** How many nodes the fault phase crashed, as each protocol's own JSON names it. */

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { NOT_YET, PROTOCOL_NAMES } from '../compare/protocols/index.js';
 import { type CompareResult, runComparison } from '../compare/run.js';
 import { formatComparison } from '../compare/table.js';
@@ -101,13 +101,19 @@ export function registerCompare(program: Command): void {
     .description(
       "run one workload through every protocol in the simulator and measure the lecture's cost table",
     )
-    .option(
-      '--protocols <list>',
-      `comma list of ${PROTOCOL_NAMES.join(', ')}${Object.keys(NOT_YET).length ? ` (not yet: ${Object.keys(NOT_YET).join(', ')})` : ''}`,
-      protocolList,
-      [...PROTOCOL_NAMES],
+    .addOption(
+      new Option(
+        '--protocols <list>',
+        `comma list of ${PROTOCOL_NAMES.join(', ')}${Object.keys(NOT_YET).length ? ` (not yet: ${Object.keys(NOT_YET).join(', ')})` : ''}`,
+      )
+        .argParser(protocolList)
+        .default([...PROTOCOL_NAMES], 'all of them'),
     )
-    .option('--nodes <list>', 'comma list of node counts N', nodeList, DEFAULT_NODES)
+    .addOption(
+      new Option('--nodes <list>', 'comma list of node counts N')
+        .argParser(nodeList)
+        .default(DEFAULT_NODES, DEFAULT_NODES.join(',')),
+    )
     .option('--lookups <L>', 'lookups per protocol and N', integer(1, 10_000_000), DEFAULT_LOOKUPS)
     .option('--items-per-node <k>', 'items stored per node', integer(1, 10_000), 1)
     .option('--latency <ms>', 'one-way delay between two hosts', integer(0, 10_000), 25)
