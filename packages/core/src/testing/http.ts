@@ -11,7 +11,7 @@ import {
 } from '../http/server.js';
 import type { Connection, Runtime } from '../runtime.js';
 import { harnessScope } from './drive.js';
-import type { TransportHarness } from './transport.js';
+import type { TransportHarness } from './transport-harness.js';
 
 export interface HttpSuiteOptions {
   /** Size of the streamed-body test in bytes (default 32 MiB). */

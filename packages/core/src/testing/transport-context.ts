@@ -3,7 +3,7 @@ import { concatBytes } from '../codec/bytes.js';
 import { isP2PError } from '../errors.js';
 import type { Address, Connection, DatagramSocket, Runtime } from '../runtime.js';
 import type { HarnessScope } from './drive.js';
-import type { TransportHarness } from './transport.js';
+import type { TransportHarness } from './transport-harness.js';
 
 /** What every part of the transport compliance suite shares: the harness scope and helpers. */
 export interface TransportSuiteContext extends HarnessScope<TransportHarness> {
