@@ -3,10 +3,10 @@
  * node implements them (KelipsNode's context), so each module states only what it adds.
  */
 import type { Clock, DatagramRpc, Random } from '@p2pkit/core';
-import type { KelipsStats } from './node.js';
 import type { ResolvedOptions } from './options.js';
 import type { SoftState } from './state.js';
 import type { FileStore } from './store.js';
+import type { KelipsStats } from './types.js';
 
 export interface NodeInternals {
   readonly rpc: DatagramRpc;

@@ -13,13 +13,6 @@ export {
   memoryOptimalGroups,
 } from './groups.js';
 export type { KelipsView, KnownNode, MemoryUse, PingAnswer } from './inspect.js';
-export {
-  createKelipsNode,
-  type InsertAnswer,
-  type KelipsEvents,
-  KelipsNode,
-  type KelipsStats,
-  type LookupAnswer,
-  type OperationOptions,
-} from './node.js';
+export { createKelipsNode, type KelipsEvents, KelipsNode } from './node.js';
 export type { KelipsOptions } from './options.js';
+export type { InsertAnswer, KelipsStats, LookupAnswer, OperationOptions } from './types.js';

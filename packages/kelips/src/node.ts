@@ -43,55 +43,11 @@ import { Operations, type OperationsHost } from './operations.js';
 import { type KelipsOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { SoftState } from './state.js';
 import { FileStore } from './store.js';
-
-export interface OperationOptions {
-  signal?: AbortSignal;
-  /** Deadline of this call in ms (default: the node's operationTimeoutMs). */
-  timeoutMs?: number;
-}
-
-export interface LookupAnswer {
-  /** The file's homenode, or undefined: no node asked knew the file. */
-  home: Address | undefined;
-  /**
-   * RPCs on the path that produced the answer: 0 when this node knew, 1 when a contact of the
-   * file's group answered (the normal case), more when it forwarded inside its group.
-   */
-  hops: number;
-  /** Nodes asked in turn (1 when the first answered). */
-  tries: number;
-  /** Of those, how many did not answer in time. */
-  timeouts: number;
-}
-
-export interface InsertAnswer {
-  /** The homenode the contact chose (a random member of the file's group). */
-  home: Address;
-  /** RPCs on the successful path (1: a contact of the file's group placed it). */
-  hops: number;
-  /** Contacts tried in turn, the successful one included (the paper's K4 counts these). */
-  tries: number;
-}
+import type { InsertAnswer, KelipsStats, LookupAnswer, OperationOptions } from './types.js';
 
 export interface KelipsEvents {
   /** A recoverable problem: a bad message, a failed probe. Never fatal. */
   warning: [error: Error];
-}
-
-/** Counters a node keeps about itself (cheap; read them any time). */
-export interface KelipsStats {
-  rounds: number;
-  gossipSent: number;
-  gossipReceived: number;
-  lookups: number;
-  lookupFailures: number;
-  inserts: number;
-  insertFailures: number;
-  timeouts: number;
-  /** Messages that did not decode or broke the rules (dropped). */
-  badMessages: number;
-  /** Messages from a system with another k (dropped). */
-  mismatched: number;
 }
 
 export function createKelipsNode(options: KelipsOptions): KelipsNode {

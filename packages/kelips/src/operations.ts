@@ -8,8 +8,8 @@ import { type Address, isP2PError, P2PError, type RpcRequest, sameAddress } from
 import { groupOfName } from './groups.js';
 import type { NodeInternals } from './host.js';
 import * as msg from './messages.js';
-import type { InsertAnswer, LookupAnswer, OperationOptions } from './node.js';
 import type { Member } from './state-entries.js';
+import type { InsertAnswer, LookupAnswer, OperationOptions } from './types.js';
 import { checkName } from './wire.js';
 
 /** What the operations need from their node. */
