@@ -10,6 +10,15 @@ export {
 } from './bounded-map.js';
 export { createManualClock, type ManualClock } from './clock-manual.js';
 export { sleepOn } from './clock-sleep.js';
+export {
+  ADDRESS_FAMILY_IPV4,
+  ADDRESS_FAMILY_NAME,
+  addressLength,
+  encodeAddress,
+  MAX_ADDRESS_NAME_BYTES,
+  readAddress,
+  writeAddress,
+} from './codec/address.js';
 export { allocBytes } from './codec/alloc.js';
 export { decodeBase32, encodeBase32 } from './codec/base32.js';
 export { ByteQueue, type ReadLineOptions } from './codec/byte-queue.js';

@@ -3,7 +3,7 @@
  * paper): rationed member and filetuple entries, half fresh and half old, within a byte budget,
  * and the seed of state a JOIN reply carries. Pure functions over SoftState.
  */
-import { type Address, type Random, utf8Length } from '@p2pkit/core';
+import { type Address, addressLength, type Random, utf8Length } from '@p2pkit/core';
 import {
   GOSSIP_HEADER,
   type Gossip,
@@ -15,7 +15,6 @@ import {
 } from './messages.js';
 import type { SoftState } from './state.js';
 import type { Heard, Member, Tuple } from './state-entries.js';
-import { addressLength } from './wire.js';
 
 /** Most entries a fresh-entry scan looks at before giving up (bounds work per message). */
 const FRESH_SCAN = 256;

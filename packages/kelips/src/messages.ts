@@ -6,8 +6,16 @@
  * limits below, and throw only DecodeError. Encoders share one module-level Writer and return a
  * fresh copy of exactly the encoded bytes.
  */
-import { type Address, DecodeError, P2PError, Reader, Writer } from '@p2pkit/core';
-import { readAddress, readName, writeAddress, writeName } from './wire.js';
+import {
+  type Address,
+  DecodeError,
+  P2PError,
+  Reader,
+  readAddress,
+  Writer,
+  writeAddress,
+} from '@p2pkit/core';
+import { readName, writeName } from './wire.js';
 
 /** Envelope `type` of each Kelips message ('K' = 0x4b in the high byte). */
 export const MessageType = {
