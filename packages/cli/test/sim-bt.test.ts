@@ -29,6 +29,10 @@ describe('p2pkit sim bt', () => {
     expect(result.ratio).toBeGreaterThanOrEqual(1);
     expect(result.piecesVerified).toBe(8 * 32);
     expect(result.completionsS).toHaveLength(8);
+    // The tracker's figures: every peer it holds, and the bytes it holds for them.
+    expect(result.tracker.peers).toBe(9);
+    expect(result.tracker.stateBytes).toBeGreaterThan(9 * 300);
+    expect(result.tracker.peakStateBytes).toBeGreaterThanOrEqual(result.tracker.stateBytes);
     // Off a terminal, progress comes as plain lines on stderr; stdout keeps the one object.
     const b = await run([...args, '--progress-interval', '1ms']);
     expect(JSON.parse(b.stdout).traceHash).toBe(result.traceHash);

@@ -24,4 +24,5 @@ export {
   type SwarmProgress,
   type SwarmResult,
   type SwarmSample,
+  type SwarmTrackerStats,
 } from './swarm.js';

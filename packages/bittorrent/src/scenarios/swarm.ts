@@ -89,6 +89,22 @@ export interface SwarmSample {
   readonly received: number;
 }
 
+/** The tracker's figures in a swarm run. */
+export interface SwarmTrackerStats {
+  /** Peers and torrents it holds at the end of the run, before anyone stops. */
+  readonly peers: number;
+  readonly torrents: number;
+  /** Announces and scrapes it answered. */
+  readonly announces: number;
+  readonly scrapes: number;
+  /**
+   * Bytes it holds for its swarm(s) at the end of the run (TrackerServer.stateBytes: its
+   * per-swarm and per-peer records summed), and the most over the samples.
+   */
+  readonly stateBytes: number;
+  readonly peakStateBytes: number;
+}
+
 export interface SwarmResult {
   readonly peers: number;
   readonly seeds: number;
@@ -102,6 +118,8 @@ export interface SwarmResult {
   readonly pieceSelection: TorrentSettings['pieceSelection'];
   readonly choking: TorrentSettings['choking'];
   readonly introduction: 'tracker' | 'direct';
+  /** The tracker's peers, requests and state size; null with introduction 'direct'. */
+  readonly tracker: SwarmTrackerStats | null;
   /** Seconds from t = 0 to each leecher's completion (NaN when it did not finish). */
   readonly completions: readonly number[];
   /** Over the leechers that finished. */
@@ -330,7 +348,9 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     for (let i = s; i < torrents.length; i++) total += torrents[i]!.progress().received;
     return total;
   };
+  let peakStateBytes = 0;
   const sample = () => {
+    if (tracker) peakStateBytes = Math.max(peakStateBytes, tracker.stateBytes);
     samples.push({
       timeS: (sim.now - t0) / 1000,
       completed,
@@ -366,6 +386,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const events = sim.eventCount;
   const traceHash = sim.traceHash;
   const wire = sim.metrics.totals().streams.sent.bytes;
+  const trackerStats: SwarmTrackerStats | null = tracker
+    ? {
+        peers: tracker.peers,
+        torrents: tracker.torrents,
+        announces: tracker.announces,
+        scrapes: tracker.scrapes,
+        stateBytes: tracker.stateBytes,
+        peakStateBytes,
+      }
+    : null;
 
   await stopAll(sim, [...seedClients, ...leechers], tracker);
 
@@ -392,6 +422,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     pieceSelection,
     choking,
     introduction,
+    tracker: trackerStats,
     completions,
     completionS,
     completed,

@@ -58,6 +58,11 @@ export interface TrackerServer {
   /** Announces and scrapes answered since it started (HTTP and UDP; refusals included). */
   readonly announces: number;
   readonly scrapes: number;
+  /**
+   * Bytes the tracker holds for its swarms (per swarm and per peer, strings included), an
+   * estimate summed over its records with V8's measured sizes; not sockets or buffers.
+   */
+  readonly stateBytes: number;
   /** Stops both front ends and the sweep timer; releases every socket. */
   close(): Promise<void>;
 }
@@ -342,6 +347,9 @@ export async function createTracker(options: TrackerServerOptions): Promise<Trac
     },
     get peers() {
       return swarms.peers;
+    },
+    get stateBytes() {
+      return swarms.stateBytes();
     },
     get announces() {
       return announces;

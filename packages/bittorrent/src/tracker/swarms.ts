@@ -46,6 +46,23 @@ export type SwarmReply =
       readonly peers: readonly PeerRecord[];
     };
 
+/**
+ * What the tracker's state costs in V8's heap (64-bit Node, no pointer compression), for
+ * stateBytes(). A flat one-byte string is a 16-byte header plus its characters, rounded up to
+ * 8. The fixed parts were measured as heap deltas (node --expose-gc, gc before and after 10^5
+ * announces to a bare Swarms, addresses as flat strings as sockets give them; Node 20 x64,
+ * 2026-12-03): a peer's fixed part, 415 bytes, is its 20-byte peer-id copy (a Uint8Array: 233
+ * bytes), its PeerRecord (6 fields, 72), its boxed lastSeen double, the cons-string header
+ * left in front of its flattened key, and its index Map entry and peers-array slot with the
+ * tables' spare capacity; a swarm's, 415 bytes, is its Swarm object, its Map and array at
+ * their first capacity, and its entry in the info-hash Map. Estimate / heap delta: 1.00 for
+ * one swarm of 10^5 IPv4 peers, 1.01 for IPv6 ones, 1.00 for 10^5 one-peer swarms, 1.00 for
+ * 100 swarms of 100; 0.84 for 10^3 peers, where the heap's own noise is of the same size.
+ */
+const PEER_FIXED_BYTES = 415;
+const SWARM_FIXED_BYTES = 415;
+const stringBytes = (text: string) => 16 + Math.ceil(text.length / 8) * 8;
+
 class Swarm {
   readonly peers: PeerRecord[] = [];
   readonly index = new Map<string, number>();
@@ -93,6 +110,21 @@ export class Swarms {
 
   get peers(): number {
     return this.#peerCount;
+  }
+
+  /**
+   * Bytes the tracker holds for its swarms, summed over what it stores: per swarm its record
+   * and info-hash key, per peer its record, peer-id copy, address and key strings, and its
+   * place in the swarm's index (sizes above). Counts the state, not the sockets or buffers.
+   */
+  stateBytes(): number {
+    let bytes = 0;
+    for (const [hashKey, swarm] of this.#swarms) {
+      bytes += SWARM_FIXED_BYTES + stringBytes(hashKey);
+      for (const peer of swarm.peers)
+        bytes += PEER_FIXED_BYTES + stringBytes(peer.key) + stringBytes(peer.host);
+    }
+    return bytes;
   }
 
   announce(a: SwarmAnnounce, now: number): SwarmReply {

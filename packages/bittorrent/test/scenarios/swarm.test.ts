@@ -45,6 +45,12 @@ describe('BitTorrent swarm in the simulator', () => {
         expect(a.utilization).toBeGreaterThan(0.65);
         // Protocol trouble surfaces as session warnings (bad pieces, unrequested blocks, ...).
         expect(a.warnings).toEqual({});
+        // The tracker holds every peer at the end, and its state grows with them (a few
+        // hundred bytes each in V8).
+        expect(a.tracker!.peers).toBe(41);
+        expect(a.tracker!.stateBytes).toBeGreaterThan(41 * 300);
+        expect(a.tracker!.stateBytes).toBeLessThan(41 * 1000);
+        expect(a.tracker!.peakStateBytes).toBeGreaterThanOrEqual(a.tracker!.stateBytes);
 
         const b = await runSwarm(small(seed));
         expect(b.traceHash).toBe(a.traceHash);
@@ -63,6 +69,8 @@ describe('BitTorrent swarm in the simulator', () => {
         expect(a.completed).toBe(10);
         expect(b.completed).toBe(10);
         expect(b.traceHash).not.toBe(a.traceHash);
+        expect(a.tracker!.peers).toBe(11);
+        expect(a.tracker!.stateBytes).toBeLessThan(41 * 300);
       }),
     60_000,
   );

@@ -109,6 +109,33 @@ const urls = (tracker: TrackerServer) => ({
   udp: `udp://${tracker.udpAddress!.host}:${tracker.udpAddress!.port}/announce`,
 });
 
+describe('tracker state size', () => {
+  it('stateBytes counts each peer and swarm it holds, and shrinks as they leave', async () => {
+    const { clientFor, start } = setup();
+    const tracker = await start();
+    const url = urls(tracker).udp;
+    expect(tracker.stateBytes).toBe(0);
+    const sizes: number[] = [];
+    for (let n = 1; n <= 6; n++) {
+      await clientFor(n).announce(url, params(n, { event: 'started' }));
+      sizes.push(tracker.stateBytes);
+    }
+    // Every peer adds its record (hundreds of bytes in V8), by the same amount for the same
+    // address and id lengths; the first also pays for its swarm.
+    const steps = sizes.slice(1).map((size, i) => size - sizes[i]!);
+    expect(new Set(steps).size).toBe(1);
+    expect(steps[0]).toBeGreaterThan(300);
+    expect(steps[0]).toBeLessThan(1000);
+    expect(sizes[0]).toBeGreaterThan(steps[0]!);
+    // A second torrent is a second swarm.
+    await clientFor(1).announce(url, params(1, { infoHash: new Uint8Array(20).fill(1) }));
+    expect(tracker.torrents).toBe(2);
+    expect(tracker.stateBytes).toBe(sizes[5]! + sizes[0]!);
+    await clientFor(1).announce(url, params(1, { event: 'stopped' }));
+    expect(tracker.stateBytes).toBe(sizes[5]! + sizes[0]! - steps[0]!);
+  });
+});
+
 describe('tracker client ↔ server (memory network)', () => {
   for (const kind of ['http', 'udp'] as const) {
     it(`${kind}: announce returns the other peers, scrape counts them, stopped removes`, async () => {

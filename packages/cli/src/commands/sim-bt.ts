@@ -153,6 +153,11 @@ function report(r: SwarmResult): string {
     `ratio (last completion / bound): ${r.ratio.toFixed(3)}   mean / bound: ${r.meanRatio.toFixed(3)}`,
     `upload utilization ${(r.utilization * 100).toFixed(1)} %, duplicate payload ${((r.receivedOverhead - 1) * 100).toFixed(1)} %, wire overhead ${((r.wireOverhead - 1) * 100).toFixed(1)} %`,
     `pieces verified ${r.piecesVerified}, corrupt ${r.piecesCorrupt}`,
+    ...(r.tracker
+      ? [
+          `tracker: ${r.tracker.peers} peers in ${r.tracker.torrents} swarm(s), ${kib(r.tracker.stateBytes)} of state (peak ${kib(r.tracker.peakStateBytes)}), ${r.tracker.announces} announces`,
+        ]
+      : []),
     `simulator: ${r.events} events, ${s(r.virtualS)} s virtual, ${s(r.wallS)} s wall, trace ${r.traceHash}`,
   ];
   return `${lines.join('\n')}\n`;
