@@ -170,6 +170,18 @@ describe('p2pkit sim chord, hopeless settings', () => {
     );
   });
 
+  it('under churn, wrong owners the paper allows (a just-joined owner) are reported, exit 0', async () => {
+    const args = ['--nodes', '100', '--lookups', '300', '--churn', '0.5', '--json'];
+    const r = await runCli(['sim', 'chord', ...args]);
+    const result = JSON.parse(r.stdout);
+    expect(result.wrongOwner).toBeGreaterThan(0);
+    expect(result.staleOwner).toBe(result.wrongOwner);
+    expect(r.stderr).toContain(
+      `${result.staleOwner} of 300 lookups answered the node after an owner that had just joined`,
+    );
+    expect(r.code).toBe(0);
+  });
+
   it('in a pipe, progress goes to stderr as plain lines (each phase), stdout keeps the JSON', async () => {
     const r = await runCli(['sim', 'chord', '--nodes', '2000', '--lookups', '2000', '--json']);
     expect(r.code).toBe(0);
