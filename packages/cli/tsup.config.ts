@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', bin: 'src/bin.ts' },
+  // compare-worker: one run of `p2pkit compare` on a worker thread (src/compare/pool.ts loads it
+  // from next to the chunk that holds runComparison, i.e. dist/).
+  entry: { index: 'src/index.ts', bin: 'src/bin.ts', 'compare-worker': 'src/compare/worker.ts' },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

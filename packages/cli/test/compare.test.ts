@@ -4,7 +4,7 @@
  * of truth), progress on stderr, bad values refused in one line, sizes a protocol cannot hold
  * named with the reason.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -171,13 +171,16 @@ describe('p2pkit compare', () => {
   });
 
   it('refuses bad values in one line, before running anything', async () => {
+    writeFileSync(join(dir, 'file.txt'), 'not a folder\n');
     for (const [args, pattern] of [
       [['--protocols', 'chord,kademlia'], /unknown protocol kademlia/],
       [['--nodes', '100,abc'], /comma list of node counts/],
       [['--nodes', '0'], /comma list of node counts/],
       [['--fail', '1.5'], /fraction in \[0, 1\)/],
       [['--lookups', '0'], /integer in 1\.\./],
-      [['--out', join(dir, 'missing', 'report.html')], /cannot write .*not a writable folder/],
+      [['--out', join(dir, 'missing', 'report.html')], /cannot write .*: no such folder .*missing/],
+      [['--out', join(dir, 'file.txt', 'report.html')], /cannot write .*file\.txt is not a folder/],
+      [['--jobs', '0'], /integer in 1\.\./],
       [['--save', dir], /--save .*: not a package folder \(no package\.json\)/],
     ] as const) {
       const r = await runCli(['compare', ...args], { cwd: dir });
@@ -188,15 +191,34 @@ describe('p2pkit compare', () => {
     }
   });
 
-  it('stops on Ctrl-C in one line, exit 130, without writing the report', async () => {
+  it('stops on Ctrl-C in one line, exit 130, without writing the report (--jobs 1)', async () => {
     const out = join(dir, 'interrupted.html');
-    const p = startCli(['compare', '--protocols', 'kelips', '--nodes', '3000', '--out', out], {
-      cwd: dir,
-    });
-    await p.waitFor(/p2pkit compare: kelips N=3000/, 30_000, 'stderr');
+    // In this thread, the run stops at its next step (Kelips' setup is one long step).
+    const p = startCli(
+      ['compare', '--protocols', 'kelips', '--nodes', '1000', '--jobs', '1', '--out', out],
+      { cwd: dir },
+    );
+    await p.waitFor(/p2pkit compare: kelips N=1000/, 30_000, 'stderr');
     expect(await p.stop('SIGINT')).toBe(130);
     expect(p.stderr()).toMatch(
-      /^p2pkit compare: interrupted \(SIGINT\) during kelips N=3000; nothing written$/m,
+      /^p2pkit compare: interrupted \(SIGINT\) during kelips N=1000; nothing written$/m,
+    );
+    expect(p.stderr()).not.toMatch(/\n\s+at /);
+    expect(p.stdout()).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('stops runs on worker threads on Ctrl-C at once, in one line', async () => {
+    const out = join(dir, 'interrupted-parallel.html');
+    // Two runs at once, each a minute's work: only ending the workers ends the command soon.
+    const p = startCli(
+      ['compare', '--protocols', 'kelips,gnutella', '--nodes', '3000', '--jobs', '2', '--out', out],
+      { cwd: dir },
+    );
+    await p.waitFor(/p2pkit compare: kelips N=3000, gnutella N=3000/, 30_000, 'stderr');
+    expect(await p.stop('SIGINT')).toBe(130);
+    expect(p.stderr()).toMatch(
+      /^p2pkit compare: interrupted \(SIGINT\) during kelips N=3000, gnutella N=3000; nothing written$/m,
     );
     expect(p.stderr()).not.toMatch(/\n\s+at /);
     expect(p.stdout()).toBe('');

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { NOT_YET, PROTOCOL_NAMES } from '../compare/protocols/index.js';
@@ -26,6 +26,7 @@ interface CompareCliOptions {
   save?: string;
   json?: boolean;
   quiet?: boolean;
+  jobs: number;
 }
 
 function protocolList(text: string): string[] {
@@ -76,6 +77,7 @@ function folderProblem(dir: string): string | undefined {
 /** Why the report cannot be written at `path` (checked before the run, not after minutes). */
 function outProblem(path: string): string | undefined {
   const dir = dirname(resolve(path));
+  if (!existsSync(dir)) return `cannot write ${path}: no such folder ${dir} (create it first)`;
   try {
     if (!statSync(dir).isDirectory()) return `cannot write ${path}: ${dir} is not a folder`;
     accessSync(dir, constants.W_OK);
@@ -130,6 +132,14 @@ export function registerCompare(program: Command): void {
       '--save <folder>',
       "also write <folder>/results/compare.json, .html, .md and the charts' SVG (the report module's convention)",
     )
+    .addOption(
+      new Option(
+        '--jobs <n>',
+        'runs at once, each on a worker thread (1: one after the other in this process)',
+      )
+        .argParser(integer(1, 256))
+        .default(availableParallelism(), `the machine's cores, ${availableParallelism()} here`),
+    )
     .option('--json', 'one JSON object with every figure on stdout')
     .option('--quiet', 'no progress on stderr')
     .action(async (options: CompareCliOptions) => {
@@ -167,8 +177,10 @@ export function registerCompare(program: Command): void {
         fail: options.fail,
         churn: options.churn,
         seed: options.seed,
+        jobs: options.jobs,
+        signal: stop.signal,
         onProgress: (p) => {
-          const what = `${p.protocol} N=${p.nodes}`;
+          const what = p.running.length > 0 ? p.running.join(', ') : `${p.protocol} N=${p.nodes}`;
           const eta = formatEta(p.etaSeconds);
           const force = what !== current;
           current = what;
@@ -182,12 +194,25 @@ export function registerCompare(program: Command): void {
         },
         onSkip: (s) => reporter.note(`${s.protocol} at N = ${s.nodes} skipped: ${s.reason}`),
       }).then((result) => ({ result }));
-      let outcome: { result: CompareResult } | { signal: NodeJS.Signals };
+      let outcome: { result: CompareResult } | { signal: NodeJS.Signals } | { error: unknown };
       try {
-        outcome = await Promise.race([comparison, interrupted]);
+        outcome = await Promise.race([
+          comparison.catch((error: unknown) => ({ error })),
+          interrupted,
+        ]);
       } finally {
+        // Also terminates the worker threads still running.
         stop.abort();
         reporter.stop();
+      }
+      if ('error' in outcome) {
+        const { error } = outcome;
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(
+          `p2pkit compare: ${message} (seed ${options.seed}); nothing written\n`,
+        );
+        process.exitCode = 1;
+        return;
       }
       if ('signal' in outcome) {
         process.stderr.write(
@@ -218,8 +243,12 @@ export function registerCompare(program: Command): void {
         const rows = result.rows.length;
         const differs = result.fits.filter((f) => f.differs).length;
         const judged = result.fits.filter((f) => f.lecture !== undefined).length;
+        const at =
+          options.jobs > 1
+            ? `${Math.min(options.jobs, rows)} at a time on worker threads`
+            : 'one at a time';
         process.stderr.write(
-          `p2pkit compare: ${rows} runs in ${formatElapsed(performance.now() - started)}; ${judged - differs} of ${judged} fitted costs as the lecture says${differs ? `, ${differs} differ (✗)` : ''}${options.out ? `; report: ${options.out}` : ''}\n`,
+          `p2pkit compare: ${rows} runs in ${formatElapsed(performance.now() - started)} (${at}); ${judged - differs} of ${judged} fitted costs as the lecture says${differs ? `, ${differs} differ (✗)` : ''}${options.out ? `; report: ${options.out}` : ''}\n`,
         );
       }
     });

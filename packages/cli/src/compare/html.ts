@@ -13,7 +13,8 @@ import {
   writeReport,
 } from '@p2pkit/report';
 import { costOf } from './fit.js';
-import { adapter, type CompareResult } from './run.js';
+import { adapter } from './protocols/index.js';
+import type { CompareResult } from './run.js';
 import { type Cells, concernCells, costCells, fitCells, swarmCells } from './table.js';
 import { COSTS, type Cost } from './types.js';
 
@@ -92,7 +93,7 @@ export function reportBlocks(result: CompareResult, loadAtStart?: number): Block
     '',
     '## Conditions',
     '',
-    `- seed ${w.seed}; ${result.rows.length} runs in ${(result.wallMs / 1000).toFixed(1)} s wall`,
+    `- seed ${w.seed}; ${result.rows.length} runs in ${(result.wallMs / 1000).toFixed(1)} s wall, ${result.jobs > 1 ? `${result.jobs} at a time on worker threads` : 'one at a time'}, ${(result.cpuMs / 1000).toFixed(0)} CPU-s; the longest run ${(Math.max(...result.rows.map((r) => r.wallMs)) / 1000).toFixed(1)} s`,
     `- versions: ${Object.entries(result.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,

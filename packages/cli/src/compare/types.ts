@@ -131,7 +131,11 @@ export interface ProtocolAdapter {
   maxNodesReason: string;
   /** Smallest N it runs with. */
   minNodes: number;
-  /** Relative wall-clock cost at N (for the ETA): about seconds on a quiet 2-core machine. */
+  /**
+   * Relative wall-clock cost at N, about seconds on a quiet 2-core machine: for the ETA, and
+   * the longest runs start first on the worker threads. Fitted to the rows' wallMs of
+   * results/compare.json (default sizes, load 4.4).
+   */
   estimateSeconds(workload: Workload): number;
   /** Runs every phase at this N and returns the row. */
   run(workload: Workload, onProgress: (fraction: number) => void): Promise<Row>;

@@ -77,7 +77,7 @@ export const bittorrent: ProtocolAdapter = {
   maxNodes: 300,
   maxNodesReason:
     'every leecher runs the real client over simulated TCP (1460-byte segments, up to 50 connections each): 1000 leechers took 226 CPU-seconds and 1.8 GB, past compare’s two-minute budget; `p2pkit sim bt --peers 1000 --size 262144` runs it on its own',
-  estimateSeconds: (w) => 1 + w.nodes / 6,
+  estimateSeconds: (w) => 0.3 + w.nodes ** 1.3 / 55,
   async run(w, onProgress) {
     const { runSwarm } = await import('@p2pkit/bittorrent/scenarios');
     const wall0 = performance.now();

@@ -20,7 +20,8 @@ export const chord: ProtocolAdapter = {
   minNodes: 2,
   maxNodes: 1_000_000,
   maxNodesReason: '',
-  estimateSeconds: (w) => 1 + w.nodes / 2000 + (w.fail > 0 ? w.nodes / 1500 : 0),
+  estimateSeconds: (w) =>
+    0.1 + w.nodes / 8000 + w.lookups / 4000 + (w.fail > 0 ? w.nodes / 8000 : 0),
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/chord/scenarios');
     const wall0 = performance.now();

@@ -22,7 +22,7 @@ export const gnutella: ProtocolAdapter = {
   maxNodes: 20_000,
   maxNodesReason:
     'every query floods the whole TTL horizon and every servent pings every 3 s: 10^5 servents is about 10^8 simulated messages per run (hours on this machine), and beyond the TTL horizon (≈ 2,900 servents) a flood no longer reaches every item',
-  estimateSeconds: (w) => 1 + (w.nodes * (w.lookups + 200)) / 10_000,
+  estimateSeconds: (w) => 0.2 + (w.nodes ** 1.08 * (w.lookups + 200)) / 37_000,
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/gnutella/scenarios');
     const wall0 = performance.now();

@@ -21,6 +21,13 @@ export const ADAPTERS: readonly ProtocolAdapter[] = [
 
 export const PROTOCOL_NAMES: readonly string[] = ADAPTERS.map((a) => a.name);
 
+/** The adapter of one protocol, by name. */
+export function adapter(name: string): ProtocolAdapter {
+  const a = ADAPTERS.find((x) => x.name === name);
+  if (!a) throw new Error(`unknown protocol ${name}`);
+  return a;
+}
+
 /**
  * Protocols of p2pkit that compare cannot run yet, and why: named so that asking for one says
  * so instead of "unknown protocol", and never given a row of made-up figures. (None today.)

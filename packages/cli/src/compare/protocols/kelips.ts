@@ -23,7 +23,8 @@ export const kelips: ProtocolAdapter = {
   maxNodes: 20_000,
   maxNodesReason:
     'every node gossips its O(√N) soft state each round; settling 10^5 nodes takes about 10^9 simulated datagrams (hours on this machine)',
-  estimateSeconds: (w) => (1 + w.nodes / 40) * (1 + (w.fail > 0 ? 1 : 0) + (w.churn > 0 ? 1 : 0)),
+  estimateSeconds: (w) =>
+    (0.1 + w.nodes ** 1.3 / 560) * (1 + (w.fail > 0 ? 1 : 0) + (w.churn > 0 ? 1 : 0)),
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/kelips/scenarios');
     const wall0 = performance.now();

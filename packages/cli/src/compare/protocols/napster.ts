@@ -21,7 +21,7 @@ export const napster: ProtocolAdapter = {
   minNodes: 1,
   maxNodes: 1_000_000,
   maxNodesReason: '',
-  estimateSeconds: (w) => 0.5 + w.nodes / 1000 + w.lookups / 2000,
+  estimateSeconds: (w) => 0.2 + w.nodes / 2200 + w.lookups / 2000,
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/napster/scenarios');
     const wall0 = performance.now();

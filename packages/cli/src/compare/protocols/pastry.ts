@@ -24,10 +24,10 @@ export const pastry: ProtocolAdapter = {
   maxNodes: 1_000_000,
   maxNodesReason: '',
   estimateSeconds: (w) =>
-    1 +
-    w.nodes / 2000 +
-    (w.fail > 0 ? w.nodes / 1500 : 0) +
-    (w.locality && w.nodes <= LOCALITY_MAX_NODES ? w.nodes / 100 : 0),
+    0.2 +
+    w.nodes / 4000 +
+    (w.fail > 0 ? w.nodes / 4000 : 0) +
+    (w.locality && w.nodes <= LOCALITY_MAX_NODES ? w.nodes ** 1.3 / 1100 : 0),
   async run(w, onProgress) {
     const { simulate } = await import('@p2pkit/pastry/scenarios');
     const wall0 = performance.now();
