@@ -7,12 +7,12 @@
 import {
   type Clock,
   type Connection,
-  concatBytes,
   DecodeError,
   FrameDecoder,
   type TimerHandle,
 } from '@p2pkit/core';
 import { decodeFrame, HEADER_SIZE } from './messages.js';
+import { joinChunks } from './reply-pool.js';
 
 export interface FramedOptions {
   clock: Clock;
@@ -138,7 +138,7 @@ export class FramedConnection {
     const queued = this.outbox;
     this.outbox = undefined;
     if (queued === undefined || queued.length === 0 || !this.isOpen) return;
-    this.write(concatBytes(queued));
+    this.write(queued.length === 1 ? queued[0]! : joinChunks(queued));
   }
 
   /** Handles up to `batch` frames, replies written once at the end (see `outbox`). */

@@ -3,6 +3,7 @@
  * browse replies are written straight from the index into one buffer, one socket write a reply.
  */
 
+import { copyBytes } from './copy-bytes.js';
 import type { SearchPlan } from './index-store.js';
 import { type ClientMessageOf, MessageType } from './messages.js';
 import { parseSearchQuery, SearchQueryError } from './search-query.js';
@@ -60,8 +61,9 @@ export function browse(
     max && max > 0 ? Math.min(max, settings.maxBrowseResults) : settings.maxBrowseResults;
   const head = encoder.encode(`${other.nick} `);
   const slots = index.slotsOf(other.id, limit);
-  const out = state.reserve(slots.length * (4 + head.length + index.maxFieldsBytes) + 64);
-  let pos = 0;
+  const replies = state.replies;
+  const out = replies.begin(slots.length * (4 + head.length + index.maxFieldsBytes));
+  let pos = replies.start;
   for (const slot of slots) {
     const start = pos;
     pos += 4;
@@ -69,7 +71,7 @@ export function browse(
     pos = index.writeFields(slot, out, pos + head.length);
     writeHeader(out, start, pos - start - 4, MessageType.browseEntry);
   }
-  if (pos > 0) session.framed.send(out.slice(0, pos), slots.length);
+  if (slots.length > 0) session.framed.send(replies.end(pos), slots.length);
   state.send(session, { kind: 'browseEnd', nick: other.nick });
 }
 
@@ -122,24 +124,22 @@ export function search(state: ServerState, user: User, text: string, slots: Uint
   const n = plan ? index.search(plan, limit, slots) : 0;
   state.counters.searchResults += n;
   index.warm(slots, n);
-  const out = state.reserve(n * (4 + index.maxFieldsBytes + 64) + 4);
-  let pos = 0;
+  const replies = state.replies;
+  const out = replies.begin(n * (4 + index.maxFieldsBytes + 64) + 4);
+  let pos = replies.start;
   const { tails, tailLengths, tailStride } = state;
   for (let i = 0; i < n; i++) {
     const slot = slots[i]!;
     const start = pos;
     pos = index.writeFields(slot, out, pos + 4);
-    // The owner's tail, copied byte by byte from the flat tails array (~20 bytes).
+    // The owner's tail, copied from the flat tails array (~20 bytes).
     const owner = index.ownerOf(slot);
-    const from = owner * tailStride;
-    const length = tailLengths[owner]!;
-    for (let j = 0; j < length; j++) out[pos + j] = tails[from + j]!;
-    pos += length;
+    pos = copyBytes(tails, owner * tailStride, out, pos, tailLengths[owner]!);
     writeHeader(out, start, pos - start - 4, MessageType.searchResult);
   }
   out.set(SEARCH_END, pos);
   pos += 4;
-  session.framed.send(out.slice(0, pos), n + 1);
+  session.framed.send(replies.end(pos), n + 1);
 }
 
 function unique(words: string[]): string[] {

@@ -7,6 +7,7 @@ import type { Address, Emitter, Runtime, TimerHandle } from '@p2pkit/core';
 import type { FramedConnection } from './framed.js';
 import { FileIndex } from './index-store.js';
 import { encodeServerMessage, type ServerMessage } from './messages.js';
+import { ReplyPool } from './reply-pool.js';
 
 export interface NapsterServerEvents {
   listening: [address: Address];
@@ -95,7 +96,8 @@ export class ServerState {
     closedBytesIn: 0,
     closedBytesOut: 0,
   };
-  private scratch = new Uint8Array(0);
+  /** Where search and browse replies are written (views of it go to the sockets). */
+  readonly replies = new ReplyPool();
   /**
    * ` <nick> <ip> <linkType>` of each user id, `tailStride` bytes apart: how every 201 result
    * for that user's files ends, copied from one flat array (no object to reach per result).
@@ -185,12 +187,6 @@ export class ServerState {
     }
     this.tails.set(bytes, user.id * stride);
     this.tailLengths[user.id] = bytes.length;
-  }
-
-  /** A scratch buffer of at least `n` bytes, reused between replies (copy out before sending). */
-  reserve(n: number): Uint8Array {
-    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 64 * 1024));
-    return this.scratch;
   }
 }
 

@@ -182,4 +182,37 @@ describe('FileIndex', () => {
     expect(index.columnBytes).toBeLessThanOrEqual(before * 1.6);
     expect(index.files).toBe(n);
   });
+
+  it('holds a file shared byte for byte by several users once, through removals and compaction', () => {
+    const index = new FileIndex();
+    const long = 'z'.repeat(200);
+    const song = (i: number) => file(`song ${i} ${long}.mp3`, { size: 1000 + i });
+    for (let i = 0; i < 4000; i++) {
+      index.add(1, song(i));
+      index.add(2, song(i));
+      index.add(3, file(`junk ${i} ${long} ${'j'.repeat(40)}.mp3`));
+    }
+    expect(index.files).toBe(12_000);
+    expect(index.distinctFiles).toBe(8000);
+    // Owner 3's entries become garbage; owner 1's stay (owner 2 still shares them).
+    index.removeOwner(3);
+    index.removeOwner(1);
+    expect(index.distinctFiles).toBe(4000);
+    // New files fill the arena until it compacts (more garbage than live), moving the shared
+    // entries.
+    const before = index.columnBytes;
+    for (let i = 0; i < 8000; i++) index.add(4, file(`new ${i} ${long}.mp3`));
+    expect(index.columnBytes).toBeLessThan(before * 2);
+    for (let i = 0; i < 4000; i += 7) {
+      const slot = index.slotOf(2, song(i).filename);
+      expect(index.file(slot)).toEqual(song(i));
+      expect(index.ownerOf(slot)).toBe(2);
+    }
+    const out = new Uint32Array(10);
+    expect(index.search({ words: ['song', '3999'] }, 10, out)).toBe(1);
+    expect(index.file(out[0]!)).toEqual(song(3999));
+    // A second copy after the others left is again the same entry.
+    expect(typeof index.add(5, song(3999))).toBe('number');
+    expect(index.distinctFiles).toBe(12_000);
+  });
 });

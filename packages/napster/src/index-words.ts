@@ -1,0 +1,177 @@
+/**
+ * The inverted index: each word's files as a sorted list of slots. Most words have one file
+ * (a bare number), some a few (a small array), common ones many (a growable Uint32Array).
+ * Slots are handed out in increasing order, so appending keeps every list sorted; a sweep
+ * renumbers them in order (see FileIndex.sweep).
+ */
+
+/** Lists switch from a plain array to a typed array past this length. */
+export const SMALL_LIST = 32;
+/** A slot that a sweep drops. */
+export const DEAD = 0xffff_ffff;
+
+/** A word's files once there are many: a growable Uint32Array and its length. */
+interface BigList {
+  ids: Uint32Array;
+  n: number;
+}
+export type Posting = number | number[] | BigList;
+
+export class WordLists {
+  private readonly words = new Map<string, Posting>();
+
+  /** Distinct words. */
+  get size(): number {
+    return this.words.size;
+  }
+
+  get(word: string): Posting | undefined {
+    return this.words.get(word);
+  }
+
+  /** Appends `slot` (larger than every slot already listed) to `word`'s list. */
+  post(word: string, slot: number): void {
+    const posting = this.words.get(word);
+    if (posting === undefined) {
+      this.words.set(word, slot);
+    } else if (typeof posting === 'number') {
+      this.words.set(word, [posting, slot]);
+    } else if (Array.isArray(posting)) {
+      if (posting.length < SMALL_LIST) {
+        posting.push(slot);
+      } else {
+        const ids = new Uint32Array(SMALL_LIST * 2);
+        ids.set(posting);
+        ids[posting.length] = slot;
+        this.words.set(word, { ids, n: posting.length + 1 });
+      }
+    } else {
+      if (posting.n === posting.ids.length) {
+        const ids = new Uint32Array(Math.ceil(posting.n * 1.5));
+        ids.set(posting.ids);
+        posting.ids = ids;
+      }
+      posting.ids[posting.n++] = slot;
+    }
+  }
+
+  /** Renumbers every list after a sweep: `remap[old]` is the new slot, or DEAD. */
+  remap(remap: Uint32Array): void {
+    for (const [word, posting] of this.words) {
+      if (typeof posting === 'number') {
+        if (remap[posting] === DEAD) this.words.delete(word);
+        else this.words.set(word, remap[posting]!);
+      } else if (Array.isArray(posting)) {
+        let w = 0;
+        for (const slot of posting) if (remap[slot] !== DEAD) posting[w++] = remap[slot]!;
+        if (w === 0) this.words.delete(word);
+        else if (w === 1) this.words.set(word, posting[0]!);
+        else posting.length = w;
+      } else {
+        const ids = posting.ids;
+        let w = 0;
+        for (let i = 0; i < posting.n; i++) {
+          const to = remap[ids[i]!]!;
+          if (to !== DEAD) ids[w++] = to;
+        }
+        if (w === 0) this.words.delete(word);
+        else if (w <= SMALL_LIST) this.words.set(word, Array.from(ids.subarray(0, w)));
+        else {
+          posting.n = w;
+          if (w * 4 < ids.length) posting.ids = ids.slice(0, w * 2);
+        }
+      }
+    }
+  }
+
+  /** The lists and the map (entries and keys, at V8's usual sizes). O(words). */
+  approximateBytes(): number {
+    let bytes = 0;
+    for (const [word, posting] of this.words) {
+      // Map entry (~3 words) + a one-byte string (header 16, rounded to 8).
+      bytes += 24 + 16 + ((word.length + 7) & ~7);
+      if (typeof posting === 'number') continue;
+      if (Array.isArray(posting)) bytes += 32 + 8 * posting.length;
+      else bytes += 200 + posting.ids.byteLength;
+    }
+    return bytes;
+  }
+}
+
+/**
+ * A search's lists, all as Uint32Arrays (so that the intersection reads one kind of array),
+ * each with its length and a cursor; reused from search to search (no allocation per search).
+ */
+export class SearchLists {
+  ids: Uint32Array[] = [];
+  n = new Int32Array(0);
+  at = new Int32Array(0);
+  private readonly small: Uint32Array[] = [];
+
+  /** Room for `count` lists. */
+  reserve(count: number): void {
+    if (this.n.length >= count) return;
+    const size = Math.max(count, this.n.length * 2);
+    this.n = new Int32Array(size);
+    this.at = new Int32Array(size);
+    while (this.small.length < size) this.small.push(new Uint32Array(SMALL_LIST));
+  }
+
+  /** Puts a word's list at position `j`. */
+  load(j: number, posting: Posting): void {
+    if (typeof posting === 'number') {
+      const ids = this.small[j]!;
+      ids[0] = posting;
+      this.ids[j] = ids;
+      this.n[j] = 1;
+    } else if (Array.isArray(posting)) {
+      const ids = this.small[j]!;
+      for (let i = 0; i < posting.length; i++) ids[i] = posting[i]!;
+      this.ids[j] = ids;
+      this.n[j] = posting.length;
+    } else {
+      this.ids[j] = posting.ids;
+      this.n[j] = posting.n;
+    }
+  }
+
+  /** Sorts lists [0, k) by length, shortest (the rarest word) first. */
+  sortShortestFirst(k: number): void {
+    const ids = this.ids;
+    const ns = this.n;
+    for (let a = 1; a < k; a++) {
+      for (let b = a; b > 0 && ns[b]! < ns[b - 1]!; b--) {
+        const t = ids[b]!;
+        ids[b] = ids[b - 1]!;
+        ids[b - 1] = t;
+        const tn = ns[b]!;
+        ns[b] = ns[b - 1]!;
+        ns[b - 1] = tn;
+      }
+    }
+  }
+}
+
+/**
+ * The last index at or below `hi` whose entry is ≤ `slot` (galloping down from `hi`, then a
+ * binary search), or -1 when there is none. Calls for one list come with decreasing slots.
+ */
+export function seek(ids: Uint32Array, hi: number, slot: number): number {
+  if (hi < 0) return -1;
+  if (ids[hi]! <= slot) return hi;
+  let step = 1;
+  let lo = hi - 1;
+  while (lo >= 0 && ids[lo]! > slot) {
+    hi = lo;
+    step *= 2;
+    lo = hi - step;
+  }
+  if (lo < 0) lo = -1;
+  // Binary search in (lo, hi): ids[lo] <= slot (or lo = -1), ids[hi] > slot.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! > slot) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
