@@ -140,7 +140,7 @@ export class NodeContext implements RecursiveHost, ReplicationHost, MaintenanceH
   /** The claimed-id check: a peer's id must be nodeId(its address) (memo shared per width). */
   accept(peer: Peer): boolean {
     if (!this.options.verifyIds) return true;
-    if (nodeIdOf(this.options.space, peer.key, peer.address) === peer.id) return true;
+    if (nodeIdOf(this.options.space, peer.address) === peer.id) return true;
     this.stats.rejectedPeers++;
     return false;
   }

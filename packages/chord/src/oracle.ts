@@ -32,6 +32,27 @@ export class RingOracle {
     return lo === p.length ? 0 : lo;
   }
 
+  /** Adds a peer (a node that joined) in its place: O(N) moves instead of a new sort. */
+  add(peer: Peer): void {
+    const p = this.peers;
+    let lo = 0;
+    let hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (p[mid]!.id <= peer.id) lo = mid + 1;
+      else hi = mid;
+    }
+    p.splice(lo, 0, peer);
+  }
+
+  /** Keeps only the peers `keep` accepts (after failures), in order. */
+  retain(keep: (peer: Peer) => boolean): void {
+    const p = this.peers;
+    let n = 0;
+    for (let i = 0; i < p.length; i++) if (keep(p[i]!)) p[n++] = p[i]!;
+    p.length = n;
+  }
+
   /** The live node responsible for key. */
   owner(key: Id): Peer {
     const p = this.peers[this.successorIndex(key)];
