@@ -36,7 +36,7 @@ interface Row {
   hops: { mean: number } | null;
   successRate: number | null;
   fault: { command: string; crashed: number; success: number } | null;
-  server: { entries: number | null } | null;
+  server: { entries: number | null; bytes: number | null } | null;
   memory: { entries: number | null };
   messagesPerLookup: number | null;
   swarm: { completionS: { mean: number }; boundS: number } | null;
@@ -64,6 +64,11 @@ async function simJson(command: string): Promise<Record<string, unknown>> {
  */
 function checkSwarmRow(row: Row, own: Record<string, unknown>): void {
   expect(row.server?.entries, 'tracker peers').toBe(row.nodes + 1);
+  // The tracker's state is its own figure (sim bt --json), a few hundred bytes per peer.
+  const tracker = own.tracker as { peers: number; stateBytes: number };
+  expect(row.server?.entries).toBe(tracker.peers);
+  expect(row.server?.bytes).toBe(tracker.stateBytes);
+  expect(row.server?.bytes).toBeGreaterThan(100 * (row.nodes + 1));
   expect(row.memory.entries).toBeGreaterThan(0);
   expect(row.memory.entries).toBeLessThanOrEqual(50);
   expect(row.messagesPerLookup).toBeGreaterThanOrEqual(4);

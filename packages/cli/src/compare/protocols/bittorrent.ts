@@ -19,11 +19,9 @@ interface Watch {
   torrents: ReadonlyArray<{
     readonly peerCount: number;
     readonly metainfo: { readonly announce: string | undefined } | undefined;
-    trackers(): ReadonlyArray<{ seeders: number | undefined; leechers: number | undefined }>;
   }>;
-  /** Largest mean peer set of the leechers over the samples, and the largest swarm the tracker announced. */
+  /** Largest mean peer set of the leechers over the samples. */
   peerSet: number;
-  trackerPeers: number;
 }
 
 function observe(watch: Watch, seeds: number): void {
@@ -32,12 +30,6 @@ function observe(watch: Watch, seeds: number): void {
   let connections = 0;
   for (const t of leechers) connections += t.peerCount;
   watch.peerSet = Math.max(watch.peerSet, connections / leechers.length);
-  for (const t of watch.torrents) {
-    for (const s of t.trackers()) {
-      if (s.seeders === undefined || s.leechers === undefined) continue;
-      watch.trackerPeers = Math.max(watch.trackerPeers, s.seeders + s.leechers);
-    }
-  }
 }
 
 /** Mean, p50 and p99 of the leechers' completion times (the simulator's Distribution). */
@@ -65,8 +57,9 @@ export const bittorrent: ProtocolAdapter = {
   lecture: {
     // A peer keeps a bounded peer set (50 connections at most), whatever the swarm's size.
     memoryEntries: 'O(1)',
-    // The tracker holds every peer of the torrent.
+    // The tracker holds every peer of the torrent, a record of a few hundred bytes each.
     serverEntries: 'O(N)',
+    serverBytes: 'O(N)',
     // Finding peers is a few announces to the tracker, each answered with at most 50 peers.
     messagesPerLookup: 'O(1)',
     bytesPerLookup: 'O(1)',
@@ -83,7 +76,7 @@ export const bittorrent: ProtocolAdapter = {
     const wall0 = performance.now();
     const seeds = 1;
     const flags = { peers: w.nodes, size: SWARM_FILE_BYTES, seed: w.seed };
-    const watch: Watch = { torrents: [], peerSet: 0, trackerPeers: 0 };
+    const watch: Watch = { torrents: [], peerSet: 0 };
     const r = await runSwarm({
       seed: w.seed,
       peers: w.nodes,
@@ -105,7 +98,9 @@ export const bittorrent: ProtocolAdapter = {
     row.sim = figures;
     row.successRate = r.completed / Math.max(1, r.peers);
     row.memory.entries = watch.peerSet > 0 ? watch.peerSet : null;
-    if (watch.trackerPeers > 0) row.server = { entries: watch.trackerPeers, bytes: null };
+    // The tracker's own count and state size (sim bt --json's `tracker`), at the end of the
+    // download, before anyone stops.
+    if (r.tracker) row.server = { entries: r.tracker.peers, bytes: r.tracker.stateBytes };
     const traffic = trackerTraffic(watch);
     const peers = r.peers + r.seeds;
     if (traffic) {
@@ -124,7 +119,7 @@ export const bittorrent: ProtocolAdapter = {
     row.notes.push(
       `workload: BitTorrent looks nothing up; N leechers and one seed download one ${SWARM_FILE_BYTES / 1024} KiB file (the same seed; --lookups, --items-per-node, --latency and --fail do not apply: sim bt draws latencies uniform in 10..50 ms and has no crash phase)`,
       'entries/node: connections per leecher, the mean over the leechers at its largest during the download (a peer keeps at most 50); bytes/node: not measured',
-      'server columns: the tracker: peers it holds for the torrent (seeders + leechers in its announce answers, at the largest); its bytes are not reported by the tracker',
+      'server columns: the tracker: peers it holds for the torrent and the bytes of its records for them (TrackerServer.stateBytes: per-swarm and per-peer records, strings by length plus V8’s fixed sizes), at the end of the download, before anyone stops: sim bt --json’s tracker.peers and tracker.stateBytes',
       'msgs/lookup and bytes/lookup: datagrams to and from the tracker (BEP 15 connect and announce: started, completed, stopped) per peer, counted by the simulator at the tracker’s host; sim bt --json does not print them',
       'hops and simulated ms: an announce is one round trip to the tracker; its latency is not measured by sim bt',
       'load, locality, maintenance: not measured (no keys are placed; the tracker re-announce interval is 1 h, beyond the run)',
@@ -137,7 +132,11 @@ export const bittorrent: ProtocolAdapter = {
       .map((r) => `${r.swarm?.completionS.mean.toFixed(1)} s at N = ${r.nodes}`)
       .join(', ');
     const tracker = rows.map((r) => `${Math.round(r.server?.entries ?? 0)}`).join(' → ');
+    const perPeer = rows
+      .filter((r) => r.server?.bytes && r.server.entries)
+      .map((r) => `${Math.round((r.server?.bytes ?? 0) / (r.server?.entries ?? 1))}`)
+      .join(', ');
     const msgs = rows.map((r) => (r.messagesPerLookup ?? 0).toFixed(1)).join(', ');
-    return `BitTorrent does not search: a peer learns the swarm from the tracker and then trades pieces with a bounded peer set. The tracker is the central part and holds every peer of the torrent (${tracker} over these N), but finding peers costs each peer only a few datagrams (${msgs} to and from the tracker per peer); the download is spread over the swarm, whose mean completion time for a ${SWARM_FILE_BYTES / 1024} KiB file stays near the fluid bound as N grows (${done}).`;
+    return `BitTorrent does not search: a peer learns the swarm from the tracker and then trades pieces with a bounded peer set. The tracker is the central part and holds every peer of the torrent (${tracker} over these N${perPeer ? `, ${perPeer} bytes of state per peer` : ''}), but finding peers costs each peer only a few datagrams (${msgs} to and from the tracker per peer); the download is spread over the swarm, whose mean completion time for a ${SWARM_FILE_BYTES / 1024} KiB file stays near the fluid bound as N grows (${done}).`;
   },
 };
