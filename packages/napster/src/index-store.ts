@@ -22,7 +22,7 @@
 import { copyBytes } from './copy-bytes.js';
 import { EntryArena } from './index-entries.js';
 import { hashBytes, OwnerTables } from './index-owners.js';
-import { DEAD, SearchLists, seek, WordLists } from './index-words.js';
+import { DEAD, hasBit, SearchLists, seek, WordLists } from './index-words.js';
 import { tokenize } from './tokens.js';
 /** What a user shares about one file (message 100). */
 export interface FileRecord {
@@ -247,7 +247,7 @@ export class FileIndex {
       const posting = this.words.get(word);
       if (posting !== undefined) lists.load(e++, posting);
     }
-    const { ids, n: ns, at: ats } = lists;
+    const { ids, n: ns, at: ats, bits } = lists;
     for (let j = 0; j < e; j++) ats[j] = ns[j]! - 1;
     const driver = ids[0]!;
     const max = Math.min(limit, out.length);
@@ -266,12 +266,22 @@ export class FileIndex {
     candidates: for (let i = ns[0]! - 1; i >= 0 && hits < max; i--) {
       const slot = driver[i]!;
       for (let j = 1; j < k; j++) {
+        const b = bits[j];
+        if (b !== undefined) {
+          if (!hasBit(b, slot)) continue candidates;
+          continue;
+        }
         const at = seek(ids[j]!, ats[j]!, slot);
         if (at < 0) break candidates;
         ats[j] = at;
         if (ids[j]![at] !== slot) continue candidates;
       }
       for (let j = k; j < e; j++) {
+        const b = bits[j];
+        if (b !== undefined) {
+          if (hasBit(b, slot)) continue candidates;
+          continue;
+        }
         const at = seek(ids[j]!, ats[j]!, slot);
         ats[j] = at;
         if (at >= 0 && ids[j]![at] === slot) continue candidates;

@@ -215,4 +215,57 @@ describe('FileIndex', () => {
     expect(typeof index.add(5, song(3999))).toBe('number');
     expect(index.distinctFiles).toBe(12_000);
   });
+
+  it('answers through the bitmaps of common words as through their lists, before and after a sweep', () => {
+    const index = new FileIndex();
+    const names = new Map<number, string>();
+    // Every file has "common"; every third "three"; every 50th "rare": lists of 9000, 3000, 180.
+    for (let i = 0; i < 9000; i++) {
+      const name = `common ${i % 3 === 0 ? 'three' : 'other'} ${i % 50 === 0 ? 'rare' : 'plain'} n${i}.mp3`;
+      const slot = index.add(i % 7, file(name)) as number;
+      names.set(slot, name);
+    }
+    const out = new Uint32Array(10_000);
+    const expected = (words: string[], excludes: string[] = []) =>
+      [...names.entries()]
+        .filter(([slot, name]) => {
+          const w = tokenizeText(name);
+          return (
+            index.isLive(slot) &&
+            words.every((x) => w.includes(x)) &&
+            !excludes.some((x) => w.includes(x))
+          );
+        })
+        .map(([, name]) => name)
+        .sort();
+    const found = (words: string[], excludes: string[] = []) =>
+      [...out.subarray(0, index.search({ words, excludes }, out.length, out))]
+        .map((slot) => index.file(slot).filename)
+        .sort();
+    const check = () => {
+      for (const [words, excludes] of [
+        [['rare', 'common'], []],
+        [['three', 'common'], []],
+        [['common', 'three', 'rare'], []],
+        [['rare'], ['three']],
+        [['common'], ['three', 'rare']],
+      ] as [string[], string[]][]) {
+        expect(found(words, excludes)).toEqual(expected(words, excludes));
+      }
+    };
+    check();
+    // Owners 0-2 leave: a sweep renumbers the slots and rebuilds the bitmaps.
+    for (const owner of [0, 1, 2]) index.removeOwner(owner);
+    const renamed = new Map<number, string>();
+    for (let slot = 0; slot < 9000; slot++) {
+      if (index.isLive(slot)) renamed.set(slot, index.file(slot).filename);
+    }
+    names.clear();
+    for (const [slot, name] of renamed) names.set(slot, name);
+    for (let i = 9000; i < 12_000; i++) {
+      const name = `common three n${i}.mp3`;
+      names.set(index.add(3, file(name)) as number, name);
+    }
+    check();
+  });
 });
