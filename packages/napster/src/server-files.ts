@@ -86,8 +86,10 @@ export function search(state: ServerState, user: User, text: string, slots: Uint
   let limit = state.settings.maxResults;
   try {
     const query = parseSearchQuery(text);
-    const words = unique(query.contains.flatMap(tokenizeText));
-    const excludes = unique((query.excludes ?? []).flatMap(tokenizeText));
+    const words: string[] = [];
+    for (const text of query.contains) tokenizeText(text, words);
+    const excludes: string[] = [];
+    for (const text of query.excludes ?? []) tokenizeText(text, excludes);
     if (words.length === 0) {
       state.error404(session, 'search failed: request contained no valid words');
     } else if (query.type === undefined || query.type === 'mp3' || query.type === 'any') {
@@ -140,8 +142,4 @@ export function search(state: ServerState, user: User, text: string, slots: Uint
   out.set(SEARCH_END, pos);
   pos += 4;
   session.framed.send(replies.end(pos), n + 1);
-}
-
-function unique(words: string[]): string[] {
-  return [...new Set(words)];
 }

@@ -78,12 +78,17 @@ export function isStopword(word: string): boolean {
 }
 
 /**
- * The distinct indexable words of `bytes[from, to)`, lower case, in order of first appearance.
+ * The distinct indexable words of `bytes[from, to)`, lower case, in order of first appearance
+ * (appended to `out`, skipping the words already there).
  * Each word is a string of one character per byte (UTF-8 bytes kept as they are), which is how
  * the index keys them.
  */
-export function tokenize(bytes: Uint8Array, from = 0, to = bytes.length): string[] {
-  const out: string[] = [];
+export function tokenize(
+  bytes: Uint8Array,
+  from = 0,
+  to = bytes.length,
+  out: string[] = [],
+): string[] {
   let i = from;
   while (i < to) {
     while (i < to && WORD[bytes[i]!] === 0) i++;
@@ -100,10 +105,17 @@ export function tokenize(bytes: Uint8Array, from = 0, to = bytes.length): string
 }
 
 const encoder = new TextEncoder();
+/** Where search phrases are encoded (reused: a search allocates no bytes for its words). */
+let scratch = new Uint8Array(1024);
 
-/** The indexable words of a text (a search phrase), as `tokenize` cuts the UTF-8 bytes. */
-export function tokenizeText(text: string): string[] {
-  return tokenize(encoder.encode(text));
+/**
+ * The indexable words of a text (a search phrase), as `tokenize` cuts the UTF-8 bytes,
+ * appended to `out` without repeats.
+ */
+export function tokenizeText(text: string, out: string[] = []): string[] {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  const { written } = encoder.encodeInto(text, scratch);
+  return tokenize(scratch, 0, written, out);
 }
 
 /**
