@@ -3,6 +3,8 @@
  * on worker threads (one simulation per core: they are CPU-bound), then fits each cost's growth.
  */
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { version } from '../version.js';
 import { type Fit, fitProtocol } from './fit.js';
 import { JobError, runPool } from './pool.js';
@@ -74,6 +76,16 @@ const require = createRequire(import.meta.url);
  * reason (bin.ts). A young generation is three semi-spaces' worth.
  */
 const YOUNG_GENERATION_MB = 3 * 128;
+
+/**
+ * A worker's heap limit, MiB: three quarters of the machine's memory shared by the workers, as
+ * `p2pkit sim` takes three quarters for its one simulation (bin.ts), but never below V8's own
+ * default (10^6 Chord nodes, ~7 KB each, exceed that default's ~4 GiB).
+ */
+function heapLimitMb(workers: number): number {
+  const share = Math.floor((totalmem() / 2 ** 20) * (0.75 / workers));
+  return Math.max(share, Math.ceil(getHeapStatistics().heap_size_limit / 2 ** 20));
+}
 
 function versionOf(pkg: string): string {
   try {
@@ -158,7 +170,10 @@ export async function runComparison(options: CompareOptions): Promise<CompareRes
       {
         script: new URL('./compare-worker.js', import.meta.url),
         workers: Math.min(jobs, plan.length),
-        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        resourceLimits: {
+          maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+          maxOldGenerationSizeMb: heapLimitMb(Math.min(jobs, plan.length)),
+        },
         onStart: (i) => {
           running.add(i);
           report(i);
