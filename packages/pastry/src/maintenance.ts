@@ -6,8 +6,11 @@
  * - routing table: repaired lazily, when a dead entry R[l][d] is found on use: the other entries
  *   of row l are asked for their R[l][d], then those of row l + 1;
  * - neighbourhood set: members are probed periodically; a dead one is replaced from another
- *   member's neighbourhood set.
- * The paper gives no periods: PastryOptions.probeMs and neighborhoodProbeMs are this package's.
+ *   member's neighbourhood set;
+ * - routing-table locality: periodically, each row's copy is asked from a random entry of that
+ *   row and the closer nodes it names are taken (nodes that joined after us reach our table).
+ * The paper gives no periods: PastryOptions.probeMs, neighborhoodProbeMs and tableProbeMs are
+ * this package's.
  */
 import { TimeoutError, type TimerHandle } from '@p2pkit/core';
 import type { Context } from './context.js';
@@ -19,6 +22,7 @@ export class Maintenance {
   readonly #ctx: Context;
   #leafTimer: TimerHandle | undefined;
   #neighborTimer: TimerHandle | undefined;
+  #tableTimer: TimerHandle | undefined;
   #stopped = false;
   /** A leaf-set repair is running; `#again` asks it to run once more when it ends. */
   #repairingLeaf = false;
@@ -34,6 +38,7 @@ export class Maintenance {
     this.#stopped = false;
     this.#scheduleLeaf();
     this.#scheduleNeighbors();
+    this.#scheduleTable();
   }
 
   stop(): void {
@@ -42,11 +47,13 @@ export class Maintenance {
     try {
       clock.clearTimeout(this.#leafTimer);
       clock.clearTimeout(this.#neighborTimer);
+      clock.clearTimeout(this.#tableTimer);
     } catch {
       // A crashed simulated host's clock is gone, and its timers with it.
     }
     this.#leafTimer = undefined;
     this.#neighborTimer = undefined;
+    this.#tableTimer = undefined;
   }
 
   /**
@@ -218,6 +225,56 @@ export class Maintenance {
     }
   }
 
+  /**
+   * One routing-table maintenance round (proximity): for each row, ask a random entry of that row
+   * for its copy of the row; every node it names that we do not hold in that slot is measured
+   * and offered, so the slot keeps the closer one. Nodes that joined after our own join reach
+   * our table this way, not only through their announcements.
+   */
+  async exchangeRows(): Promise<void> {
+    const ctx = this.#ctx;
+    const state = ctx.state;
+    const table = state.table;
+    const height = table.height;
+    for (let row = 0; row < height; row++) {
+      const entries = table.row(row).filter((p): p is Peer => p !== undefined);
+      if (entries.length === 0 || !this.#running()) continue;
+      const source = entries[ctx.random.int(entries.length)]!;
+      ctx.stats.repairRpcs++;
+      let offered: (Peer | undefined)[];
+      try {
+        const reply = await ctx.request(
+          source.address,
+          msg.MessageType.STATE,
+          msg.encodeStateRequest({ parts: msg.PART_ROWS, firstRow: row, lastRow: row }),
+        );
+        const rows = msg.decodeState(reply, ctx.limits).rows;
+        offered = rows.find((r) => r.index === row)?.entries ?? [];
+      } catch (error) {
+        if (error instanceof TimeoutError) ctx.peerFailed(source);
+        else ctx.warn(error);
+        continue;
+      }
+      await Promise.all(
+        offered.map(async (p, column) => {
+          if (p === undefined || !this.#running()) return;
+          const current = table.get(row, column);
+          // Without proximity an occupied slot keeps its entry: only empty ones are worth a PING.
+          if (current !== undefined && (current.key === p.key || !state.proximity)) return;
+          if (p.key === state.self.key || !ctx.accept(p) || ctx.dead(p)) return;
+          const at = table.slotOf(p);
+          if (at === undefined || at.row !== row) return;
+          ctx.stats.repairRpcs++;
+          try {
+            ctx.consider(p, await ctx.ping(p));
+          } catch (error) {
+            if (error instanceof TimeoutError) ctx.peerFailed(p);
+          }
+        }),
+      );
+    }
+  }
+
   /** One neighbourhood round: re-measure every member; refill from a member's set if short. */
   async probeNeighborhood(): Promise<void> {
     const ctx = this.#ctx;
@@ -278,6 +335,19 @@ export class Maintenance {
         },
       );
     }, this.#period(this.#ctx.options.probeMs));
+  }
+
+  #scheduleTable(): void {
+    if (!this.#running()) return;
+    this.#tableTimer = this.#ctx.clock.setTimeout(() => {
+      this.exchangeRows().then(
+        () => this.#scheduleTable(),
+        (error: unknown) => {
+          this.#ctx.warn(error);
+          this.#scheduleTable();
+        },
+      );
+    }, this.#period(this.#ctx.options.tableProbeMs));
   }
 
   #scheduleNeighbors(): void {

@@ -115,16 +115,33 @@ export function encodeRoute(route: Route, space: IdSpace): Uint8Array {
   if (route.key.length !== space.bytes) {
     throw new P2PError('ROUTE key of another id space', 'ERR_INVALID_ARGUMENT');
   }
-  start()
-    .u8(route.hops)
-    .u8(route.purpose)
-    .u32(route.routeId)
-    .latin1(route.key)
-    .bytes(encodeAddress(route.origin));
-  if (route.purpose === Purpose.PUT || route.purpose === Purpose.GET) {
-    writer.varbytes(route.appKey ?? EMPTY);
-  }
-  if (route.purpose === Purpose.PUT) writer.varbytes(route.value ?? EMPTY);
+  return encodeRouteFields(
+    route.hops,
+    route.purpose,
+    route.routeId,
+    route.key,
+    encodeAddress(route.origin),
+    route.appKey,
+    route.value,
+  );
+}
+
+/**
+ * encodeRoute from its fields, the origin already in its wire form (encodeAddress): a node
+ * starting many routes encodes its own address once. Trusts `key` to be of the space.
+ */
+export function encodeRouteFields(
+  hops: number,
+  purpose: Purpose,
+  routeId: number,
+  key: Id,
+  origin: Uint8Array,
+  appKey?: Uint8Array,
+  value?: Uint8Array,
+): Uint8Array {
+  start().u8(hops).u8(purpose).u32(routeId).latin1(key).bytes(origin);
+  if (purpose === Purpose.PUT || purpose === Purpose.GET) writer.varbytes(appKey ?? EMPTY);
+  if (purpose === Purpose.PUT) writer.varbytes(value ?? EMPTY);
   return done();
 }
 

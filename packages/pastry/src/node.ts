@@ -217,11 +217,15 @@ export class PastryNode extends Emitter<PastryEvents> {
     const ctx = new PastryNode.#Context(this);
     const storage = new Storage(ctx);
     this.#storage = storage;
-    this.#router = new Router(ctx, {
-      joinPassing: (route, final) => this.#joinPassing(ctx, route, final),
-      serveOnPath: (route) => storage.serveOnPath(route),
-      deliverStorage: (route) => storage.deliver(route),
-    });
+    this.#router = new Router(
+      ctx,
+      {
+        joinPassing: (route, final) => this.#joinPassing(ctx, route, final),
+        serveOnPath: (route) => storage.serveOnPath(route),
+        deliverStorage: (route) => storage.deliver(route),
+      },
+      rpc,
+    );
     this.#joiner = new Joiner(ctx, this.#router);
     this.#maintenance = new Maintenance(ctx);
     this.#status = 'running';
@@ -404,27 +408,29 @@ export class PastryNode extends Emitter<PastryEvents> {
     return a.status === msg.Status.OK ? a.value : undefined;
   }
 
-  /** Routes a message of `purpose` to the node numerically closest to `key`. @internal */
-  async route(
+  /**
+   * Routes a message of `purpose` to the node numerically closest to `key` (the simulator's
+   * per-lookup entry: no async frame of its own; the router counts failures). @internal
+   */
+  route(
     purpose: msg.Purpose,
     key: Id,
     options: LookupOptions & { appKey?: Uint8Array; value?: Uint8Array } = {},
   ): Promise<RouteAnswer> {
-    this.#requireRunning();
-    throwIfAborted(options.signal);
-    this.stats.lookups++;
     try {
-      return await this.#router!.start(purpose, key, {
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        gateway: this.#gateway,
-        ...(options.appKey !== undefined ? { appKey: options.appKey } : {}),
-        ...(options.value !== undefined ? { value: options.value } : {}),
-      });
+      this.#requireRunning();
+      throwIfAborted(options.signal);
     } catch (error) {
-      this.stats.lookupFailures++;
-      throw error;
+      return Promise.reject(error);
     }
+    this.stats.lookups++;
+    return this.#router!.start(purpose, key, options, this.#gateway);
+  }
+
+  /** One routing-table maintenance round now (row exchange; also runs on its timer). */
+  exchangeRows(): Promise<void> {
+    this.#requireRunning();
+    return this.#maintenance!.exchangeRows();
   }
 
   /** One leaf-set keep-alive round now (also runs on its timer). */

@@ -43,6 +43,12 @@ export interface PastryOptions {
   probeMs?: number;
   /** Mean period of the neighbourhood-set probe (default 4 × probeMs; our choice too). */
   neighborhoodProbeMs?: number;
+  /**
+   * Mean period of the routing-table maintenance (ms): each row's copy is asked from a random
+   * entry of that row, and closer nodes it names replace ours (see PastryNode.exchangeRows).
+   * Default 20 × probeMs (10 min), our choice.
+   */
+  tableProbeMs?: number;
   /** A peer that does not answer within this many ms is taken for dead (default 500). */
   rpcTimeoutMs?: number;
   /**
@@ -85,6 +91,7 @@ export function resolveOptions(o: PastryOptions): ResolvedOptions {
     maintenance: o.maintenance ?? true,
     probeMs,
     neighborhoodProbeMs: o.neighborhoodProbeMs ?? 4 * probeMs,
+    tableProbeMs: o.tableProbeMs ?? 20 * probeMs,
     rpcTimeoutMs: o.rpcTimeoutMs ?? 500,
     hopAcks: o.hopAcks ?? true,
     lookupTimeoutMs: o.lookupTimeoutMs ?? 10_000,
@@ -113,7 +120,13 @@ export function resolveOptions(o: PastryOptions): ResolvedOptions {
     'replicas must be an integer in 1..leafSet/2 + 1',
   );
   check(['sl', 'wt', 'wtf'].includes(r.join), "join must be 'sl', 'wt' or 'wtf'");
-  for (const k of ['probeMs', 'neighborhoodProbeMs', 'rpcTimeoutMs', 'lookupTimeoutMs'] as const) {
+  for (const k of [
+    'probeMs',
+    'neighborhoodProbeMs',
+    'tableProbeMs',
+    'rpcTimeoutMs',
+    'lookupTimeoutMs',
+  ] as const) {
     check(r[k] > 0 && Number.isFinite(r[k]), `${k} must be a positive number`);
   }
   check(

@@ -84,13 +84,30 @@ export function encodeAddress(address: Address): Uint8Array {
   return out;
 }
 
+/**
+ * IPv4 addresses read so far, by (address << 16 | port), shared by every node of the process:
+ * the same few thousand addresses arrive in every answer, and reading one builds no string
+ * and no object. Addresses are never mutated, so one object serves every reader.
+ */
+const ipv4Addresses = new Map<number, Address>();
+const IPV4_ADDRESSES = 1 << 17;
+
 /** Reads an address written by encodeAddress; DecodeError for anything else. */
 export function readAddress(reader: Reader): Address {
   const tag = reader.u8();
   let host: string;
   if (tag === ADDRESS_IPV4) {
-    const b = reader.bytes(4);
-    host = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+    const v4 = reader.u32();
+    const port = reader.u16();
+    const key = v4 * 65_536 + port;
+    let address = ipv4Addresses.get(key);
+    if (address === undefined) {
+      if (ipv4Addresses.size >= IPV4_ADDRESSES) ipv4Addresses.clear();
+      host = `${v4 >>> 24}.${(v4 >>> 16) & 0xff}.${(v4 >>> 8) & 0xff}.${v4 & 0xff}`;
+      address = { host, port };
+      ipv4Addresses.set(key, address);
+    }
+    return address;
   } else if (tag === ADDRESS_NAME) {
     const n = reader.u8();
     if (n === 0 || n > MAX_HOST_LENGTH) throw new DecodeError(`host length ${n} not in 1..253`);

@@ -12,15 +12,18 @@
 import {
   type Address,
   abortErrorFrom,
+  type Clock,
+  type DatagramRpc,
   type Id,
   P2PError,
   sameAddress,
   TimeoutError,
   type TimerHandle,
 } from '@p2pkit/core';
-import type { Context } from './context.js';
+import type { Context, PastryStats } from './context.js';
 import * as msg from './messages.js';
-import type { Peer } from './peer.js';
+import { encodeAddress, type Peer } from './peer.js';
+import type { NodeState } from './state.js';
 
 /** What the origin of a routed message learns. */
 export interface RouteAnswer {
@@ -60,23 +63,37 @@ interface Pending {
 export interface StartOptions {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
-  appKey?: Uint8Array;
-  value?: Uint8Array;
-  /** Client mode: hand the message to this member instead of routing it ourselves. */
-  gateway?: Address | undefined;
+  appKey?: Uint8Array | undefined;
+  value?: Uint8Array | undefined;
 }
 
 export class Router {
   readonly #ctx: Context;
   readonly #hooks: RouteHooks;
+  // What every hop reads, held here rather than reached through the context and the node: at
+  // 10^4 simulated nodes each per-node object a hop touches is a cache miss.
+  readonly #state: NodeState;
+  readonly #limits: msg.WireLimits;
+  readonly #stats: PastryStats;
+  readonly #clock: Clock;
+  readonly #rpc: DatagramRpc;
+  readonly #hopAcks: boolean;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #sweep: TimerHandle | undefined;
   #closed = false;
+  /** The wire form of this node's address (every ROUTE it starts carries it as the origin). */
+  #origin: Uint8Array | undefined;
 
-  constructor(ctx: Context, hooks: RouteHooks) {
+  constructor(ctx: Context, hooks: RouteHooks, rpc: DatagramRpc) {
     this.#ctx = ctx;
     this.#hooks = hooks;
+    this.#state = ctx.state;
+    this.#limits = ctx.limits;
+    this.#stats = ctx.stats;
+    this.#clock = ctx.clock;
+    this.#rpc = rpc;
+    this.#hopAcks = ctx.options.hopAcks;
   }
 
   get pending(): number {
@@ -90,24 +107,37 @@ export class Router {
     return id;
   }
 
-  /** Routes a message with `key` from this node; resolves with the answer. */
-  start(purpose: msg.Purpose, key: Id, options: StartOptions = {}): Promise<RouteAnswer> {
+  /**
+   * Routes a message with `key` from this node (or, in client mode, through `gateway`, a member
+   * that routes it); resolves with the answer. A failure counts in stats.lookupFailures.
+   */
+  start(
+    purpose: msg.Purpose,
+    key: Id,
+    options: StartOptions = {},
+    gateway?: Address,
+  ): Promise<RouteAnswer> {
     const ctx = this.#ctx;
     if (this.#pending.size >= ctx.options.maxPendingLookups) {
+      this.#stats.lookupFailures++;
       return Promise.reject(new P2PError('too many routed messages in flight', 'ERR_BUSY'));
     }
+    if (key.length !== this.#limits.space.bytes) {
+      this.#stats.lookupFailures++;
+      return Promise.reject(new P2PError('ROUTE key of another id space', 'ERR_INVALID_ARGUMENT'));
+    }
     const routeId = this.allocateId();
-    const route: msg.Route = {
-      hops: 0,
+    const origin = (this.#origin ??= encodeAddress(this.#state.self.address));
+    const body = msg.encodeRouteFields(
+      0,
       purpose,
       routeId,
       key,
-      origin: ctx.state.self.address,
-    };
-    if (options.appKey !== undefined) route.appKey = options.appKey;
-    if (options.value !== undefined) route.value = options.value;
-    const body = msg.encodeRoute(route, ctx.space);
-    const now = ctx.clock.now();
+      origin,
+      options.appKey,
+      options.value,
+    );
+    const now = this.#clock.now();
     const timeoutMs = options.timeoutMs ?? ctx.options.lookupTimeoutMs;
     return new Promise<RouteAnswer>((resolve, reject) => {
       const pending: Pending = { resolve, reject, deadline: now + timeoutMs, started: now };
@@ -115,6 +145,7 @@ export class Router {
       if (signal) {
         const onAbort = () => {
           if (this.#pending.get(routeId) === pending) this.#pending.delete(routeId);
+          this.#stats.lookupFailures++;
           reject(abortErrorFrom(signal));
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -129,7 +160,7 @@ export class Router {
       }
       this.#pending.set(routeId, pending);
       this.#armSweep();
-      if (options.gateway !== undefined) this.#toGateway(options.gateway, routeId, body);
+      if (gateway !== undefined) this.#toGateway(gateway, routeId, body);
       else this.forward(body, key);
     });
   }
@@ -139,7 +170,7 @@ export class Router {
     const body = request.body;
     let key: Id;
     try {
-      key = msg.checkRoute(body, this.#ctx.limits);
+      key = msg.checkRoute(body, this.#limits);
     } catch (error) {
       this.#ctx.badMessage(error);
       throw error;
@@ -154,20 +185,19 @@ export class Router {
    * key. The rest of the message is decoded only where it is needed.
    */
   forward(body: Uint8Array, key: Id): void {
-    const ctx = this.#ctx;
-    const state = ctx.state;
+    const state = this.#state;
     let next = state.nextHop(key);
     const purpose = body[msg.ROUTE_PURPOSE_OFFSET]!;
     if (purpose === msg.Purpose.JOIN) {
-      const route = msg.decodeRoute(body, ctx.limits);
+      const route = msg.decodeRoute(body, this.#limits);
       // The joiner is not a member yet: if a stale entry names it, route past it.
       if (sameAddress(next.address, route.origin)) {
-        ctx.state.forget(next);
+        state.forget(next);
         next = state.nextHop(key);
       }
       this.#hooks.joinPassing(route, next === state.self);
     } else if (purpose === msg.Purpose.GET && body[msg.ROUTE_HOPS_OFFSET]! > 0) {
-      const route = msg.decodeRoute(body, ctx.limits);
+      const route = msg.decodeRoute(body, this.#limits);
       const served = this.#hooks.serveOnPath(route);
       if (served !== undefined) {
         this.#answer(route, served);
@@ -175,13 +205,13 @@ export class Router {
       }
     }
     if (next === state.self) {
-      this.#deliver(msg.decodeRoute(body, ctx.limits));
+      this.#deliver(msg.decodeRoute(body, this.#limits));
       return;
     }
     const hops = body[msg.ROUTE_HOPS_OFFSET]!;
     if (hops >= msg.MAX_HOPS) return; // a loop: the origin times out
     body[msg.ROUTE_HOPS_OFFSET] = hops + 1;
-    ctx.stats.forwarded++;
+    this.#stats.forwarded++;
     this.#send(next, body, key);
   }
 
@@ -194,7 +224,7 @@ export class Router {
       responder: result.responder,
       hops: result.hops,
       status: result.status,
-      ms: this.#ctx.clock.now() - pending.started,
+      ms: this.#clock.now() - pending.started,
     };
     if (result.version !== undefined) answer.version = result.version;
     if (result.replicas !== undefined) answer.replicas = result.replicas;
@@ -216,6 +246,7 @@ export class Router {
       const pending = [...this.#pending.values()];
       this.#pending.clear();
       const e = error();
+      this.#stats.lookupFailures += pending.length;
       for (const p of pending) p.reject(e);
     }
     try {
@@ -228,12 +259,11 @@ export class Router {
 
   #send(next: Peer, body: Uint8Array, key: Id): void {
     if (this.#closed) return;
-    const ctx = this.#ctx;
-    if (!ctx.options.hopAcks) {
-      ctx.notify(next.address, msg.MessageType.ROUTE, body);
+    if (!this.#hopAcks) {
+      this.#notify(next.address, msg.MessageType.ROUTE, body);
       return;
     }
-    ctx.request(next.address, msg.MessageType.ROUTE, body).then(
+    this.#ctx.request(next.address, msg.MessageType.ROUTE, body).then(
       () => {},
       (error: unknown) => this.#hopFailed(next, body, key, error),
     );
@@ -247,7 +277,7 @@ export class Router {
       ctx.warn(error);
       return;
     }
-    ctx.stats.reroutes++;
+    this.#stats.reroutes++;
     ctx.peerFailed(next);
     body[msg.ROUTE_HOPS_OFFSET] = body[msg.ROUTE_HOPS_OFFSET]! - 1;
     this.forward(body, key);
@@ -261,6 +291,7 @@ export class Router {
         const pending = this.#pending.get(routeId);
         if (pending === undefined) return;
         this.#pending.delete(routeId);
+        this.#stats.lookupFailures++;
         pending.reject(
           error instanceof Error ? error : new P2PError(String(error), 'ERR_LOOKUP_FAILED'),
         );
@@ -270,7 +301,7 @@ export class Router {
 
   #deliver(route: msg.Route): void {
     const ctx = this.#ctx;
-    ctx.stats.delivered++;
+    this.#stats.delivered++;
     switch (route.purpose) {
       case msg.Purpose.LOOKUP:
         this.#answer(route, { purpose: route.purpose, status: msg.Status.OK });
@@ -290,8 +321,7 @@ export class Router {
 
   /** Sends the origin its answer (or resolves it here when we are the origin). */
   #answer(route: msg.Route, result: Omit<msg.RouteResult, 'routeId' | 'hops' | 'responder'>): void {
-    const ctx = this.#ctx;
-    const self = ctx.state.self;
+    const self = this.#state.self;
     // One object shape for every answer (no spread: the hot path answers every lookup).
     const full: msg.RouteResult = {
       routeId: route.routeId,
@@ -308,11 +338,20 @@ export class Router {
       return;
     }
     if (!this.#closed) {
-      ctx.notify(
+      this.#notify(
         route.origin,
         msg.MessageType.ROUTE_RESULT,
-        msg.encodeRouteResult(full, ctx.space),
+        msg.encodeRouteResult(full, this.#limits.space),
       );
+    }
+  }
+
+  /** A oneway message (a failed send is a warning, as the node's own notify). */
+  #notify(to: Address, type: number, body: Uint8Array): void {
+    try {
+      this.#rpc.notify(to, type, body);
+    } catch (error) {
+      this.#ctx.warn(error);
     }
   }
 
@@ -326,6 +365,7 @@ export class Router {
       for (const [id, p] of this.#pending) {
         if (p.deadline <= now) {
           this.#pending.delete(id);
+          this.#stats.lookupFailures++;
           p.reject(new TimeoutError('routed message timed out'));
         }
       }

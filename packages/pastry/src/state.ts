@@ -84,9 +84,7 @@ export class NodeState {
     };
     for (const p of this.leaf.cw) offer(p);
     for (const p of this.leaf.ccw) offer(p);
-    for (const row of this.table.rows) {
-      if (row !== undefined) for (const p of row) if (p !== undefined) offer(p);
-    }
+    for (const p of this.table.entries()) offer(p);
     for (const p of this.neighborhood.peers) offer(p);
     return best;
   }

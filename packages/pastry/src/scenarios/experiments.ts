@@ -210,15 +210,23 @@ export interface LocalityResult {
    * announcements with their answers): maintenance is off, so every datagram is a join's.
    */
   messagesPerJoin: number;
+  /**
+   * Rounds of routing-table maintenance run after the joins, before the lookups (every node
+   * asks a random entry of each row for that row and keeps the closer nodes it names), and
+   * their datagrams per node. optimalPerRow/filledPerRow are measured before them (the
+   * joins' own tables, as Fig. 7).
+   */
+  tableRounds: number;
+  tableRoundMessagesPerNode: number;
   misdeliveries: number;
   wallMs: number;
 }
 
 /**
  * PA-LOC: nodes placed at random in the paper's 1000 × 1000 plane (Euclidean proximity, no
- * access delay) join one by one through the nearest node; then `lookups` routes, each between
- * two random nodes, are timed; a sample of `sample` nodes has its table compared with the
- * oracle's closest choice per slot.
+ * access delay) join one by one through the nearest node; a sample of `sample` nodes has its
+ * table compared with the oracle's closest choice per slot; `tableRounds` rounds of routing-table
+ * maintenance run; then `lookups` routes, each between two random nodes, are timed.
  */
 export async function localityRun(options: {
   nodes: number;
@@ -227,6 +235,8 @@ export async function localityRun(options: {
   join?: JoinVariant;
   proximity?: boolean;
   sample?: number;
+  /** Default 3 with proximity (as `sim pastry --locality`), 0 without. */
+  tableRounds?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<LocalityResult> {
   const wall0 = performance.now();
@@ -250,6 +260,13 @@ export async function localityRun(options: {
   }
   const messages = sim.metrics.totals().datagrams.sent.messages - sent0;
   const live = world.joined();
+  const quality = tableQuality(world, live, options.sample ?? 200, distance);
+  const tableRounds = options.tableRounds ?? (proximity ? 3 : 0);
+  const sent1 = sim.metrics.totals().datagrams.sent.messages;
+  for (let round = 0; round < tableRounds; round++) {
+    await world.settle(Promise.all(live.map((n) => n.exchangeRows())));
+  }
+  const roundMessages = sim.metrics.totals().datagrams.sent.messages - sent1;
   const random = sim.random('locality:lookups');
   let relative = 0;
   let hops = 0;
@@ -266,7 +283,6 @@ export async function localityRun(options: {
     relative += (answer.ms - direct) / direct;
     hops += answer.hops;
   }
-  const quality = tableQuality(world, live, options.sample ?? 200, distance);
   for (const n of world.nodes()) await n.stop();
   return {
     nodes: options.nodes,
@@ -276,6 +292,8 @@ export async function localityRun(options: {
     hops: hops / Math.max(1, options.lookups),
     ...quality,
     messagesPerJoin: messages / Math.max(1, nodes.length - 1),
+    tableRounds,
+    tableRoundMessagesPerNode: roundMessages / Math.max(1, live.length),
     misdeliveries,
     wallMs: Math.round(performance.now() - wall0),
   };
@@ -300,8 +318,7 @@ function tableQuality(
     const table = node.state.table;
     const me = index.get(node)!;
     for (let l = 0; l < table.height; l++) {
-      const row = table.rows[l];
-      if (row === undefined) continue;
+      const row = table.row(l);
       for (let d = 0; d < row.length; d++) {
         const entry = row[d];
         if (entry === undefined) continue;

@@ -34,6 +34,14 @@ export interface SimulateOptions {
   locality?: boolean;
   /** How the overlay is built: 'oracle' (default without --locality) or 'join'. */
   build?: 'oracle' | 'join' | string;
+  /**
+   * Rounds of routing-table maintenance after a join-built setup: in each, every node asks a
+   * random entry of each row for its copy of that row and keeps the closer nodes it names
+   * (PastryNode.exchangeRows, what the periodic maintenance does). Default 3 with --locality
+   * (tables of nodes that joined early then know the closer nodes that joined after them),
+   * 0 otherwise.
+   */
+  tableRounds?: number;
   /** Lookup keys: 'node' (a random live node's id, the paper's, default) or 'random'. */
   keys?: 'node' | 'random' | string;
   /** Bits per digit (default 4). */
@@ -97,6 +105,8 @@ export interface SimulateResult {
   messagesPerLookup: number;
   bytesPerLookup: number;
   build: 'oracle' | 'join';
+  /** Rounds of routing-table maintenance run after the joins (see SimulateOptions). */
+  tableRounds: number;
   simulatedMs: number;
   events: number;
   setupMs: number;
@@ -150,6 +160,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     }
   } else {
     world.buildOracle();
+  }
+  const tableRounds = build === 'join' ? (options.tableRounds ?? (locality ? 3 : 0)) : 0;
+  for (let round = 0; round < tableRounds; round++) {
+    const members = world.joined();
+    await world.settle(Promise.all(members.map((node) => node.exchangeRows())));
   }
   let failed: number | undefined;
   if (failing) {
@@ -274,6 +289,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     messagesPerLookup: total > 0 ? (sent.messages - sent0.messages) / total : 0,
     bytesPerLookup: total > 0 ? (sent.bytes - sent0.bytes) / total : 0,
     build,
+    tableRounds,
     simulatedMs: Math.round(sim.now - sim0),
     events,
     setupMs: Math.round(setupMs),
