@@ -94,6 +94,8 @@ export class FileIndex {
   /** Sum of live file sizes in bytes. */
   private totalSize = 0;
   private readonly lists = new SearchLists();
+  /** A search's candidates, before their records are read (see `search`). */
+  private found = new Uint32Array(128);
 
   constructor(options: FileIndexOptions = {}) {
     this.maxFilenameBytes = options.maxFilenameBytes ?? 256;
@@ -259,38 +261,55 @@ export class FileIndex {
       plan.ownerFilter !== undefined;
     const skip = plan.skipOwner ?? -1;
     const hot = this.hot;
+    if (this.found.length < max) this.found = new Uint32Array(max);
+    const found = this.found;
     let hits = 0;
-    // Candidates come in decreasing order along the rarest list, so each cursor only moves
-    // down (galloping) and a list is read about once whatever its length; once a required
-    // list has nothing left below the candidate, no later candidate can match.
-    candidates: for (let i = ns[0]! - 1; i >= 0 && hits < max; i--) {
-      const slot = driver[i]!;
-      for (let j = 1; j < k; j++) {
-        const b = bits[j];
-        if (b !== undefined) {
-          if (!hasBit(b, slot)) continue candidates;
-          continue;
+    let i = ns[0]! - 1;
+    let exhausted = false;
+    // Two passes, in rounds: the intersection gathers as many candidates as results are still
+    // wanted, then their records are read in one tight loop, where the cache misses (random
+    // slots of a large index) overlap instead of stalling the intersection one by one.
+    while (hits < max && i >= 0 && !exhausted) {
+      let gathered = 0;
+      // Candidates come in decreasing order along the rarest list, so each cursor only moves
+      // down (galloping) and a list is read about once whatever its length; once a required
+      // list has nothing left below the candidate, no later candidate can match.
+      candidates: for (; i >= 0 && gathered < max - hits; i--) {
+        const slot = driver[i]!;
+        for (let j = 1; j < k; j++) {
+          const b = bits[j];
+          if (b !== undefined) {
+            if (!hasBit(b, slot)) continue candidates;
+            continue;
+          }
+          const at = seek(ids[j]!, ats[j]!, slot);
+          if (at < 0) {
+            exhausted = true;
+            break candidates;
+          }
+          ats[j] = at;
+          if (ids[j]![at] !== slot) continue candidates;
         }
-        const at = seek(ids[j]!, ats[j]!, slot);
-        if (at < 0) break candidates;
-        ats[j] = at;
-        if (ids[j]![at] !== slot) continue candidates;
-      }
-      for (let j = k; j < e; j++) {
-        const b = bits[j];
-        if (b !== undefined) {
-          if (hasBit(b, slot)) continue candidates;
-          continue;
+        for (let j = k; j < e; j++) {
+          const b = bits[j];
+          if (b !== undefined) {
+            if (hasBit(b, slot)) continue candidates;
+            continue;
+          }
+          const at = seek(ids[j]!, ats[j]!, slot);
+          ats[j] = at;
+          if (at >= 0 && ids[j]![at] === slot) continue candidates;
         }
-        const at = seek(ids[j]!, ats[j]!, slot);
-        ats[j] = at;
-        if (at >= 0 && ids[j]![at] === slot) continue candidates;
+        found[gathered++] = slot;
       }
-      // The owner word is also the liveness mark: a removed file's has REMOVED set.
-      const owner = hot[slot * HOT + 1]!;
-      if (owner >= REMOVED || owner === skip) continue;
-      if (filtered && !this.passes(slot, owner, plan)) continue;
-      out[hits++] = slot;
+      for (let c = 0; c < gathered; c++) {
+        const slot = found[c]!;
+        // The owner word is also the liveness mark: a removed file's has REMOVED set.
+        const owner = hot[slot * HOT + 1]!;
+        if (owner >= REMOVED || owner === skip) continue;
+        if (filtered && !this.passes(slot, owner, plan)) continue;
+        out[hits++] = slot;
+      }
     }
     return hits;
   }
