@@ -23,6 +23,14 @@ const num = (x) => {
 };
 const pct = (x) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)} %`);
 
+/** How long the run took: wall, runs at once, CPU, and the longest run (the least wall possible). */
+function timing(c) {
+  if (c.cpuMs === undefined) return '';
+  const longest = Math.max(...c.rows.map((r) => r.wallMs));
+  const at = c.jobs > 1 ? `${c.jobs} at a time on worker threads` : 'one at a time';
+  return ` The ${c.rows.length} runs took ${(c.wallMs / 1000).toFixed(0)} s wall (${at}), ${(c.cpuMs / 1000).toFixed(0)} CPU-s; the longest run ${(longest / 1000).toFixed(1)} s.`;
+}
+
 /**
  * The generated part of a README from the results file `result`. `base` is the path from that
  * README to packages/cli/ ('' for the cli's own); `root` gives the root README's shorter form
@@ -34,21 +42,21 @@ export function compareSection(result, { base = '', root = false } = {}) {
   const command = root ? 'pnpm --filter @p2pkit/cli experiments' : result.command;
   const load = result.machine.loadAverage?.[0];
   const lines = [
-    `Measured on ${result.date.slice(0, 10)} (commit ${result.commit}, ${result.machine.cpu}, ${result.machine.cores} cores${load !== undefined ? `, load ${load.toFixed(1)} at the start` : ''}) by \`${command}\`${root ? ` (\`${result.command}\` in packages/cli)` : ''}: N = ${w.nodes.join(', ')}, ${w.lookups} lookups, ${w.latencyMs} ms one-way, ${w.fail * 100} % crashed in the fault phase, seed ${w.seed}. The full report with the log-log charts is [${base}results/compare.md](${base}results/compare.md) ([HTML](${base}results/compare.html)).`,
+    `Measured on ${result.date.slice(0, 10)} (commit ${result.commit}, ${result.machine.cpu}, ${result.machine.cores} cores${load !== undefined ? `, load ${load.toFixed(1)} at the start` : ''}) by \`${command}\`${root ? ` (\`${result.command}\` in packages/cli)` : ''}: N = ${w.nodes.join(', ')}, ${w.lookups} lookups, ${w.latencyMs} ms one-way, ${w.fail * 100} % crashed in the fault phase, seed ${w.seed}. The full report with the log-log charts is [${base}results/compare.md](${base}results/compare.md) ([HTML](${base}results/compare.html)).${timing(c)}`,
     '',
-    '| protocol | N | entries/node | bytes/node | server entries | hops (mean) | ms (mean) | msgs/lookup | bytes/lookup | success | after crash | after repair |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| protocol | N | entries/node | bytes/node | server entries | server bytes | hops (mean) | ms (mean) | msgs/lookup | bytes/lookup | success | after crash | after repair |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of c.rows) {
     lines.push(
-      `| ${r.protocol} | ${r.nodes} | ${num(r.memory.entries)} | ${num(r.memory.bytes)} | ${num(r.server?.entries)} | ${num(r.hops?.mean)} | ${num(r.latencyMs?.mean)} | ${num(r.messagesPerLookup)} | ${num(r.bytesPerLookup)} | ${pct(r.successRate)} | ${pct(r.fault?.success)} | ${pct(r.fault?.afterRepair?.success)} |`,
+      `| ${r.protocol} | ${r.nodes} | ${num(r.memory.entries)} | ${num(r.memory.bytes)} | ${num(r.server?.entries)} | ${num(r.server?.bytes)} | ${num(r.hops?.mean)} | ${num(r.latencyMs?.mean)} | ${num(r.messagesPerLookup)} | ${num(r.bytesPerLookup)} | ${pct(r.successRate)} | ${pct(r.fault?.success)} | ${pct(r.fault?.afterRepair?.success)} |`,
     );
   }
   const swarms = c.rows.filter((r) => r.swarm);
   if (swarms.length > 0) {
     lines.push(
       '',
-      'BitTorrent looks nothing up: its row is the tracker (server entries: peers it holds for the torrent; msgs and bytes: datagrams to and from it per peer) and the swarm:',
+      'BitTorrent looks nothing up: its row is the tracker (server entries and bytes: peers it holds for the torrent and its state for them; msgs and bytes: datagrams to and from it per peer) and the swarm:',
       '',
       '| protocol | N | file bytes | completion s (mean) | fluid bound s | last / bound | received bytes/peer |',
       '|---|---:|---:|---:|---:|---:|---:|',
