@@ -1,11 +1,21 @@
 /** Recently used whole pieces, for serving uploads without a disk read per block. */
 export class PieceCache {
-  readonly #maxBytes: number;
+  #maxBytes: number;
   readonly #pieces = new Map<number, Uint8Array>();
   #bytes = 0;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
+  }
+
+  /** Raises the budget to at least `bytes`. */
+  reserve(bytes: number): void {
+    this.#maxBytes = Math.max(this.#maxBytes, bytes);
+  }
+
+  /** Whether the piece is held (without touching its recency). */
+  has(index: number): boolean {
+    return this.#pieces.has(index);
   }
 
   get(index: number): Uint8Array | undefined {

@@ -50,7 +50,11 @@ export interface TorrentSettings {
   maxQueuedUploads: number;
   /** Bytes of pieces in progress plus pieces being written before we stop starting pieces (default 32 MiB). */
   maxBufferedBytes: number;
-  /** Piece cache for uploads (default 32 MiB). */
+  /**
+   * Piece cache for uploads (default 4 MiB, Transmission's cache-size-mb; at least two pieces
+   * per upload slot). Pieces are read as the requests for them reach the head of a peer's
+   * queue, one piece ahead; a seeder at 256 MiB peaked at 129 MB of RSS with 32 MiB here.
+   */
   readCacheBytes: number;
   /** Ban a peer after this many provably bad blocks / pieces (default 2). */
   banAfterStrikes: number;
@@ -93,7 +97,7 @@ export const DEFAULT_SETTINGS: TorrentSettings = {
   requestQueueSeconds: 3,
   maxQueuedUploads: 500,
   maxBufferedBytes: 32 << 20,
-  readCacheBytes: 32 << 20,
+  readCacheBytes: 4 << 20,
   banAfterStrikes: 2,
   strictBitfield: false,
   allowedFastCount: 10,

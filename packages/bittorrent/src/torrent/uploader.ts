@@ -25,6 +25,12 @@ import type { TorrentSettings } from './settings.js';
 
 /** Piece-sized read buffers kept for reuse (each up to a piece length). */
 const READ_POOL = 8;
+/** Queue entries looked at for the next piece to read ahead (a piece is 16+ blocks at most). */
+const READ_AHEAD_SCAN = 256;
+/** A piece message's length prefix, id, index and begin. */
+const PIECE_MESSAGE_OVERHEAD = 13;
+/** Largest burst sized at once: the wire flushes at 256 KiB by default. */
+const BURST_BYTES = 256 * 1024;
 
 /** What the uploader asks of its torrent. */
 export interface UploaderOwner {
@@ -45,6 +51,7 @@ export class Uploader {
   /** Payload sent (for rates and the tracker's `uploaded`). */
   readonly meter: RateMeter;
   readonly #maxQueued: number;
+  readonly #slots: number;
   /** maxUploadRate, when set; #wake pumps again once it allows the next block. */
   readonly #limit: TokenBucket | undefined;
   #wake: TimerHandle | undefined;
@@ -72,6 +79,7 @@ export class Uploader {
       unchokeAll: settings.choking === 'unchoke-all',
     });
     this.#maxQueued = settings.maxQueuedUploads;
+    this.#slots = settings.uploadSlots;
     this.#cache = new PieceCache(settings.readCacheBytes);
     if (settings.maxUploadRate > 0)
       this.#limit = new TokenBucket(settings.maxUploadRate, runtime.clock.now(), BLOCK_SIZE);
@@ -132,6 +140,9 @@ export class Uploader {
 
   /** Starts serving: until then every request is rejected (BEP 6) or ignored. */
   open(meta: Metainfo, storage: Storage, have: Bitfield): void {
+    // Whatever readCacheBytes says, room for what is being served: per unchoked peer the piece
+    // it is sent and the one read ahead (else large pieces would be read again block by block).
+    this.#cache.reserve(2 * (this.#slots + 1) * meta.pieceLength);
     this.#meta = meta;
     this.#storage = storage;
     this.#have = have;
@@ -158,7 +169,8 @@ export class Uploader {
       return;
     }
     peer.uploads.push(ref);
-    this.#load(ref.index);
+    // No read here: pump() reads the piece at the head of the queue and one piece ahead, so a
+    // peer's 500 queued requests do not pull 30 pieces into memory at once.
     if (peer.blockedOn === undefined) this.pump(peer);
   }
 
@@ -175,17 +187,26 @@ export class Uploader {
     }
   }
 
-  /** Serves queued requests while the connection takes them. */
+  /**
+   * Serves queued requests while the connection takes them, and starts reading the next piece
+   * the queue needs (its disk read overlaps the sending of this one).
+   */
   pump(peer: TorrentPeer): void {
     const wire = peer.wire;
     peer.blockedOn = undefined;
+    // The burst's piece messages go out in one batch sized once (no growing and copying).
+    if (!wire.congested) wire.expectPieces(this.#burstBytes(peer));
     while (peer.queuedUploads > 0) {
-      if (wire.closed || wire.congested) return;
+      if (wire.closed || wire.congested) {
+        this.#readAhead(peer);
+        return;
+      }
       const ref = peer.nextUpload()!;
       const data = this.#cache.get(ref.index);
       if (!data) {
         peer.blockedOn = ref.index;
         this.#load(ref.index);
+        this.#readAhead(peer);
         return;
       }
       if (this.#limit && !this.#limit.take(ref.length, this.#runtime.clock.now())) {
@@ -196,6 +217,31 @@ export class Uploader {
       wire.piece(ref.index, ref.begin, data.subarray(ref.begin, ref.begin + ref.length));
       peer.upload.add(ref.length);
       this.meter.add(ref.length);
+    }
+  }
+
+  /** Bytes of piece messages pump() can send now: the cached head of the queue, to a flush. */
+  #burstBytes(peer: TorrentPeer): number {
+    const uploads = peer.uploads;
+    let bytes = 0;
+    for (let i = peer.uploadsHead; i < uploads.length && bytes < BURST_BYTES; i++) {
+      const ref = uploads[i]!;
+      if (!this.#cache.has(ref.index)) break;
+      bytes += PIECE_MESSAGE_OVERHEAD + ref.length;
+    }
+    return bytes;
+  }
+
+  /** Reads the first piece after the head's that the peer's queue asks for, if not held yet. */
+  #readAhead(peer: TorrentPeer): void {
+    const uploads = peer.uploads;
+    const head = uploads[peer.uploadsHead]?.index;
+    const end = Math.min(uploads.length, peer.uploadsHead + READ_AHEAD_SCAN);
+    for (let i = peer.uploadsHead + 1; i < end; i++) {
+      const index = uploads[i]!.index;
+      if (index === head) continue;
+      if (!this.#cache.has(index)) this.#load(index);
+      return;
     }
   }
 
