@@ -19,26 +19,46 @@ class Client {
   constructor(socket) {
     this.socket = socket;
     this.pending = [];
-    this.buffer = Buffer.alloc(0);
+    // A frame's header may straddle two chunks: its bytes so far, then the data left to skip.
+    this.header = new Uint8Array(4);
+    this.headerFill = 0;
+    this.skip = 0;
     this.loggedIn = undefined;
     this.results = 0;
     socket.on('data', (chunk) => this.onData(chunk));
   }
 
+  /** Reads frame headers and skips their data in place (no copy of the chunks). */
   onData(chunk) {
-    const buf = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const n = chunk.length;
     let at = 0;
-    while (buf.length - at >= 4) {
-      const length = buf[at] | (buf[at + 1] << 8);
-      if (buf.length - at - 4 < length) break;
-      const type = buf[at + 2] | (buf[at + 3] << 8);
+    while (at < n) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, n - at);
+        this.skip -= take;
+        at += take;
+        continue;
+      }
+      let length;
+      let type;
+      if (this.headerFill === 0 && n - at >= 4) {
+        length = chunk[at] | (chunk[at + 1] << 8);
+        type = chunk[at + 2] | (chunk[at + 3] << 8);
+        at += 4;
+      } else {
+        while (this.headerFill < 4 && at < n) this.header[this.headerFill++] = chunk[at++];
+        if (this.headerFill < 4) break;
+        this.headerFill = 0;
+        const h = this.header;
+        length = h[0] | (h[1] << 8);
+        type = h[2] | (h[3] << 8);
+      }
       if (type === RESULT) this.results++;
       else if (type === END) stats.end(this.pending.shift());
       else if (type === LOGIN_ACK) this.loggedIn?.();
       else if (type === ERROR404) stats.errors++;
-      at += 4 + length;
+      this.skip = length;
     }
-    this.buffer = at === buf.length ? Buffer.alloc(0) : buf.subarray(at);
   }
 }
 

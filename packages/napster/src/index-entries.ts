@@ -9,6 +9,7 @@
  * An entry: u16 LE fields length, u16 LE name length, u32 LE reference count, then the fields.
  */
 
+import { viewOf } from './copy-bytes.js';
 import { hashBytes } from './index-owners.js';
 
 const HEAD = 8;
@@ -18,8 +19,9 @@ const TOMBSTONE = 0xffff_ffff;
 const MOVED = 0xffff;
 
 export class EntryArena {
-  /** The arena (read directly on the search path; replaced when it grows). */
+  /** The arena (read directly on the search path; replaced when it grows), and a view of it. */
   bytes = new Uint8Array(1 << 16);
+  view = viewOf(this.bytes);
   private used = 0;
   /** Bytes of entries no file uses any more. */
   private garbage = 0;
@@ -52,6 +54,7 @@ export class EntryArena {
         );
         next.set(this.bytes.subarray(0, this.used));
         this.bytes = next;
+        this.view = viewOf(next);
       }
     }
     return this.used + HEAD;
@@ -161,6 +164,7 @@ export class EntryArena {
       return used - n;
     });
     this.bytes = next;
+    this.view = viewOf(next);
     this.used = used;
     this.live = used;
     this.garbage = 0;

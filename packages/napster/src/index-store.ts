@@ -19,7 +19,7 @@
  * (records moved down, lists and user tables renumbered, still sorted): one pass, amortised
  * over that many removals.
  */
-import { copyBytes } from './copy-bytes.js';
+import { copyBytes, viewOf } from './copy-bytes.js';
 import { EntryArena } from './index-entries.js';
 import { hashBytes, OwnerTables } from './index-owners.js';
 import { DEAD, hasBit, SearchLists, seek, WordLists } from './index-words.js';
@@ -94,6 +94,9 @@ export class FileIndex {
   /** Sum of live file sizes in bytes. */
   private totalSize = 0;
   private readonly lists = new SearchLists();
+  /** The last buffer `writeFields` wrote to, and a view of it. */
+  private outBytes: Uint8Array | undefined;
+  private outView = viewOf(new Uint8Array(0));
   /** A search's candidates, before their records are read (see `search`). */
   private found = new Uint32Array(128);
 
@@ -368,10 +371,14 @@ export class FileIndex {
    * messages 201 and 212) at `buf[pos]`; returns the end. `buf` needs `maxFieldsBytes` of room.
    */
   writeFields(slot: number, buf: Uint8Array, pos: number): number {
+    if (buf !== this.outBytes) {
+      this.outBytes = buf;
+      this.outView = viewOf(buf);
+    }
     const entries = this.entries;
-    const arena = entries.bytes;
     const at = this.hot[slot * HOT]!;
-    return copyBytes(arena, entries.fieldsAt(at), buf, pos, entries.fieldsLength(at));
+    const n = entries.fieldsLength(at);
+    return copyBytes(entries.view, entries.fieldsAt(at), this.outView, pos, n);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { concatBytes } from '@p2pkit/core';
+import { viewOf } from './copy-bytes.js';
 
 /**
  * Where search and browse replies are written: slices of a shared pool, handed to the socket as
@@ -8,17 +9,21 @@ import { concatBytes } from '@p2pkit/core';
  */
 export class ReplyPool {
   private pool: Uint8Array;
+  /** A view of the current pool (for `copyBytes`). */
+  view: DataView;
   private used = 0;
   private from = 0;
 
-  constructor(private readonly size = 64 * 1024) {
+  constructor(private readonly size = 256 * 1024) {
     this.pool = new Uint8Array(size);
+    this.view = viewOf(this.pool);
   }
 
   /** A buffer with `n` bytes of room from `start`, for the next reply. */
   begin(n: number): Uint8Array {
     if (this.used + n > this.pool.length) {
       this.pool = new Uint8Array(Math.max(n, this.size));
+      this.view = viewOf(this.pool);
       this.used = 0;
     }
     this.from = this.used;

@@ -127,16 +127,17 @@ export function search(state: ServerState, user: User, text: string, slots: Uint
   state.counters.searchResults += n;
   index.warm(slots, n);
   const replies = state.replies;
-  const out = replies.begin(n * (4 + index.maxFieldsBytes + 64) + 4);
+  const out = replies.begin(n * (4 + index.maxFieldsBytes + state.tailStride) + 4);
   let pos = replies.start;
-  const { tails, tailLengths, tailStride } = state;
+  const { tailsView, tailLengths, tailStride } = state;
+  const view = replies.view;
   for (let i = 0; i < n; i++) {
     const slot = slots[i]!;
     const start = pos;
     pos = index.writeFields(slot, out, pos + 4);
     // The owner's tail, copied from the flat tails array (~20 bytes).
     const owner = index.ownerOf(slot);
-    pos = copyBytes(tails, owner * tailStride, out, pos, tailLengths[owner]!);
+    pos = copyBytes(tailsView, owner * tailStride, view, pos, tailLengths[owner]!);
     writeHeader(out, start, pos - start - 4, MessageType.searchResult);
   }
   out.set(SEARCH_END, pos);

@@ -4,6 +4,7 @@
  * index, counters, and the few ways of answering a client.
  */
 import type { Address, Emitter, Runtime, TimerHandle } from '@p2pkit/core';
+import { viewOf } from './copy-bytes.js';
 import type { FramedConnection } from './framed.js';
 import { FileIndex } from './index-store.js';
 import { encodeServerMessage, type ServerMessage } from './messages.js';
@@ -103,6 +104,7 @@ export class ServerState {
    * for that user's files ends, copied from one flat array (no object to reach per result).
    */
   tails = new Uint8Array(0);
+  tailsView = viewOf(this.tails);
   /** A space, an ASCII nick, a space, 10 digits, a space, 2 digits. */
   readonly tailStride: number;
   tailLengths = new Uint8Array(0);
@@ -181,6 +183,7 @@ export class ServerState {
       const tails = new Uint8Array(n * stride);
       tails.set(this.tails);
       this.tails = tails;
+      this.tailsView = viewOf(tails);
       const lengths = new Uint8Array(n);
       lengths.set(this.tailLengths);
       this.tailLengths = lengths;
