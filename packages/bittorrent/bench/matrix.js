@@ -134,6 +134,13 @@ function peakRss(pid) {
   }
 }
 
+/** A seeder's stop(): reads process `pid`'s peak RSS while it still runs, then `stop()`s it. */
+const stopWithPeakRss = (pid, stop) => async () => {
+  const rss = peakRss(pid);
+  await stop();
+  return rss;
+};
+
 const ARIA = [
   '--enable-dht=false',
   '--bt-enable-lpd=false',
@@ -169,12 +176,7 @@ const CLIENTS = {
         p.errors,
       );
       await waitFor(() => tracker.peers > 0, 20_000, 'our seeder announce');
-      return {
-        stop: async () => {
-          await p.stop();
-          return p.events().find((e) => e.event === 'stopped')?.maxRssMB ?? Number.NaN;
-        },
-      };
+      return { stop: stopWithPeakRss(p.child.pid, p.stop) };
     },
     async get({ torrentPath, folder, host }) {
       const started = performance.now();
@@ -213,13 +215,7 @@ const CLIENTS = {
       ]);
       // aria2c has checked the file and announced once the tracker knows it.
       await waitFor(() => tracker.peers > 0, 60_000, 'aria2c seeder announce', p.errors);
-      return {
-        stop: async () => {
-          const rss = peakRss(p.child.pid);
-          await p.stop();
-          return rss;
-        },
-      };
+      return { stop: stopWithPeakRss(p.child.pid, p.stop) };
     },
     async get({ torrentPath, folder, host }) {
       const port = await freePort(host);
@@ -260,13 +256,7 @@ const CLIENTS = {
         'webtorrent seeder',
         p.errors,
       );
-      return {
-        stop: async () => {
-          const rss = peakRss(p.child.pid);
-          await p.stop();
-          return rss;
-        },
-      };
+      return { stop: stopWithPeakRss(p.child.pid, p.stop) };
     },
     async get({ torrentPath, folder, host }) {
       const started = performance.now();
@@ -317,12 +307,10 @@ function daemon(binary, start) {
         throw error;
       }
       return {
-        stop: async () => {
-          const rss = peakRss(pid);
+        stop: stopWithPeakRss(pid, async () => {
           await peer.stop();
           daemonPids.delete(pid);
-          return rss;
-        },
+        }),
       };
     },
     async get({ torrentPath, folder, host, dir }) {
