@@ -2,7 +2,7 @@
  * The node's internals as its modules (router, join, maintenance, storage) see them: one
  * object per node, so that 10^5 simulated nodes do not each carry a dozen closures.
  */
-import type { Address, Clock, IdSpace, Random } from '@p2pkit/core';
+import type { Address, Clock, IdSpace, Random, RpcRequest } from '@p2pkit/core';
 import type { WireLimits } from './messages.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
@@ -55,6 +55,8 @@ export interface Context {
   dead(peer: Peer): boolean;
   /** A random peer among those declared dead (the keep-alive retries it), if any. */
   somePeerDeclaredDead(): Peer | undefined;
+  /** The envelope's sender as a Peer, if its id checks out and it sent the datagram itself. */
+  sender(req: RpcRequest): Peer | undefined;
   /** A peer answered: if it was declared dead, it is alive again and taken back. */
   alive(peer: Peer): void;
   warn(error: unknown): void;

@@ -25,8 +25,9 @@ import {
   throwIfAborted,
 } from '@p2pkit/core';
 import type { Context, PastryStats } from './context.js';
+import { joinPassing, registerHandlers } from './handlers.js';
 import { contactOf, localView, remoteContact, remoteView } from './inspect.js';
-import { Joiner, sendJoinState } from './join.js';
+import { Joiner } from './join.js';
 import { Maintenance } from './maintenance.js';
 import * as msg from './messages.js';
 import { type PastryOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -172,6 +173,10 @@ export class PastryNode extends Emitter<PastryEvents> {
       return this.node.#trust!.dead(peer);
     }
 
+    sender(req: RpcRequest): Peer | undefined {
+      return this.node.#trust!.sender(req);
+    }
+
     somePeerDeclaredDead(): Peer | undefined {
       return this.node.#trust!.someDead(this.random);
     }
@@ -220,7 +225,7 @@ export class PastryNode extends Emitter<PastryEvents> {
     this.#router = new Router(
       ctx,
       {
-        joinPassing: (route, final) => this.#joinPassing(ctx, route, final),
+        joinPassing: (route, final) => joinPassing(ctx, route, final),
         serveOnPath: (route) => storage.serveOnPath(route),
         deliverStorage: (route) => storage.deliver(route),
       },
@@ -229,7 +234,12 @@ export class PastryNode extends Emitter<PastryEvents> {
     this.#joiner = new Joiner(ctx, this.#router);
     this.#maintenance = new Maintenance(ctx);
     this.#status = 'running';
-    this.#register(rpc);
+    registerHandlers(rpc, ctx, {
+      router: this.#router,
+      joiner: this.#joiner,
+      maintenance: this.#maintenance,
+      storage,
+    });
     if (this.options.maintenance) this.#maintenance.start();
   }
 
@@ -437,87 +447,6 @@ export class PastryNode extends Emitter<PastryEvents> {
   probeLeafSet(): Promise<void> {
     this.#requireRunning();
     return this.#maintenance!.probeLeafSet();
-  }
-
-  // ---- message handlers -----------------------------------------------------------------
-
-  /** One bound handler for every type but the hot ROUTE, which goes straight to the router. */
-  #register(rpc: DatagramRpc): void {
-    const handler = this.#onRequest.bind(this);
-    for (const type of Object.values(msg.MessageType)) rpc.handle(type, handler);
-    const router = this.#router!;
-    rpc.handle(msg.MessageType.ROUTE, router.handleRoute.bind(router));
-  }
-
-  #onRequest(req: RpcRequest): Uint8Array {
-    try {
-      return this.#handle(req);
-    } catch (error) {
-      this.stats.badMessages++;
-      this.#warn(error);
-      throw error;
-    }
-  }
-
-  #handle(req: RpcRequest): Uint8Array {
-    const T = msg.MessageType;
-    const body = req.body;
-    const limits = this.#limits;
-    switch (req.type) {
-      case T.PING:
-        msg.decodeEmpty(body);
-        return msg.EMPTY;
-      case T.ROUTE_RESULT: {
-        const r = msg.decodeRouteResult(body, limits);
-        // Only the responder itself may answer: the datagram comes from its address, and its
-        // id is the one that address gives (verifyIds).
-        const o = r.responder;
-        if (
-          this.#router!.has(r.routeId) &&
-          sameAddress(req.from, o.address) &&
-          this.#trust!.accept(o)
-        ) {
-          this.#router!.resolve(r);
-        } else {
-          this.stats.rejectedPeers++;
-        }
-        return msg.EMPTY;
-      }
-      case T.JOIN_STATE: {
-        const j = msg.decodeJoinState(body, limits);
-        const sender = this.#trust!.sender(req);
-        if (sender) this.#joiner!.handleState(sender, j);
-        return msg.EMPTY;
-      }
-      case T.STATE:
-        return msg.encodeState(this.state.parts(msg.decodeStateRequest(body, limits)), this.space);
-      case T.ANNOUNCE: {
-        const leaves = msg.decodePeers(body, limits);
-        const reply = msg.encodePeers(this.state.leaf.members(), this.space);
-        const sender = this.#trust!.sender(req);
-        if (sender) this.#maintenance!.announced(sender, leaves);
-        return reply;
-      }
-      case T.LEAVE: {
-        const leaves = msg.decodePeers(body, limits);
-        const sender = this.#trust!.sender(req);
-        if (sender) {
-          this.#peerFailed(sender);
-          void this.#maintenance!.offerLeaves(leaves.filter((p) => p.key !== sender.key));
-        }
-        return msg.EMPTY;
-      }
-      case T.REPLICATE:
-        return this.#storage!.handleReplicate(body);
-      default:
-        throw new P2PError(`unknown message type ${req.type}`, 'ERR_UNKNOWN_TYPE');
-    }
-  }
-
-  #joinPassing(ctx: Context, route: msg.Route, final: boolean): void {
-    const joiner = new Peer(route.key, route.origin);
-    if (!this.#trust!.accept(joiner)) return;
-    sendJoinState(ctx, joiner, route, final);
   }
 
   // ---- state changes --------------------------------------------------------------------

@@ -85,28 +85,29 @@ export function encodeAddress(address: Address): Uint8Array {
 }
 
 /**
- * IPv4 addresses read so far, by (address << 16 | port), shared by every node of the process:
- * the same few thousand addresses arrive in every answer, and reading one builds no string
- * and no object. Addresses are never mutated, so one object serves every reader.
+ * IPv4 addresses read so far, in a direct-mapped cache shared by every node of the process: the
+ * same few thousand addresses arrive in every answer, and a hit builds no string and no object
+ * (addresses are never mutated, so one object serves every reader). A miss overwrites its slot.
  */
-const ipv4Addresses = new Map<number, Address>();
-const IPV4_ADDRESSES = 1 << 17;
+const CACHE_BITS = 14;
+const cachedV4 = new Int32Array(1 << CACHE_BITS);
+const cachedPort = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cachedAddress: (Address | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
 
 /** Reads an address written by encodeAddress; DecodeError for anything else. */
 export function readAddress(reader: Reader): Address {
   const tag = reader.u8();
   let host: string;
   if (tag === ADDRESS_IPV4) {
-    const v4 = reader.u32();
+    const v4 = reader.u32() | 0;
     const port = reader.u16();
-    const key = v4 * 65_536 + port;
-    let address = ipv4Addresses.get(key);
-    if (address === undefined) {
-      if (ipv4Addresses.size >= IPV4_ADDRESSES) ipv4Addresses.clear();
-      host = `${v4 >>> 24}.${(v4 >>> 16) & 0xff}.${(v4 >>> 8) & 0xff}.${v4 & 0xff}`;
-      address = { host, port };
-      ipv4Addresses.set(key, address);
-    }
+    const i = Math.imul(v4 ^ Math.imul(port, 0x10001), 0x9e3779b1) >>> (32 - CACHE_BITS);
+    if (cachedV4[i] === v4 && cachedPort[i] === port) return cachedAddress[i]!;
+    host = `${v4 >>> 24}.${(v4 >>> 16) & 0xff}.${(v4 >>> 8) & 0xff}.${v4 & 0xff}`;
+    const address = { host, port };
+    cachedV4[i] = v4;
+    cachedPort[i] = port;
+    cachedAddress[i] = address;
     return address;
   } else if (tag === ADDRESS_NAME) {
     const n = reader.u8();

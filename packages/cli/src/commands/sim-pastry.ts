@@ -17,6 +17,7 @@ interface SimPastryOptions {
   locality?: boolean;
   seed: number;
   build?: 'oracle' | 'join';
+  tableRounds?: number;
   keys: 'node' | 'random';
   b: number;
   leafSet: number;
@@ -38,12 +39,20 @@ export function registerSimPastry(sim: Command): void {
     .requiredOption('--nodes <N>', 'nodes', integer(2, 1_000_000))
     .option('--lookups <L>', 'lookups to run', integer(0, 100_000_000), 1000)
     .option('--fail <fraction>', 'fraction of nodes that crash before the lookups', fraction)
-    .option('--locality', 'hosts in a plane, proximity-aware joins, report route/direct latency')
+    .option(
+      '--locality',
+      'hosts in a plane, proximity-aware joins (then 3 routing-table maintenance rounds), report route/direct latency',
+    )
     .option('--seed <s>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .option(
       '--build <how>',
       'oracle (tables computed) or join (real joins; default with --locality)',
       choice(['oracle', 'join']),
+    )
+    .option(
+      '--table-rounds <n>',
+      'routing-table maintenance rounds after the joins (default 3 with --locality, else 0)',
+      integer(0, 100),
     )
     .option(
       '--keys <kind>',
@@ -102,6 +111,7 @@ export function registerSimPastry(sim: Command): void {
         ...(options.latency !== undefined ? { latency: options.latency } : {}),
         ...(options.locality ? { locality: true } : {}),
         ...(options.build !== undefined ? { build: options.build } : {}),
+        ...(options.tableRounds !== undefined ? { tableRounds: options.tableRounds } : {}),
         onSetup: (done, total) => progress('joins', done, total),
         onProgress: (done, total) => progress('lookups', done, total),
         ...(joins ? {} : { onLookups: listen }),
@@ -127,7 +137,7 @@ export function registerSimPastry(sim: Command): void {
       const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
       const h = result.hops;
       const lines = [
-        `nodes          ${result.nodes} (${result.build === 'join' ? 'built by joins' : 'tables from an oracle'})`,
+        `nodes          ${result.nodes} (${result.build === 'join' ? `built by joins${result.tableRounds > 0 ? `, ${result.tableRounds} table maintenance rounds` : ''}` : 'tables from an oracle'})`,
         `lookups        ${result.lookups}`,
         `hops           mean ${f(h.mean)}  p50 ${f(h.p50)}  p99 ${f(h.p99)}  max ${f(h.max)}`,
         `histogram      ${h.histogram.map((c, i) => `${i}:${c}`).join('  ')}`,
