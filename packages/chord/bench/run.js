@@ -120,7 +120,8 @@ const BENCHES = [
         better: 'higher',
       },
       {
-        figure: 'wrong owners (of them staleOwner: a just-joined owner skipped, as the paper allows)',
+        figure:
+          'wrong owners (of them staleOwner: a just-joined owner skipped, as the paper allows)',
         value: r.wrongOwner,
         unit: `of ${r.lookups} lookups (${r.staleOwner} stale)`,
         better: 'lower',
