@@ -71,6 +71,8 @@ const COLD = 6;
 /** Longest MD5 field kept, in UTF-8 bytes (longer ones are cut, as replies always were). */
 const MAX_MD5_BYTES = 64;
 const MD5_HEX = /^[0-9a-fA-F]{32}$/;
+/** Longest name an index may be set to take (its entry's length must fit in a u16). */
+const MAX_NAME_BYTES = 60_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -102,6 +104,10 @@ export class FileIndex {
 
   constructor(options: FileIndexOptions = {}) {
     this.maxFilenameBytes = options.maxFilenameBytes ?? 256;
+    // An entry's lengths are u16 (a frame's data is at most 65,535 bytes anyway).
+    if (!(this.maxFilenameBytes >= 1 && this.maxFilenameBytes <= MAX_NAME_BYTES)) {
+      throw new RangeError(`maxFilenameBytes must be 1..${MAX_NAME_BYTES}`);
+    }
     this.owners = new OwnerTables({
       hashName: (slot) => {
         const at = this.hot[slot * HOT]!;

@@ -46,6 +46,7 @@ describe('FileIndex', () => {
     expect(index.add(1, file('é'.repeat(11)))).toBe('too long'); // 22 bytes of UTF-8
     expect(index.add(1, file('b', { bitrate: 2 ** 32 }))).toBe('out of range');
     expect(index.files).toBe(2);
+    expect(() => new FileIndex({ maxFilenameBytes: 70_000 })).toThrow(RangeError);
   });
 
   it('writes the fields of 201/212 byte for byte, MD5 packed or not', () => {
