@@ -156,7 +156,8 @@ export function registerCompare(program: Command): void {
         mode,
         prefix: 'p2pkit compare',
         intervalMs: 5000,
-        barFormat: 'compare [{bar}] {percentage}% | {what} | ETA {eta}',
+        // {left}, not {eta}: cli-progress fills its own {eta} from its rate (INF at the start).
+        barFormat: 'compare [{bar}] {percentage}% | {what} | ETA {left}',
       });
       const started = performance.now();
       const loadAtStart = loadavg()[0];
@@ -188,7 +189,7 @@ export function registerCompare(program: Command): void {
             Math.round(p.fraction * 1000),
             1000,
             `${what} (${Math.round(p.fraction * 100)} % of all, ETA ${eta})`,
-            { what, eta },
+            { what, left: eta },
             force,
           );
         },
