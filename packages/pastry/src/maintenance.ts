@@ -325,41 +325,47 @@ export class Maintenance {
   }
 
   #scheduleLeaf(): void {
-    if (!this.#running()) return;
-    this.#leafTimer = this.#ctx.clock.setTimeout(() => {
-      this.probeLeafSet().then(
-        () => this.#scheduleLeaf(),
-        (error: unknown) => {
-          this.#ctx.warn(error);
-          this.#scheduleLeaf();
-        },
-      );
-    }, this.#period(this.#ctx.options.probeMs));
+    this.#repeat(
+      this.#ctx.options.probeMs,
+      () => this.probeLeafSet(),
+      (timer) => {
+        this.#leafTimer = timer;
+      },
+    );
   }
 
   #scheduleTable(): void {
-    if (!this.#running()) return;
-    this.#tableTimer = this.#ctx.clock.setTimeout(() => {
-      this.exchangeRows().then(
-        () => this.#scheduleTable(),
-        (error: unknown) => {
-          this.#ctx.warn(error);
-          this.#scheduleTable();
-        },
-      );
-    }, this.#period(this.#ctx.options.tableProbeMs));
+    this.#repeat(
+      this.#ctx.options.tableProbeMs,
+      () => this.exchangeRows(),
+      (timer) => {
+        this.#tableTimer = timer;
+      },
+    );
   }
 
   #scheduleNeighbors(): void {
-    if (!this.#running() || this.#ctx.options.neighborhood === 0) return;
-    this.#neighborTimer = this.#ctx.clock.setTimeout(() => {
-      this.probeNeighborhood().then(
-        () => this.#scheduleNeighbors(),
-        (error: unknown) => {
+    if (this.#ctx.options.neighborhood === 0) return;
+    this.#repeat(
+      this.#ctx.options.neighborhoodProbeMs,
+      () => this.probeNeighborhood(),
+      (timer) => {
+        this.#neighborTimer = timer;
+      },
+    );
+  }
+
+  /** Runs `round` after a period drawn around `mean`, then again, while the node runs. */
+  #repeat(mean: number, round: () => Promise<void>, keep: (timer: TimerHandle) => void): void {
+    if (!this.#running()) return;
+    const again = () => this.#repeat(mean, round, keep);
+    keep(
+      this.#ctx.clock.setTimeout(() => {
+        round().then(again, (error: unknown) => {
           this.#ctx.warn(error);
-          this.#scheduleNeighbors();
-        },
-      );
-    }, this.#period(this.#ctx.options.neighborhoodProbeMs));
+          again();
+        });
+      }, this.#period(mean)),
+    );
   }
 }
