@@ -113,7 +113,7 @@ export class PeerSet {
   attach(established: Established, incoming: boolean, dialed?: Address): string | undefined {
     const o = this.#owner;
     const { connection, remote } = established;
-    const refusal = this.#refusal(established);
+    const refusal = this.#refusal(established, incoming);
     const log = this.#log;
     if (refusal) {
       log.enabled && log('refusing %s: %s', formatAddress(connection.remoteAddress), refusal);
@@ -171,18 +171,44 @@ export class PeerSet {
     return undefined;
   }
 
-  /** Why a connection cannot be attached, or undefined when it can. */
-  #refusal(established: Established): string | undefined {
+  /**
+   * Why a connection cannot be attached, or undefined when it can. A second connection to a peer
+   * already connected is refused, unless it is the one both ends keep (#keeps): then the first
+   * is closed and the new one attached.
+   */
+  #refusal(established: Established, incoming: boolean): string | undefined {
     const o = this.#owner;
     const { connection, remote } = established;
     if (o.stopped()) return 'stopped';
     if (this.#banned.has(connection.remoteAddress.host)) return 'banned';
     if (equalBytes(remote.peerId, o.peerId)) return SELF;
     for (const peer of this.#peers.values()) {
-      if (equalBytes(peer.wire.remote.peerId, remote.peerId)) return DUPLICATE;
+      if (!equalBytes(peer.wire.remote.peerId, remote.peerId)) continue;
+      if (peer.incoming === incoming || !this.#keeps(incoming, remote.peerId)) return DUPLICATE;
+      peer.wire.destroy(new ProtocolError('duplicate connection: the other one is kept'));
+      break;
     }
     if (this.#peers.size >= o.settings.maxPeers) return 'too many peers';
     return undefined;
+  }
+
+  /**
+   * Two peers that dial each other at the same moment (each found the other at its announce)
+   * each attach the connection whose handshake finished first and refuse the other: each end
+   * can keep a different one and close the one the other end kept, leaving none. Both ends keep
+   * the connection that the peer with the lower peer id opened (libtorrent's rule), whatever
+   * order the handshakes finish in: true when a connection in direction `incoming` is that one.
+   */
+  #keeps(incoming: boolean, remotePeerId: Uint8Array): boolean {
+    const ours = this.#owner.peerId;
+    let oursLower = false;
+    for (let i = 0; i < ours.length; i++) {
+      if (ours[i] !== remotePeerId[i]) {
+        oursLower = ours[i]! < remotePeerId[i]!;
+        break;
+      }
+    }
+    return oursLower !== incoming;
   }
 
   /**

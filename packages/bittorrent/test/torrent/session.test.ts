@@ -206,3 +206,34 @@ describe('session over the memory network', () => {
     await Promise.all([seeder.client.stop(), leecher.client.stop()]);
   });
 });
+
+describe('two peers that dial each other at once', () => {
+  /** Lets every connection and handshake in flight on the memory network finish (no timers). */
+  const settle = async () => {
+    for (let i = 0; i < 200; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+
+  // Each finds the other at its announce and dials at the same moment: each end sees two
+  // connections and must keep the same one as the other end, or both are closed and neither
+  // redials (the tour's BitTorrent step stalled 8 times in 60 this way on loopback TCP).
+  // Several pairs of hosts: random peer ids, so either end can be the one with the lower id.
+  it.each([2, 3, 4, 5, 6, 7])('both ends keep one and the same connection (pair %i)', async (n) => {
+    const hub = createMemoryNetwork();
+    const r1 = hub.runtime(`10.0.${n}.1`);
+    const { metainfo } = await makeTorrent(r1, 50_000, 16384, n);
+    const a = await node(r1);
+    const b = await node(hub.runtime(`10.0.${n}.2`));
+    const [ta, tb] = await Promise.all([
+      a.client.add(metainfo, { peers: [b.client.address] }),
+      b.client.add(metainfo, { peers: [a.client.address] }),
+    ]);
+    await settle();
+    expect([ta.peerCount, tb.peerCount]).toEqual([1, 1]);
+    const [pa] = ta.peers();
+    const [pb] = tb.peers();
+    // The same TCP connection seen from both ends: one incoming, the other outgoing.
+    expect(pa!.incoming).toBe(!pb!.incoming);
+    await Promise.all([a.client.stop(), b.client.stop()]);
+    expect(hub.openHandles()).toBe(0);
+  });
+});
