@@ -134,8 +134,9 @@ describe('p2pkit kelips over UDP', { timeout: 60_000 }, () => {
       path,
     ]);
     expect(inserted.code).toBe(0);
+    // tries: 1 normally; a contact slow to answer on a loaded machine makes it 2.
     expect(inserted.stdout).toMatch(
-      /^inserted song\.mp3 \(3000 bytes\) at 127\.0\.0\.1:\d+ hops=\d tries=1\n$/,
+      /^inserted song\.mp3 \(3000 bytes\) at 127\.0\.0\.1:\d+ hops=\d tries=\d\n$/,
     );
     const missing = await runCli(['kelips', 'lookup', '--via', nodes[0]!.address, 'nothing-here']);
     expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'nothing-here: not found\n' });

@@ -45,6 +45,12 @@ const LEAVE_FLUSH_MS = 20;
 
 export class Membership {
   readonly #host: MembershipHost;
+  /**
+   * LEAVE is sent: no more rounds. A round after it would gossip a newer heartbeat than the
+   * LEAVE carried, and every node it reached would take us back (a tombstone only hides
+   * heartbeats up to the LEAVE's) and keep us until we time out.
+   */
+  #left = false;
 
   constructor(host: MembershipHost) {
     this.#host = host;
@@ -105,7 +111,7 @@ export class Membership {
    */
   round(): void {
     const h = this.#host;
-    if (!h.running) return;
+    if (!h.running || this.#left) return;
     const o = h.options;
     const state = h.state;
     const now = h.clock.now();
@@ -288,6 +294,7 @@ export class Membership {
         }
       }
     }
+    this.#left = true;
     const body = msg.encodeLeave(h.heartbeat);
     for (const m of [...state.viewList.items, ...state.contactList.items]) {
       try {

@@ -129,6 +129,43 @@ describe(`kelips in the simulator (seed ${SEED}; replay: SEED=${SEED})`, {
     await world.close();
   });
 
+  it('no round after LEAVE: a leaver is not gossiped back with a newer heartbeat', async () => {
+    // Rounds every 5 ms, shorter than the leaver's 20 ms wait before it closes its socket: a
+    // round in that wait would send a heartbeat newer than its LEAVE's, and whoever got it
+    // would take the leaver back until a timeout (long here, so the test sees it).
+    const latency = coordinates();
+    const sim = new Simulation({ seed: SEED, latency });
+    const world = new KelipsWorld(
+      sim,
+      { groups: 2, roundMs: 5, groupTimeoutMs: 600_000, contactTimeoutMs: 600_000 },
+      latency,
+    );
+    const nodes = await world.spawn(12);
+    for (const node of nodes) await world.join(node);
+    await sim.runFor(2000);
+    const leaving = nodes.slice(0, 3);
+    // Whom each leaver tells: its view and contacts (a node that has it as a contact without
+    // being one of its own learns of the departure by timeout only).
+    const told = new Map<string, Set<string>>();
+    for (const node of leaving) {
+      const v = node.view();
+      told.set(node.address.host, new Set([...v.view, ...v.contacts].map((m) => m.address.host)));
+      await world.leave(node);
+    }
+    await sim.runFor(2000);
+    let checked = 0;
+    for (const node of world.nodes()) {
+      const known = [...node.view().view, ...node.view().contacts].map((m) => m.address.host);
+      for (const [leaver, heard] of told) {
+        if (!heard.has(node.address.host)) continue;
+        checked++;
+        expect(known, `${node.address.host} still knows ${leaver}`).not.toContain(leaver);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    await world.close();
+  });
+
   it('a long partition splits the system in two; after it heals, the halves merge again', async () => {
     const { sim, world, nodes } = await joinedWorld(40, 4);
     await sim.runFor(60_000);
