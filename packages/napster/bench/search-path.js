@@ -75,8 +75,16 @@ const cpuUs = (f) => {
 };
 const rounds = { search: [], reply: [] };
 for (let r = 0; r < 5; r++) {
-  rounds.search.push(cpuUs(() => phrases.forEach((p) => answer(p, false))));
-  rounds.reply.push(cpuUs(() => phrases.forEach((p) => answer(p, true))));
+  rounds.search.push(
+    cpuUs(() => {
+      for (const p of phrases) answer(p, false);
+    }),
+  );
+  rounds.reply.push(
+    cpuUs(() => {
+      for (const p of phrases) answer(p, true);
+    }),
+  );
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const search = median(rounds.search);
